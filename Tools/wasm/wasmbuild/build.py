@@ -1,0 +1,326 @@
+"""The recipe's steps: source, build Python, ports, and the cross build of a target.
+
+`Build` is the context object: options in, paths and toolchains as cached properties, and one
+method per recipe step. Each step makes its commands, prints them, runs them, and records a
+stamp of its inputs when (and only when) it finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import config as config_module
+from .config import Versions
+from .errors import ConfigError, ToolMissing
+from .layout import TARGETS, Layout
+from .ports import build_ports
+from .shell import Command, Runner
+from .sources import check_cpython_tree, cpython_version_of, fetch, sync_tree, unpack
+from .stamps import Stamp, file_digest, locked
+from .toolchain import Emscripten, Node, find_emscripten, find_node, node_flags, prepare_cache
+
+SITE_FILE_NAME = "config.site-wasm32-emscripten"
+
+
+@dataclass(frozen=True)
+class Options:
+    python_version: str | None = None
+    source: Path | None = None
+    emscripten: str | None = None
+    emsdk: Path | None = None
+    node: Path | None = None
+    mirror: Path | None = None
+    offline: bool = False
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    dry_run: bool = False
+    verbose: bool = False
+
+
+@dataclass(frozen=True)
+class CPythonSpec:
+    key: str
+    """Names the build folder: the release version, or local-<version>-<path digest>."""
+    version: str
+    user_tree: Path | None
+    """The user's checkout (only ever read), or None for a pinned release."""
+
+
+def check_target(target: str) -> str:
+    if target not in TARGETS:
+        raise ConfigError(f"unknown target {target!r}", fix=f"use one of: {', '.join(TARGETS)}")
+    return target
+
+
+class Build:
+    def __init__(
+        self,
+        options: Options,
+        *,
+        layout: Layout | None = None,
+        versions: Versions | None = None,
+        out: TextIO | None = None,
+    ) -> None:
+        if options.source is not None and options.python_version is not None:
+            raise ConfigError("--source and --python-version both given",
+                              fix="pass only one: a local tree or a pinned release")
+        if options.jobs < 1:
+            raise ConfigError(f"--jobs {options.jobs}: must be at least 1", fix="pass --jobs 1 or more")
+        self.options = options
+        self.layout = layout or Layout.default()
+        self.versions = versions or config_module.load()
+        self.runner = Runner(self.layout.root, dry_run=options.dry_run,
+                             verbose=options.verbose, out=out)
+        self._source_digest: str | None = None
+
+    # -- what we build with -----------------------------------------------------------------
+    @cached_property
+    def cpython(self) -> CPythonSpec:
+        if self.options.source is not None:
+            tree = self.options.source.expanduser().resolve()
+            version = check_cpython_tree(tree)
+            path_digest = hashlib.sha256(str(tree).encode()).hexdigest()[:8]
+            return CPythonSpec(f"local-{version}-{path_digest}", version, tree)
+        version = self.options.python_version or self.versions.default_cpython
+        self.versions.cpython_release(version)  # unknown versions fail here, before any work
+        return CPythonSpec(version, version, None)
+
+    @cached_property
+    def emscripten(self) -> Emscripten:
+        return find_emscripten(self.layout, emsdk=self.options.emsdk,
+                               version=self.options.emscripten, runner=self.runner)
+
+    @cached_property
+    def node(self) -> Node:
+        return find_node(self.options.node)
+
+    @property
+    def source_dir(self) -> Path:
+        return self.layout.source_dir(self.cpython.key)
+
+    @property
+    def native_dir(self) -> Path:
+        return self.layout.native_dir(self.cpython.key)
+
+    def target_dir(self, target: str) -> Path:
+        return self.layout.target_dir(self.cpython.key, self.emscripten.version, check_target(target))
+
+    def python_js(self, target: str) -> Path:
+        return self.target_dir(target) / "python.js"
+
+    # -- the step machinery -----------------------------------------------------------------
+    def _step(
+        self,
+        name: str,
+        folder: Path,
+        inputs: dict[str, Any],
+        commands: Sequence[Command],
+        outputs: Sequence[Path],
+        *,
+        before: Callable[[], None] | None = None,
+    ) -> bool:
+        """Run `commands` unless a stamp shows they ran with the same inputs. True if run."""
+        stamp = Stamp(self.layout.stamp(folder, name), inputs)
+        current = stamp.is_current() and all(p.exists() for p in outputs)
+        if current and not self.runner.dry_run:
+            self.runner.note(f"{name}: up to date")
+            return False
+        if not current and stamp.recorded() is not None:
+            self.runner.note(f"{name}: inputs changed ({', '.join(stamp.changed_inputs())})")
+        log = self.layout.logs(folder) / f"{name}.log"
+        if not self.runner.dry_run:
+            stamp.clear()
+            log.unlink(missing_ok=True)
+            if before is not None:
+                before()
+        for command in commands:
+            self.runner.run(command, log=log)
+        if not self.runner.dry_run:
+            stamp.record()
+        return True
+
+    def _link_recipe_path(self, name: str, target: Path) -> None:
+        """Point builddir/<name> at the folder just built, so the recipe's paths work."""
+        if self.runner.dry_run:
+            return
+        link = self.layout.recipe_link(name)
+        if link.exists() and not link.is_symlink():
+            self.runner.note(f"not linking {link}: a real folder is in the way")
+            return
+        tmp = link.with_name(f".{name}.link")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(os.path.relpath(target, link.parent))
+        os.replace(tmp, link)
+
+    # -- step 0: the CPython source -----------------------------------------------------------
+    def fetch_source(self) -> Path:
+        """Unpack the pinned release, or refresh the snapshot of --source. Returns the tree."""
+        spec = self.cpython
+        dest = self.source_dir
+        if spec.user_tree is not None:
+            self.runner.heading(f"CPython source: snapshot of {spec.user_tree} ({spec.version})")
+            self.runner.say(f"rsync -a --delete --exclude .git --exclude __pycache__ "
+                            f"{spec.user_tree}/ {os.path.relpath(dest, self.layout.root)}/")
+            if not self.runner.dry_run:
+                self._source_digest = sync_tree(spec.user_tree, dest)
+            return dest
+        release = self.versions.cpython_release(spec.version)
+        self.runner.heading(f"CPython source: release {spec.version}")
+        stamp = Stamp(self.layout.stamp(self.layout.cpython_dir(spec.key), "source"),
+                      {"sha256": release.sha256})
+        self._source_digest = release.sha256
+        if stamp.is_current() and (dest / "configure").is_file() and not self.runner.dry_run:
+            self.runner.note(f"source: up to date in {os.path.relpath(dest, self.layout.root)}")
+            return dest
+        with locked(self.layout.downloads / ".lock"):
+            archive = fetch(release.downloads, what=f"CPython {spec.version}",
+                            downloads=self.layout.downloads, mirror=self.options.mirror,
+                            runner=self.runner, offline=self.options.offline)
+        self.runner.note(f"CPython {spec.version} source provided by {archive.provider}"
+                         f" ({archive.download.filename}, sha256 verified)")
+        shown_archive = str(archive.path).replace(str(Path.home()), "$HOME")
+        rel_dest = os.path.relpath(dest, self.layout.root)
+        self.runner.action(f"mkdir -p {rel_dest} && tar -xzf {shown_archive} -C {rel_dest} "
+                           "--strip-components=1", lambda: unpack(archive.path, dest))
+        if not self.runner.dry_run:
+            stamp.record()
+        return dest
+
+    @property
+    def source_digest(self) -> str:
+        if self._source_digest is None:
+            self.fetch_source()
+        return self._source_digest or "dry-run"
+
+    def _configure_digest(self) -> str:
+        configure = self.source_dir / "configure"
+        return file_digest(configure) if configure.is_file() else "missing"
+
+    # -- step 1: the build Python ---------------------------------------------------------------
+    def build_python(self) -> Path:
+        self.fetch_source()
+        folder = self.native_dir
+        python = folder / "python"
+        self.runner.heading(f"build Python: native CPython {self.cpython.version} "
+                            f"in {os.path.relpath(folder, self.layout.root)}")
+        configure = Command.of(self.source_dir / "configure", "-C", cwd=folder)
+        inputs = {"configure": self._configure_digest(), "argv": list(configure.argv)}
+        self._step("configure", folder, inputs, [configure], [folder / "Makefile"],
+                   before=lambda: (folder / "config.cache").unlink(missing_ok=True))
+        make = Command.of("make", f"-j{self.options.jobs}", cwd=folder)
+        self._step("make", folder, {**inputs, "source": self.source_digest}, [make], [python])
+        self._link_recipe_path("build", folder)
+        return python
+
+    # -- step 2: ports -------------------------------------------------------------------------
+    def ports(self) -> None:
+        emscripten = self.emscripten
+        self.runner.heading(f"Emscripten ports zlib, bzip2 (Emscripten {emscripten.version}, "
+                            f"{emscripten.origin})")
+        state = self.layout.emscripten_state(emscripten.key)
+        with locked(state / ".lock"):
+            prepare_cache(emscripten, self.runner)
+            build_ports(emscripten, self.versions, self.layout, self.runner,
+                        mirror=self.options.mirror, offline=self.options.offline)
+
+    # -- step 3: cross build ---------------------------------------------------------------
+    def build_triple(self) -> str:
+        guess = self.source_dir / "config.guess"
+        if not guess.is_file():
+            return f"$({guess})"  # dry run before the source exists
+        return subprocess.run([str(guess)], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    def site_files(self) -> list[Path]:
+        return [self.layout.root / SITE_FILE_NAME,
+                self.source_dir / "Tools" / "wasm" / SITE_FILE_NAME]
+
+    def cross_build(self, target: str) -> Path:
+        check_target(target)
+        build_python = self.build_python()
+        self.ports()
+        emscripten = self.emscripten
+        folder = self.target_dir(target)
+        self.runner.heading(f"cross build: {target} target with Emscripten {emscripten.version} "
+                            f"in {os.path.relpath(folder, self.layout.root)}")
+        env = {**emscripten.env, "CONFIG_SITE": str(self.site_files()[0])}
+        configure = Command.of(
+            emscripten.tool("emconfigure"), self.source_dir / "configure", "-C",
+            "--host=wasm32-unknown-emscripten",
+            f"--build={self.build_triple()}",
+            f"--with-emscripten-target={target}",
+            f"--with-build-python={build_python}",
+            cwd=folder, env=env,
+        )
+        inputs = {
+            "configure": self._configure_digest(),
+            "argv": list(configure.argv),
+            "emscripten": f"{emscripten.version} {emscripten.origin}",
+            "site": [file_digest(p) if p.is_file() else "missing" for p in self.site_files()],
+        }
+        self._step("configure", folder, inputs, [configure], [folder / "Makefile"],
+                   before=lambda: (folder / "config.cache").unlink(missing_ok=True))
+        make = Command.of(emscripten.tool("emmake"), "make", f"-j{self.options.jobs}",
+                          cwd=folder, env=emscripten.env)
+        self._step("make", folder, {**inputs, "source": self.source_digest},
+                   [make], [folder / "python.js", folder / "python.wasm"])
+        self._link_recipe_path(f"emscripten-{target}", folder)
+        return folder
+
+    # -- running -------------------------------------------------------------------------------
+    def node_command(self, args: Sequence[str], target: str = "node") -> Command:
+        python_js = self.python_js(target)
+        flags = node_flags(self.versions, self.node, self.emscripten.version)
+        return Command.of(self.node.path, *flags, python_js, *args, cwd=Path.cwd())
+
+    def run_python(self, args: Sequence[str]) -> int:
+        """Run the Node build's python.js with `args`; returns its exit status."""
+        command = self.node_command(args)
+        python_js = self.python_js("node")
+        if not python_js.is_file() and not self.runner.dry_run:
+            raise ToolMissing(f"{python_js} does not exist: the Node target is not built",
+                              fix="run `invoke wasm.node` first (same --python-version/--source)")
+        self.runner.show(command)
+        if self.runner.dry_run:
+            return 0
+        return subprocess.call(command.argv, cwd=command.cwd)
+
+    # -- cleaning -------------------------------------------------------------------------------
+    def clean(self, what: str, *, downloads: bool = False) -> None:
+        """Remove build folders: 'node'/'browser' (this CPython + Emscripten), 'build' (the
+        build Python), 'cpython' (everything for this CPython) or 'all' (the whole builddir)."""
+        if what in TARGETS:
+            cpython_dir = self.layout.cpython_dir(self.cpython.key)
+            folders = [*sorted(cpython_dir.glob(f"emcc-*/emscripten-{what}")),
+                       self.layout.recipe_link(f"emscripten-{what}")]
+        elif what == "build":
+            folders = [self.native_dir, self.layout.recipe_link("build")]
+        elif what == "cpython":
+            folders = [self.layout.cpython_dir(self.cpython.key)]
+        elif what == "all":
+            folders = [self.layout.builddir]
+        else:
+            raise ConfigError(f"unknown clean target {what!r}",
+                              fix=f"use one of: {', '.join((*TARGETS, 'build', 'cpython', 'all'))}")
+        if downloads:
+            folders.append(self.layout.downloads)
+        for folder in folders:
+            if not (folder.exists() or folder.is_symlink()):
+                continue
+            shown = os.path.relpath(folder, self.layout.root) if folder.is_relative_to(
+                self.layout.root) else str(folder).replace(str(Path.home()), "$HOME")
+            self.runner.action(f"rm -rf {shown}", lambda f=folder: _remove(f))
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    else:
+        shutil.rmtree(path)

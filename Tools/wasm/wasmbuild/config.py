@@ -1,0 +1,165 @@
+"""The versions data file (Tools/wasm/versions.toml), read once into frozen dataclasses."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+TOOLS_WASM = Path(__file__).resolve().parent.parent
+CHECKOUT = TOOLS_WASM.parent.parent
+VERSIONS_FILE = TOOLS_WASM / "versions.toml"
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """'3.1.6' -> (3, 1, 6); 'v20.1.0' -> (20, 1, 0); trailing non-digits are ignored."""
+    numbers = re.findall(r"\d+", text.lstrip("v").split("-")[0])
+    if not numbers:
+        raise ConfigError(f"not a version number: {text!r}", fix="use digits and dots, e.g. 3.1.6")
+    return tuple(int(n) for n in numbers)
+
+
+@dataclass(frozen=True)
+class Download:
+    provider: str
+    url: str
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        return self.url.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class CPythonRelease:
+    version: str
+    sha256: str
+    downloads: tuple[Download, ...]
+
+
+@dataclass(frozen=True)
+class EmscriptenRelease:
+    version: str
+    providers: tuple[str, ...]
+    system_package: str | None
+
+
+@dataclass(frozen=True)
+class Advisory:
+    below: str
+    problem: str
+    fix: str
+
+    def applies_to(self, version: str) -> bool:
+        return parse_version(version) < parse_version(self.below)
+
+
+@dataclass(frozen=True)
+class NodeFlagRule:
+    flag: str
+    why: str
+    node_from: str | None = None
+    node_below: str | None = None
+    emscripten_below: str | None = None
+
+    def applies(self, node_version: str, emscripten_version: str) -> bool:
+        node = parse_version(node_version)
+        if self.node_from and node < parse_version(self.node_from):
+            return False
+        if self.node_below and node >= parse_version(self.node_below):
+            return False
+        emscripten = parse_version(emscripten_version)
+        return not (self.emscripten_below and emscripten >= parse_version(self.emscripten_below))
+
+
+@dataclass(frozen=True)
+class PortSource:
+    port: str
+    port_version: str
+    version: str
+    download: Download
+
+
+@dataclass(frozen=True)
+class Versions:
+    default_cpython: str
+    default_emscripten: str
+    default_target: str
+    cpython: dict[str, CPythonRelease]
+    emscripten: dict[str, EmscriptenRelease]
+    advisories: tuple[Advisory, ...]
+    node_flag_rules: tuple[NodeFlagRule, ...]
+    port_sources: tuple[PortSource, ...]
+
+    def cpython_release(self, version: str) -> CPythonRelease:
+        try:
+            return self.cpython[version]
+        except KeyError:
+            known = ", ".join(sorted(self.cpython))
+            raise ConfigError(
+                f"unknown CPython version {version!r} (pinned: {known})",
+                fix=f"pick one of {known}, add it with its sha256 to {VERSIONS_FILE.name}, "
+                "or build a local tree with --source PATH",
+            ) from None
+
+    def node_flags(self, node_version: str, emscripten_version: str) -> list[NodeFlagRule]:
+        return [r for r in self.node_flag_rules if r.applies(node_version, emscripten_version)]
+
+    def advisories_for(self, emscripten_version: str) -> list[Advisory]:
+        return [a for a in self.advisories if a.applies_to(emscripten_version)]
+
+    def port_sources_for(self, port: str, port_version: str) -> list[PortSource]:
+        return [s for s in self.port_sources if s.port == port and s.port_version == port_version]
+
+
+def _download(entry: dict[str, Any], sha256: str) -> Download:
+    return Download(provider=entry["provider"], url=entry["url"], sha256=sha256)
+
+
+def parse(data: dict[str, Any]) -> Versions:
+    defaults = data["defaults"]
+    cpython = {
+        version: CPythonRelease(
+            version=version,
+            sha256=entry["sha256"],
+            downloads=tuple(_download(s, entry["sha256"]) for s in entry["sources"]),
+        )
+        for version, entry in data.get("cpython", {}).items()
+    }
+    emscripten = {
+        version: EmscriptenRelease(
+            version=version,
+            providers=tuple(entry.get("providers", ["emsdk"])),
+            system_package=entry.get("system_package"),
+        )
+        for version, entry in data.get("emscripten", {}).items()
+    }
+    return Versions(
+        default_cpython=defaults["cpython"],
+        default_emscripten=defaults["emscripten"],
+        default_target=defaults["target"],
+        cpython=cpython,
+        emscripten=emscripten,
+        advisories=tuple(Advisory(**a) for a in data.get("emscripten_advisories", [])),
+        node_flag_rules=tuple(NodeFlagRule(**r) for r in data.get("node_flags", [])),
+        port_sources=tuple(
+            PortSource(
+                port=s["port"],
+                port_version=s["port_version"],
+                version=s["version"],
+                download=Download(provider=s["provider"], url=s["url"], sha256=s["sha256"]),
+            )
+            for s in data.get("port_sources", [])
+        ),
+    )
+
+
+@functools.cache
+def load(path: Path = VERSIONS_FILE) -> Versions:
+    with path.open("rb") as f:
+        return parse(tomllib.load(f))

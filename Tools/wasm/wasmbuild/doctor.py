@@ -1,0 +1,131 @@
+"""`wasm.doctor`: one table of what the build will use, with a fix for each gap."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import WasmBuildError
+from .ports import PORTS, library_path, port_fetch
+from .provision import missing_packages
+from .toolchain import node_flags
+
+if TYPE_CHECKING:
+    from .build import Build
+
+MIN_FREE_GB = 5.0
+
+
+@dataclass(frozen=True)
+class Row:
+    item: str
+    status: str  # "ok", "warn" or "missing"
+    detail: str
+    fix: str = ""
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status != "missing" for r in self.rows)
+
+    def add(self, item: str, status: str, detail: str, fix: str = "") -> None:
+        self.rows.append(Row(item, status, detail, fix))
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else 0
+
+
+def examine(build: Build) -> Report:
+    report = Report()
+    py = sys.version_info
+    report.add("host Python", "ok" if py >= (3, 11) else "missing",
+               f"{py.major}.{py.minor}.{py.micro} ({sys.executable})",
+               "" if py >= (3, 11) else "use Python 3.11 or newer for the tasks")
+    for req in missing_packages():
+        report.add(req.what, "missing", "not found",
+                   f"`invoke wasm.setup` as root, or `sudo apt-get install {req.package}`")
+
+    emscripten = None
+    try:
+        emscripten = build.emscripten
+        report.add("emcc", "ok", f"{emscripten.version} from {emscripten.origin}")
+        for advisory in build.versions.advisories_for(emscripten.version):
+            report.add("emcc version", "warn", advisory.problem, advisory.fix)
+        if emscripten.env:
+            shown = " ".join(f"{k}={v or repr('')}" for k, v in emscripten.env.items())
+            report.add("emcc environment", "ok", shown.replace(str(Path.home()), "~"))
+        cache = emscripten.cache_dir
+        if cache is not None:
+            seeded = (cache / "sysroot").is_dir()
+            report.add("emscripten cache", "ok" if seeded else "warn",
+                       f"{cache} ({'ready' if seeded else 'not yet copied'})",
+                       "" if seeded else "created by the first `invoke wasm.ports`")
+            for name in PORTS:
+                built = library_path(cache, name).is_file()
+                info = port_fetch(emscripten, name)
+                report.add(f"port {name} {info.version}", "ok" if built else "warn",
+                           "built" if built else "not built yet",
+                           "" if built else "`invoke wasm.ports`")
+    except WasmBuildError as exc:
+        report.add("emcc", "missing", exc.message, exc.fix)
+
+    try:
+        node = build.node
+        flags = node_flags(build.versions, node, emscripten.version) if emscripten else []
+        report.add("node", "ok", f"{node.version} ({node.path}); python.js flags: "
+                   f"{' '.join(flags) or '(none)'}")
+    except WasmBuildError as exc:
+        report.add("node", "missing", exc.message, exc.fix)
+
+    try:
+        spec = build.cpython
+        if spec.user_tree is not None:
+            report.add("CPython source", "ok", f"{spec.version} from {spec.user_tree}")
+        else:
+            release = build.versions.cpython_release(spec.version)
+            unpacked = (build.source_dir / "configure").is_file()
+            cached = [d.filename for d in release.downloads
+                      if (build.layout.downloads / d.filename).is_file()]
+            if unpacked or cached:
+                where = "unpacked" if unpacked else f"cached as {cached[0]}"
+                report.add("CPython source", "ok", f"{spec.version}, {where}")
+            else:
+                providers = ", ".join(d.provider for d in release.downloads)
+                report.add("CPython source", "warn", f"{spec.version}, not downloaded yet",
+                           f"downloaded on first build from {providers} (or --mirror DIR)")
+    except WasmBuildError as exc:
+        report.add("CPython source", "missing", exc.message, exc.fix)
+
+    downloads = build.layout.downloads
+    report.add("download cache", "ok",
+               f"{downloads} ({_size(downloads) / 1e6:.0f} MB)".replace(str(Path.home()), "~"))
+    probe = build.layout.builddir if build.layout.builddir.exists() else build.layout.root
+    free_gb = shutil.disk_usage(probe).free / 1e9
+    report.add("free disk", "ok" if free_gb >= MIN_FREE_GB else "missing",
+               f"{free_gb:.1f} GB free at {probe}",
+               "" if free_gb >= MIN_FREE_GB else f"a build needs about {MIN_FREE_GB:.0f} GB; "
+               "free some space or `invoke wasm.clean`")
+    return report
+
+
+MARK = {"ok": "ok", "warn": "!!", "missing": "XX"}
+
+
+def render(report: Report) -> str:
+    width = max(len(r.item) for r in report.rows)
+    lines = []
+    for r in report.rows:
+        lines.append(f"[{MARK[r.status]}] {r.item.ljust(width)}  {r.detail}")
+        if r.fix:
+            lines.append(f"     {' ' * width}  fix: {r.fix}")
+    verdict = "ready to build" if report.ok else "not ready: fix the XX rows"
+    lines.append(f"\n{verdict}")
+    return "\n".join(lines)

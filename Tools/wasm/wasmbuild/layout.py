@@ -1,0 +1,68 @@
+"""Where things live: the build area inside the checkout and the caches outside it.
+
+    builddir/cpython-<key>/src                              unpacked release or snapshot of --source
+    builddir/cpython-<key>/build                            the native "build Python"
+    builddir/cpython-<key>/emcc-<version>/emscripten-<target>   one folder per target
+    builddir/build, builddir/emscripten-<target>            links to the last build, as in the recipe
+    ~/.cache/cpython-wasm/downloads                         verified archives
+    ~/.cache/cpython-wasm/emscripten/<version>-<provider>   a writable Emscripten cache, when needed
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import CHECKOUT
+
+TARGETS = ("node", "browser")
+
+
+def default_cache_root() -> Path:
+    override = os.environ.get("CPYTHON_WASM_CACHE")
+    if override:
+        return Path(override).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return (base / "cpython-wasm").resolve()
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+    cache_root: Path
+    builddir: Path
+
+    @classmethod
+    def default(cls, root: Path = CHECKOUT, builddir: Path | None = None) -> Layout:
+        return cls(root=root, cache_root=default_cache_root(), builddir=builddir or root / "builddir")
+
+    @property
+    def downloads(self) -> Path:
+        return self.cache_root / "downloads"
+
+    def emscripten_state(self, key: str) -> Path:
+        return self.cache_root / "emscripten" / key
+
+    def cpython_dir(self, cpython_key: str) -> Path:
+        return self.builddir / f"cpython-{cpython_key}"
+
+    def source_dir(self, cpython_key: str) -> Path:
+        return self.cpython_dir(cpython_key) / "src"
+
+    def native_dir(self, cpython_key: str) -> Path:
+        return self.cpython_dir(cpython_key) / "build"
+
+    def target_dir(self, cpython_key: str, emscripten_version: str, target: str) -> Path:
+        return self.cpython_dir(cpython_key) / f"emcc-{emscripten_version}" / f"emscripten-{target}"
+
+    def recipe_link(self, name: str) -> Path:
+        """`builddir/build`, `builddir/emscripten-node`, ...: the recipe's paths."""
+        return self.builddir / name
+
+    def logs(self, folder: Path) -> Path:
+        return folder / "logs"
+
+    def stamp(self, folder: Path, step: str) -> Path:
+        return folder / ".stamps" / f"{step}.json"

@@ -1,0 +1,83 @@
+"""Installing what a machine lacks for the build, where we can (Debian/Ubuntu, as root).
+
+Each requirement is a check plus the Debian package that satisfies it. Only missing ones are
+installed, so running this again on a ready machine does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import CHECKOUT
+from .errors import ToolMissing
+from .shell import Command, Runner
+from .toolchain import NODE_MODULE_DIRS
+
+
+@dataclass(frozen=True)
+class Requirement:
+    what: str
+    package: str
+    present: Callable[[], bool]
+
+
+def _has_acorn() -> bool:
+    return any((folder / "acorn").is_dir() for folder in NODE_MODULE_DIRS)
+
+
+def _uses_system_emscripten() -> bool:
+    return not os.environ.get("EMSDK")
+
+
+REQUIREMENTS = (
+    Requirement("a C compiler for the build Python", "build-essential",
+                lambda: bool(shutil.which("cc") or shutil.which("gcc"))),
+    Requirement("make", "make", lambda: bool(shutil.which("make"))),
+    Requirement("zlib headers (the build Python zips the stdlib)", "zlib1g-dev",
+                lambda: Path("/usr/include/zlib.h").is_file()),
+    Requirement("Node.js", "nodejs", lambda: bool(shutil.which("node"))),
+    Requirement("Emscripten (emcc)", "emscripten",
+                lambda: not _uses_system_emscripten() or bool(shutil.which("emcc"))),
+    Requirement("acorn, for Emscripten's JS optimizer", "node-acorn",
+                lambda: not _uses_system_emscripten() or _has_acorn()),
+)
+
+
+def missing_packages(requirements: tuple[Requirement, ...] = REQUIREMENTS) -> list[Requirement]:
+    return [r for r in requirements if not r.present()]
+
+
+def setup(*, dry_run: bool = False, runner: Runner | None = None) -> None:
+    runner = runner or Runner(CHECKOUT, dry_run=dry_run)
+    runner.heading("system packages")
+    missing = missing_packages()
+    if not missing:
+        runner.note("everything the build needs is installed")
+        return
+    packages = sorted({r.package for r in missing})
+    for r in missing:
+        runner.note(f"missing: {r.what} (Debian package {r.package})")
+    if not shutil.which("apt-get"):
+        raise ToolMissing(
+            f"missing {', '.join(r.what for r in missing)} and this is not a Debian/Ubuntu machine",
+            fix="install them with your package manager; for Emscripten see "
+            "https://emscripten.org/docs/getting_started/downloads.html (then pass --emsdk DIR)",
+        )
+    if os.geteuid() != 0 and not dry_run:
+        raise ToolMissing(
+            f"missing {', '.join(packages)} and installing needs root",
+            fix=f"sudo apt-get install -y {' '.join(packages)}",
+        )
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    runner.run(Command.of("apt-get", "update", cwd=runner.root, env=env))
+    runner.run(Command.of("apt-get", "install", "-y", "--no-install-recommends", *packages,
+                          cwd=runner.root, env=env))
+    if not dry_run:
+        still = missing_packages()
+        if still:
+            raise ToolMissing(f"still missing after apt-get: {', '.join(r.what for r in still)}",
+                              fix="check the apt-get output above")

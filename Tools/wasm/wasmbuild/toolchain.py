@@ -1,0 +1,257 @@
+"""Finding Emscripten and Node, and deciding in one place what each detected version needs.
+
+Emscripten comes from, in order: `--emsdk DIR` (installing the version with emsdk when asked),
+an activated emsdk (`EMSDK` in the environment), or the system's `emcc` on PATH (Debian's
+`emscripten` package). The quirks of a system package are handled here:
+
+* its cache is read-only and frozen, so ports can't be built: we give it a writable copy of
+  that cache per Emscripten version (`EM_CACHE`) and unfreeze it (`EM_FROZEN_CACHE=`, empty,
+  because any non-empty value counts as true);
+* its JS optimizer needs the `acorn` module, which Debian installs under /usr/share/nodejs:
+  `NODE_PATH` points there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Versions, parse_version
+from .errors import ConfigError, ToolMissing, ToolVersionError
+from .layout import Layout
+from .shell import Command, Runner
+
+SYSTEM_ROOTS = (Path("/usr/share/emscripten"), Path("/usr/lib/emscripten"))
+NODE_MODULE_DIRS = (Path("/usr/share/nodejs"), Path("/usr/lib/nodejs"), Path("/usr/lib/node_modules"))
+EMSDK_INSTALL_HINT = (
+    "install Emscripten: `sudo apt-get install emscripten` (Debian/Ubuntu), or emsdk "
+    "(https://emscripten.org/docs/getting_started/downloads.html) and pass --emsdk DIR"
+)
+
+
+@dataclass(frozen=True)
+class Emscripten:
+    version: str
+    root: Path
+    """The folder holding emcc.py and the port definitions (tools/ports)."""
+    bin_dir: Path
+    provider: str
+    """'system' or 'emsdk'."""
+    origin: str
+    """Where it came from, for people: 'Debian package emscripten 3.1.6~dfsg-5', 'emsdk at ...'."""
+    env: dict[str, str] = field(default_factory=dict)
+    """Environment changes every emcc/emconfigure/emmake/embuilder call needs."""
+    cache_seed: Path | None = None
+    """A read-only cache to copy into EM_CACHE before the first use."""
+
+    def tool(self, name: str) -> str:
+        return str(self.bin_dir / name)
+
+    @property
+    def key(self) -> str:
+        return f"{self.version}-{self.provider}"
+
+    @property
+    def cache_dir(self) -> Path | None:
+        cache = self.env.get("EM_CACHE")
+        return Path(cache) if cache else None
+
+
+@dataclass(frozen=True)
+class Node:
+    path: Path
+    version: str
+
+
+def read_emscripten_version(root: Path) -> str:
+    text = (root / "emscripten-version.txt").read_text().strip().strip('"')
+    parse_version(text)
+    return text
+
+
+def find_root(emcc: Path) -> Path:
+    """The Emscripten folder behind an `emcc` found on PATH (a wrapper script on Debian)."""
+    for candidate in (emcc.resolve().parent, *SYSTEM_ROOTS):
+        if (candidate / "emscripten-version.txt").is_file():
+            return candidate
+    raise ToolMissing(
+        f"found {emcc} but not the Emscripten folder behind it (no emscripten-version.txt)",
+        fix=EMSDK_INSTALL_HINT,
+    )
+
+
+def _config_value(config: Path, key: str) -> str | None:
+    try:
+        text = config.read_text()
+    except OSError:
+        return None
+    match = re.search(rf"^\s*{key}\s*=\s*(.+?)\s*(#.*)?$", text, re.MULTILINE)
+    return match.group(1).strip("'\"") if match else None
+
+
+def _debian_package_version(path: Path) -> str | None:
+    if not shutil.which("dpkg-query"):
+        return None
+    try:
+        owner = subprocess.run(["dpkg", "-S", str(path)], capture_output=True, text=True, timeout=10)
+        if owner.returncode != 0:
+            return None
+        package = owner.stdout.split(":", 1)[0].strip()
+        version = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{package} {version}" if version else None
+
+
+def find_acorn_path(root: Path) -> Path | None:
+    """NODE_PATH for Emscripten's JS optimizer, or None when Emscripten bundles acorn itself."""
+    if (root / "node_modules" / "acorn").is_dir():
+        return None
+    for folder in NODE_MODULE_DIRS:
+        if (folder / "acorn").is_dir():
+            return folder
+    raise ToolMissing(
+        "Emscripten's JS optimizer needs the node module `acorn`, which is not installed",
+        fix="`sudo apt-get install node-acorn` (or `npm install --prefix "
+        f"{root} acorn`)",
+    )
+
+
+def system_emscripten(layout: Layout) -> Emscripten | None:
+    found = shutil.which("emcc")
+    if not found:
+        return None
+    emcc = Path(found)
+    root = find_root(emcc)
+    version = read_emscripten_version(root)
+    package = _debian_package_version(emcc)
+    origin = f"system package {package} ({emcc})" if package else f"emcc on PATH ({emcc})"
+    env: dict[str, str] = {}
+    cache_seed: Path | None = None
+    config = root / ".emscripten"
+    default_cache = Path(_config_value(config, "CACHE") or root / "cache")
+    frozen = (_config_value(config, "FROZEN_CACHE") or "").lower() == "true"
+    if frozen or not os.access(default_cache, os.W_OK):
+        # Ports are built into the cache, so it must be writable and not frozen.
+        env["EM_CACHE"] = str(layout.emscripten_state(f"{version}-system") / "cache")
+        env["EM_FROZEN_CACHE"] = ""
+        cache_seed = default_cache if default_cache.is_dir() else None
+    acorn = find_acorn_path(root)
+    if acorn is not None:
+        env["NODE_PATH"] = str(acorn)
+    return Emscripten(version, root, emcc.parent, "system", origin, env, cache_seed)
+
+
+def emsdk_emscripten(emsdk: Path) -> Emscripten:
+    root = emsdk / "upstream" / "emscripten"
+    if not (root / "emcc").exists():
+        raise ToolMissing(
+            f"no Emscripten activated in the emsdk at {emsdk} ({root}/emcc is missing)",
+            fix=f"`{emsdk}/emsdk install <version> && {emsdk}/emsdk activate <version>`, "
+            "or pass --emscripten VERSION to let the task do it",
+        )
+    version = read_emscripten_version(root)
+    env = {"EMSDK": str(emsdk)}
+    config = emsdk / ".emscripten"
+    if config.is_file():
+        env["EM_CONFIG"] = str(config)
+    return Emscripten(version, root, root, "emsdk", f"emsdk at {emsdk}", env)
+
+
+def emsdk_install(emsdk: Path, version: str, runner: Runner) -> None:
+    tool = emsdk / "emsdk"
+    if not tool.exists():
+        raise ConfigError(f"--emsdk {emsdk}: no `emsdk` script there", fix="pass an emsdk checkout")
+    runner.run(Command.of(tool, "install", version, cwd=emsdk))
+    runner.run(Command.of(tool, "activate", version, cwd=emsdk))
+
+
+def find_emscripten(
+    layout: Layout,
+    *,
+    emsdk: Path | None = None,
+    version: str | None = None,
+    runner: Runner | None = None,
+) -> Emscripten:
+    """The Emscripten to use; `version` (when given) must match what is found."""
+    if emsdk is None and os.environ.get("EMSDK"):
+        emsdk = Path(os.environ["EMSDK"])
+    if emsdk is not None:
+        emsdk = emsdk.expanduser().resolve()
+        found = None
+        try:
+            found = emsdk_emscripten(emsdk)
+        except ToolMissing:
+            if version is None or runner is None:
+                raise
+        if found is None or (version is not None and found.version != version):
+            assert runner is not None and version is not None
+            emsdk_install(emsdk, version, runner)
+            found = emsdk_emscripten(emsdk)
+    else:
+        found = system_emscripten(layout)
+        if found is None:
+            raise ToolMissing("emcc not found (no EMSDK, no --emsdk, no emcc on PATH)",
+                              fix=EMSDK_INSTALL_HINT)
+    if version is not None and found.version != version:
+        raise ToolVersionError(
+            f"Emscripten {version} was asked for but {found.origin} is {found.version}",
+            fix=f"drop --emscripten to use {found.version}, or pass --emsdk DIR to install {version}",
+        )
+    return found
+
+
+def prepare_cache(emscripten: Emscripten, runner: Runner) -> None:
+    """Give a system Emscripten its writable cache: a copy of the packaged prebuilt libraries."""
+    cache = emscripten.cache_dir
+    if cache is None or emscripten.cache_seed is None or (cache / "sysroot").is_dir():
+        return
+    runner.note("Emscripten's own cache is read-only; copying it once to a writable folder")
+
+    def copy() -> None:
+        assert emscripten.cache_seed is not None
+        partial = cache.with_name(cache.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(emscripten.cache_seed, partial, symlinks=True,
+                        ignore=shutil.ignore_patterns("cache.lock"))
+        for path in partial.rglob("*"):  # the packaged files are read-only
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o200)
+        os.replace(partial, cache)
+
+    runner.action(f"cp -r {emscripten.cache_seed} {cache}".replace(str(Path.home()), "$HOME"), copy)
+
+
+# -- Node ------------------------------------------------------------------------------------
+
+def find_node(explicit: Path | None = None) -> Node:
+    if explicit is not None:
+        path = explicit.expanduser()
+        if not path.exists():
+            raise ConfigError(f"--node {explicit}: no such file", fix="pass the path of a node binary")
+    else:
+        found = shutil.which("node") or shutil.which("nodejs")
+        if not found:
+            raise ToolMissing("node not found on PATH",
+                              fix="`sudo apt-get install nodejs`, or pass --node PATH")
+        path = Path(found)
+    try:
+        out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=30)
+    except OSError as exc:
+        raise ToolMissing(f"cannot run {path}: {exc.strerror}", fix="pass a working node") from exc
+    version = out.stdout.strip().lstrip("v")
+    if out.returncode != 0 or not version:
+        raise ToolVersionError(f"{path} --version failed", fix="pass a working node with --node")
+    return Node(path, version)
+
+
+def node_flags(versions: Versions, node: Node, emscripten_version: str) -> list[str]:
+    """The flags python.js needs under this Node, built by this Emscripten."""
+    return [rule.flag for rule in versions.node_flags(node.version, emscripten_version)]
