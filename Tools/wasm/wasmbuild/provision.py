@@ -47,12 +47,13 @@ REQUIREMENTS = (
 )
 
 
-def missing_packages(requirements: tuple[Requirement, ...] = REQUIREMENTS) -> list[Requirement]:
-    return [r for r in requirements if not r.present()]
+def missing_packages() -> list[Requirement]:
+    return [r for r in REQUIREMENTS if not r.present()]
 
 
 def setup(*, dry_run: bool = False, runner: Runner | None = None) -> None:
     runner = runner or Runner(CHECKOUT, dry_run=dry_run)
+    dry_run = runner.dry_run
     runner.heading("system packages")
     missing = missing_packages()
     if not missing:

@@ -121,12 +121,12 @@ def fetch(
                 runner.note(f"{candidate.provider} unreachable, trying the next provider")
                 continue
             return FetchedArchive(dest, candidate.provider, candidate)
-    names = " or ".join(c.filename for c in candidates)
+    names = " or ".join(f"{c.filename} (sha256 {c.sha256})" for c in candidates)
     tried = "; ".join(failures) if failures else "no network use allowed (--offline)"
     raise DownloadError(
         f"cannot get {what}: {tried}",
-        fix=f"on a machine with network, download {names} (sha256 {candidates[0].sha256}) "
-        "into a folder and pass it with --mirror DIR",
+        fix=f"on a machine with network, download {names} into a folder and pass it with "
+        "--mirror DIR",
     )
 
 

@@ -1,0 +1,206 @@
+"""Unit-test fixtures: a fake toolchain (emcc & co, node, make, a CPython tree) in a temporary
+folder, and a guard that fails any unit test that would start a real toolchain program."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from wasmbuild import config
+from wasmbuild.build import Build, Options
+from wasmbuild.layout import Layout
+
+TOOLCHAIN_PROGRAMS = {"emcc", "em++", "emconfigure", "emmake", "embuilder", "emar", "node",
+                      "nodejs", "make", "configure"}
+
+
+@pytest.fixture(autouse=True)
+def forbid_real_toolchain(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Any toolchain program started by a unit test must be one of the fakes under tmp_path."""
+    real_popen = subprocess.Popen
+
+    class GuardedPopen(real_popen):  # type: ignore[misc,valid-type]
+        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+            argv0 = str(args[0] if isinstance(args, (list, tuple)) else str(args).split()[0])
+            if Path(argv0).name in TOOLCHAIN_PROGRAMS:
+                env = kwargs.get("env") or os.environ
+                found = argv0 if "/" in argv0 else shutil.which(argv0, path=env.get("PATH"))
+                if not found or not Path(found).resolve().is_relative_to(tmp_path.resolve()):
+                    pytest.fail(f"a unit test tried to start the real {argv0} ({found})")
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", GuardedPopen)
+
+
+SCRIPT_HEAD = """#!@PYTHON@
+import json, os, shutil, sys
+from pathlib import Path
+NAME = "@NAME@"
+with open(os.environ["FAKE_LOG"], "a") as log:
+    keys = ("EM_CACHE", "EM_FROZEN_CACHE", "NODE_PATH", "CONFIG_SITE")
+    log.write(json.dumps([NAME, os.getcwd(), sys.argv[1:],
+                          {k: os.environ[k] for k in keys if k in os.environ}]) + "\\n")
+if os.environ.get("FAKE_FAIL") == NAME:
+    for i in range(40):
+        print(f"{NAME} output line {i}")
+    print(f"{NAME}: simulated failure", file=sys.stderr)
+    sys.exit(2)
+"""
+
+BEHAVIOUR = {
+    "configure": "Path('Makefile').write_text('all:\\n')\n",
+    "config.guess": "print('x86_64-pc-linux-gnu')\n",
+    "make": "for f in ('python', 'python.js', 'python.wasm'):\n    Path(f).write_text('built')\n",
+    "emconfigure": "os.execv(shutil.which(sys.argv[1]) or sys.argv[1], sys.argv[1:])\n",
+    "emmake": "os.execv(shutil.which(sys.argv[1]), sys.argv[1:])\n",
+    "embuilder": (
+        "lib = Path(os.environ['EM_CACHE'], 'sysroot/lib/wasm32-emscripten')\n"
+        "lib.mkdir(parents=True, exist_ok=True)\n"
+        "names = {'zlib': 'libz.a', 'bzip2': 'libbz2.a'}\n"
+        "for port in sys.argv[2:]:\n"
+        "    assert Path(os.environ['EM_CACHE'], 'ports', port, '.emscripten_url').is_file()\n"
+        "    (lib / names[port]).write_text('lib')\n"
+    ),
+    "node": (
+        "if sys.argv[1:] == ['--version']:\n"
+        "    print(os.environ.get('FAKE_NODE_VERSION', 'v20.1.0'))\n"
+        "else:\n"
+        "    print(json.dumps(sys.argv[1:]))\n"
+    ),
+    "emcc": "print('emcc (fake) 3.1.6')\n",
+}
+
+PORT_FILE = """VERSION = {version!r}
+
+def get(ports, settings, shared):
+    ports.fetch_project({name!r}, 'https://ports.invalid/{name}-' + VERSION + '.zip',
+                        {name!r} + '-' + VERSION)
+"""
+
+
+def write_script(path: Path, name: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    head = SCRIPT_HEAD.replace("@PYTHON@", sys.executable).replace("@NAME@", name)
+    path.write_text(head + BEHAVIOUR[name])
+    path.chmod(0o755)
+
+
+def make_archive(path: Path, top: str, files: dict[str, str]) -> str:
+    """A .tar.gz with one top folder; returns its sha256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def make_cpython_tree(tree: Path, version: str = "3.11.2") -> Path:
+    write_script(tree / "configure", "configure")
+    write_script(tree / "config.guess", "config.guess")
+    (tree / "Include").mkdir(parents=True, exist_ok=True)
+    (tree / "Include" / "patchlevel.h").write_text(f'#define PY_VERSION "{version}"\n')
+    (tree / "Python").mkdir(exist_ok=True)
+    (tree / "Python" / "ceval.c").write_text("/* eval loop */\n")
+    (tree / "Tools" / "wasm").mkdir(parents=True, exist_ok=True)
+    (tree / "Tools" / "wasm" / "config.site-wasm32-emscripten").write_text("ac_cv_x=no\n")
+    return tree
+
+
+@dataclass
+class FakeToolchain:
+    tmp: Path
+    checkout: Path
+    emscripten_root: Path
+    bin_dir: Path
+    tree: Path
+    mirror: Path
+    versions: config.Versions
+    layout: Layout
+    env: dict[str, str]
+
+    def calls(self) -> list[tuple[str, str, list[str], dict[str, str]]]:
+        log = Path(self.env["FAKE_LOG"])
+        if not log.exists():
+            return []
+        calls = [tuple(json.loads(line)) for line in log.read_text().splitlines()]
+        return [c for c in calls if c[0] != "config.guess"]  # type: ignore[misc]
+
+    def names(self) -> list[str]:
+        """Programs started, in order (config.guess, a probe, left out)."""
+        return [c[0] for c in self.calls() if c[0] != "config.guess"]
+
+    def reset_calls(self) -> None:
+        Path(self.env["FAKE_LOG"]).unlink(missing_ok=True)
+
+    def build(self, out: io.StringIO | None = None, **options: Any) -> Build:
+        options.setdefault("source", self.tree)
+        options.setdefault("offline", True)
+        options.setdefault("mirror", self.mirror)
+        options.setdefault("jobs", 2)
+        return Build(Options(**options), layout=self.layout, versions=self.versions,
+                     out=out or io.StringIO())
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolchain]:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (checkout / "config.site-wasm32-emscripten").write_text("# ours\n")
+    root = tmp_path / "emscripten"
+    for tool in ("emcc", "emconfigure", "emmake", "embuilder"):
+        write_script(root / tool, tool)
+    (root / "emscripten-version.txt").write_text('"3.1.6"\n')
+    (root / ".emscripten").write_text("FROZEN_CACHE = True # packaged cache\n")
+    (root / "cache" / "sysroot" / "include").mkdir(parents=True)
+    (root / "cache" / "sysroot" / "include" / "stdio.h").write_text("/* prebuilt */\n")
+    (root / "node_modules" / "acorn").mkdir(parents=True)
+    ports = root / "tools" / "ports"
+    ports.mkdir(parents=True)
+    (ports / "zlib.py").write_text(PORT_FILE.format(name="zlib", version="1.2.11"))
+    (ports / "bzip2.py").write_text(PORT_FILE.format(name="bzip2", version="1.0.6"))
+    bin_dir = tmp_path / "bin"
+    write_script(bin_dir / "node", "node")
+    write_script(bin_dir / "make", "make")
+    tree = make_cpython_tree(tmp_path / "cpython")
+
+    mirror = tmp_path / "mirror"
+    zlib_sha = make_archive(mirror / "zlib-1.2.11.tar.gz", "zlib-1.2.11", {"zlib.h": "/* z */"})
+    bzip2_sha = make_archive(mirror / "bzip2-1.0.8.tar.gz", "bzip2-1.0.8", {"bzlib.h": "/* b */"})
+    release_sha = make_archive(mirror / "Python-3.11.2.tgz", "Python-3.11.2", {"README": "x"})
+    versions = config.parse({
+        "defaults": {"cpython": "3.11.2", "emscripten": "3.1.6", "target": "node"},
+        "cpython": {"3.11.2": {"sha256": release_sha, "sources": [
+            {"provider": "python.org", "url": "https://python.invalid/Python-3.11.2.tgz"}]}},
+        "emscripten": {"3.1.6": {"providers": ["system"]}},
+        "emscripten_advisories": [{"below": "3.1.8", "problem": "old", "fix": "newer"}],
+        "node_flags": [{"flag": "--no-experimental-fetch", "node_from": "18.0",
+                        "emscripten_below": "3.1.12", "why": "fetch"}],
+        "port_sources": [
+            {"port": "zlib", "port_version": "1.2.11", "version": "1.2.11", "provider": "zlib.net",
+             "url": "https://zlib.invalid/zlib-1.2.11.tar.gz", "sha256": zlib_sha},
+            {"port": "bzip2", "port_version": "1.0.6", "version": "1.0.8", "provider": "debian",
+             "url": "https://debian.invalid/bzip2-1.0.8.tar.gz", "sha256": bzip2_sha},
+        ],
+    })
+    env = {"PATH": f"{root}{os.pathsep}{bin_dir}", "FAKE_LOG": str(tmp_path / "calls.jsonl"),
+           "HOME": str(tmp_path / "home")}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("EMSDK", raising=False)
+    monkeypatch.delenv("FAKE_FAIL", raising=False)
+    layout = Layout(root=checkout, cache_root=tmp_path / "cache", builddir=checkout / "builddir")
+    yield FakeToolchain(tmp_path, checkout, root, bin_dir, tree, mirror, versions, layout, env)

@@ -1,0 +1,165 @@
+"""The recipe's steps against the fake toolchain: what runs, what is skipped, what resumes."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from wasmbuild.errors import CommandFailed, ConfigError, ToolMissing, ToolVersionError
+
+from .conftest import FakeToolchain
+
+
+def test_node_build_runs_the_recipe_in_order(fake: FakeToolchain) -> None:
+    build = fake.build()
+    folder = build.cross_build("node")
+
+    assert fake.names() == ["configure", "make", "embuilder", "emconfigure", "configure",
+                            "emmake", "make"]
+    calls = fake.calls()
+    native_configure, cross_configure = calls[0], calls[4]
+    assert native_configure[2] == ["-C"]
+    assert Path(native_configure[1]) == build.native_dir
+    assert cross_configure[2] == [
+        "-C", "--host=wasm32-unknown-emscripten", "--build=x86_64-pc-linux-gnu",
+        "--with-emscripten-target=node", f"--with-build-python={build.native_dir / 'python'}",
+    ]
+    assert Path(cross_configure[1]) == folder
+    assert calls[3][3]["CONFIG_SITE"] == str(fake.checkout / "config.site-wasm32-emscripten")
+    # The packaged cache is frozen: the build gets a writable copy and unfreezes it.
+    em_cache = Path(calls[2][3]["EM_CACHE"])
+    assert em_cache.is_relative_to(fake.layout.cache_root)
+    assert calls[2][3]["EM_FROZEN_CACHE"] == ""
+    assert (em_cache / "sysroot" / "include" / "stdio.h").is_file()
+    assert (folder / "python.js").is_file()
+    assert os.readlink(fake.layout.recipe_link("emscripten-node")) == os.path.relpath(
+        folder, fake.layout.builddir)
+
+
+def test_second_run_with_nothing_changed_runs_nothing(fake: FakeToolchain) -> None:
+    fake.build().cross_build("node")
+    fake.reset_calls()
+    out = io.StringIO()
+    fake.build(out=out).cross_build("node")
+    assert fake.names() == []
+    assert out.getvalue().count("up to date") >= 5
+
+
+def test_a_changed_source_file_reruns_make_but_not_configure(fake: FakeToolchain) -> None:
+    fake.build().cross_build("node")
+    fake.reset_calls()
+    (fake.tree / "Python" / "ceval.c").write_text("/* changed */\n")
+    build = fake.build()
+    build.cross_build("node")
+    assert fake.names() == ["make", "emmake", "make"]
+    assert (build.source_dir / "Python" / "ceval.c").read_text() == "/* changed */\n"
+
+
+def test_a_changed_site_file_reconfigures_the_target_only(fake: FakeToolchain) -> None:
+    fake.build().cross_build("node")
+    fake.reset_calls()
+    (fake.checkout / "config.site-wasm32-emscripten").write_text("# ours, changed\n")
+    out = io.StringIO()
+    fake.build(out=out).cross_build("node")
+    assert fake.names() == ["emconfigure", "configure", "emmake", "make"]
+    assert "inputs changed (site)" in out.getvalue()
+
+
+def test_a_failed_make_records_nothing_and_the_next_run_finishes(
+    fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_FAIL", "emmake")
+    with pytest.raises(CommandFailed) as failure:
+        fake.build().cross_build("node")
+    error = failure.value
+    assert error.log is not None and error.log.name == "make.log"
+    assert error.tail[-1] == "emmake: simulated failure"
+    assert "emmake make -j2" in error.command
+    assert not fake.layout.stamp(fake.build().target_dir("node"), "make").exists()
+
+    monkeypatch.delenv("FAKE_FAIL")
+    fake.reset_calls()
+    fake.build().cross_build("node")
+    assert fake.names() == ["emmake", "make"]
+
+
+def test_dry_run_prints_every_command_and_runs_nothing(fake: FakeToolchain) -> None:
+    out = io.StringIO()
+    fake.build(out=out, dry_run=True).cross_build("node")
+    text = out.getvalue()
+    assert fake.names() == []
+    assert not fake.layout.builddir.exists()
+    assert "(cd builddir/cpython-local-3.11.2-" in text
+    assert "../src/configure -C)" in text
+    assert "emmake make -j2)" in text
+    assert "embuilder build zlib bzip2" in text
+    assert "CONFIG_SITE=../../../../config.site-wasm32-emscripten" in text
+
+
+def test_the_user_tree_is_never_written(fake: FakeToolchain) -> None:
+    before = sorted((p.relative_to(fake.tree), p.stat().st_mtime_ns)
+                    for p in fake.tree.rglob("*"))
+    fake.build().cross_build("node")
+    after = sorted((p.relative_to(fake.tree), p.stat().st_mtime_ns) for p in fake.tree.rglob("*"))
+    assert before == after
+
+
+def test_release_source_is_verified_and_unpacked(fake: FakeToolchain) -> None:
+    build = fake.build(source=None, python_version="3.11.2")
+    source = build.fetch_source()
+    assert (source / "README").read_text() == "x"
+    assert build.cpython.key == "3.11.2"
+
+
+def test_unknown_python_version_fails_before_any_work(fake: FakeToolchain) -> None:
+    with pytest.raises(ConfigError, match="unknown CPython version '3.99.0'"):
+        fake.build(source=None, python_version="3.99.0").cross_build("node")
+    assert fake.names() == []
+
+
+def test_unknown_target_is_refused(fake: FakeToolchain) -> None:
+    with pytest.raises(ConfigError, match="unknown target 'wasi'"):
+        fake.build().cross_build("wasi")
+
+
+def test_asking_for_another_emscripten_version_says_how(fake: FakeToolchain) -> None:
+    with pytest.raises(ToolVersionError) as error:
+        fake.build(emscripten="3.1.8").cross_build("node")
+    assert "3.1.8 was asked for" in error.value.message
+    assert "--emsdk" in error.value.fix
+
+
+def test_run_uses_the_flags_for_this_node(fake: FakeToolchain, capfd: pytest.CaptureFixture[str]
+                                          ) -> None:
+    build = fake.build()
+    build.cross_build("node")
+    capfd.readouterr()
+    assert build.run_python(["-c", "print(1)"]) == 0
+    printed = capfd.readouterr().out
+    assert '["--no-experimental-fetch", "' in printed
+    assert '"-c", "print(1)"]' in printed
+
+
+def test_run_before_build_explains(fake: FakeToolchain) -> None:
+    with pytest.raises(ToolMissing, match="the Node target is not built") as error:
+        fake.build().run_python([])
+    assert "invoke wasm.node" in error.value.fix
+
+
+def test_clean_one_target_keeps_the_rest(fake: FakeToolchain) -> None:
+    build = fake.build()
+    build.cross_build("node")
+    fake.layout.downloads.mkdir(parents=True)
+    (fake.layout.downloads / "Python-3.11.2.tgz").write_text("kept")
+    build.clean("node")
+    assert not build.target_dir("node").exists()
+    assert not fake.layout.recipe_link("emscripten-node").is_symlink()
+    assert (build.native_dir / "python").exists()
+    build.clean("all")
+    assert not fake.layout.builddir.exists()
+    assert (fake.tree / "configure").exists()
+    assert (fake.layout.downloads / "Python-3.11.2.tgz").exists()
+    build.clean("all", downloads=True)
+    assert not fake.layout.downloads.exists()

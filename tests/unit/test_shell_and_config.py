@@ -1,0 +1,109 @@
+"""Command rendering, flag selection per Node/Emscripten version, the versions file, stamps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from wasmbuild import config
+from wasmbuild.config import parse_version
+from wasmbuild.errors import ConfigError
+from wasmbuild.shell import Command, render
+from wasmbuild.stamps import Stamp
+from wasmbuild.toolchain import Node, node_flags
+
+ROOT = Path("/work/checkout")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (Command.of("make", "-j2", cwd=ROOT), "make -j2"),
+        (Command.of("/work/checkout/builddir/x/src/configure", "-C", cwd=ROOT / "builddir/x/build"),
+         "(cd builddir/x/build && ../src/configure -C)"),
+        (Command.of("emconfigure", "--with-build-python=/work/checkout/builddir/build/python",
+                    cwd=ROOT / "builddir/node", env={"CONFIG_SITE": "/work/checkout/site"}),
+         "(cd builddir/node && CONFIG_SITE=../../site emconfigure "
+         "--with-build-python=../build/python)"),
+        (Command.of("node", "-c", "print('hi there')", cwd=ROOT),
+         "node -c 'print('\"'\"'hi there'\"'\"')'"),
+        (Command.of("embuilder", cwd=ROOT, env={"EM_FROZEN_CACHE": ""}), "EM_FROZEN_CACHE='' embuilder"),
+        (Command.of("/usr/bin/emcc", "/opt/elsewhere/x.c", cwd=ROOT), "/usr/bin/emcc /opt/elsewhere/x.c"),
+    ],
+)
+def test_render_is_copy_pasteable_from_the_checkout(command: Command, expected: str) -> None:
+    assert render(command, ROOT) == expected
+
+
+def test_render_shows_home_paths_with_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/home/ada")
+    command = Command.of("embuilder", cwd=ROOT, env={"EM_CACHE": "/home/ada/.cache/em/3.1.6"})
+    assert render(command, ROOT) == "EM_CACHE=$HOME/.cache/em/3.1.6 embuilder"
+
+
+VERSIONS = config.load()
+
+
+@pytest.mark.parametrize(
+    ("node", "emscripten", "flags"),
+    [
+        ("20.20.2", "3.1.6", ["--no-experimental-fetch"]),
+        ("22.23.3", "3.1.6", ["--no-experimental-fetch"]),
+        ("18.0.0", "3.1.11", ["--no-experimental-fetch"]),
+        ("17.9.0", "3.1.6", []),
+        ("16.3.0", "3.1.6", ["--experimental-wasm-threads", "--experimental-wasm-bulk-memory"]),
+        ("14.21.3", "3.1.40", ["--experimental-wasm-threads", "--experimental-wasm-bulk-memory"]),
+        ("20.20.2", "3.1.12", []),
+        ("24.1.0", "4.0.10", []),
+    ],
+)
+def test_node_flags_follow_the_versions(node: str, emscripten: str, flags: list[str]) -> None:
+    assert node_flags(VERSIONS, Node(Path("node"), node), emscripten) == flags
+
+
+def test_the_recipe_flags_refused_by_node_20_are_never_chosen_for_it() -> None:
+    chosen = node_flags(VERSIONS, Node(Path("node"), "20.0.0"), "3.1.6")
+    assert "--experimental-wasm-threads" not in chosen
+
+
+def test_versions_file_pins_a_digest_for_every_download() -> None:
+    release = VERSIONS.cpython_release(VERSIONS.default_cpython)
+    assert len(release.sha256) == 64
+    assert {d.provider for d in release.downloads} >= {"python.org", "debian"}
+    for source in VERSIONS.port_sources:
+        assert len(source.download.sha256) == 64, source
+
+
+def test_unknown_version_names_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as error:
+        VERSIONS.cpython_release("2.7.18")
+    assert "3.11.2" in error.value.message
+    assert "--source" in error.value.fix
+
+
+def test_advisory_applies_below_its_bound() -> None:
+    assert VERSIONS.advisories_for("3.1.6")
+    assert not VERSIONS.advisories_for("3.1.8")
+
+
+@pytest.mark.parametrize(("text", "parsed"), [("3.1.6", (3, 1, 6)), ("v20.20.2", (20, 20, 2)),
+                                              ('3.1.6', (3, 1, 6)), ("3.13.0a1", (3, 13, 0, 1))])
+def test_parse_version(text: str, parsed: tuple[int, ...]) -> None:
+    assert parse_version(text) == parsed
+
+
+def test_stamp_is_current_only_for_the_same_inputs(tmp_path: Path) -> None:
+    stamp = Stamp(tmp_path / "s" / "make.json", {"source": "abc", "argv": ["make", "-j2"]})
+    assert not stamp.is_current()
+    stamp.record()
+    assert stamp.is_current()
+    changed = Stamp(stamp.path, {"source": "abd", "argv": ["make", "-j2"]})
+    assert not changed.is_current()
+    assert changed.changed_inputs() == ["source"]
+    assert not list(stamp.path.parent.glob("*.tmp"))
+
+
+def test_a_torn_stamp_is_not_current(tmp_path: Path) -> None:
+    path = tmp_path / "make.json"
+    path.write_text('{"source": ')
+    assert not Stamp(path, {"source": "abc"}).is_current()

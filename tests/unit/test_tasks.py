@@ -1,0 +1,85 @@
+"""The invoke front end, run as a user runs it (a subprocess), against the fake toolchain."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import CHECKOUT
+from .conftest import FakeToolchain
+
+
+def invoke(fake: FakeToolchain, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **fake.env, "CPYTHON_WASM_CACHE": str(fake.tmp / "cache")}
+    return subprocess.run([sys.executable, "-m", "invoke", "-r", str(CHECKOUT), *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_list_shows_every_task_with_a_description(fake: FakeToolchain) -> None:
+    listing = invoke(fake, "--list").stdout
+    for name in ("build-python", "ports", "node", "browser", "run", "doctor", "clean", "setup"):
+        line = next(line for line in listing.splitlines() if f"wasm.{name} " in line)
+        assert len(line.split(f"wasm.{name}", 1)[1].strip()) > 10, line
+
+
+def test_every_option_has_help(fake: FakeToolchain) -> None:
+    text = invoke(fake, "--help", "wasm.node").stdout
+    for option in ("--python-version", "--source", "--emscripten", "--emsdk", "--mirror",
+                   "--offline", "--jobs", "--verbose", "--debug"):
+        line = next(line for line in text.splitlines() if option in line)
+        assert len(line.split(option, 1)[1].strip()) > 15, line
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["wasm.node", "--python-version", "9.9.9"], 2, "error: unknown CPython version '9.9.9'"),
+        (["wasm.node", "--source", "/nonexistent/cpython"], 2, "no such folder"),
+        (["wasm.clean", "--what", "everything"], 2, "unknown clean target"),
+    ],
+)
+def test_bad_input_gives_one_line_and_a_fix(
+    fake: FakeToolchain, args: list[str], code: int, message: str
+) -> None:
+    result = invoke(fake, *args)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert "fix: " in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_debug_shows_the_traceback(fake: FakeToolchain) -> None:
+    result = invoke(fake, "wasm.node", "--python-version", "9.9.9", "--debug")
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr
+
+
+def test_dry_node_prints_the_whole_recipe_and_runs_nothing(fake: FakeToolchain) -> None:
+    result = invoke(fake, "--dry", "wasm.node", "--source", str(fake.tree))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in ("../src/configure -C", "make -j", "embuilder build zlib bzip2",
+                     "emconfigure ../../src/configure -C --host=wasm32-unknown-emscripten",
+                     "--with-emscripten-target=node", "emmake make -j"):
+        assert expected in out
+    assert fake.names() == []
+
+
+def test_run_passes_arguments_after_the_double_dash_verbatim(fake: FakeToolchain) -> None:
+    result = invoke(fake, "--dry", "wasm.run", "--source", str(fake.tree), "--",
+                    "-c", "print('a  b')")
+    assert result.returncode == 0, result.stderr
+    assert "python.js -c 'print('\"'\"'a  b'\"'\"')'" in result.stdout
+    assert "--no-experimental-fetch" in result.stdout
+
+
+def test_missing_emcc_explains_how_to_install(fake: FakeToolchain, tmp_path: Path) -> None:
+    fake.env["PATH"] = str(fake.bin_dir)
+    result = invoke(fake, "wasm.ports")
+    assert result.returncode == 3
+    assert "emcc not found" in result.stderr
+    assert "apt-get install emscripten" in result.stderr

@@ -1,0 +1,126 @@
+"""Finding Emscripten (system package quirks, emsdk), ports offline, provisioning, doctor."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from wasmbuild import doctor, provision
+from wasmbuild.errors import DownloadError, ToolMissing
+from wasmbuild.ports import port_fetch
+from wasmbuild.toolchain import find_emscripten
+
+from .conftest import FakeToolchain, write_script
+
+
+def test_system_emscripten_gets_a_writable_unfrozen_cache(fake: FakeToolchain) -> None:
+    emscripten = find_emscripten(fake.layout)
+    assert emscripten.version == "3.1.6"
+    assert emscripten.provider == "system"
+    assert emscripten.env["EM_FROZEN_CACHE"] == ""
+    assert Path(emscripten.env["EM_CACHE"]).is_relative_to(fake.layout.cache_root)
+    assert emscripten.cache_seed == fake.emscripten_root / "cache"
+    assert "NODE_PATH" not in emscripten.env  # acorn is bundled in this fake
+
+
+def test_acorn_from_the_system_node_modules(fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    shutil.rmtree(fake.emscripten_root / "node_modules")
+    shared = tmp_path / "usr-share-nodejs"
+    (shared / "acorn").mkdir(parents=True)
+    monkeypatch.setattr("wasmbuild.toolchain.NODE_MODULE_DIRS", (tmp_path / "none", shared))
+    assert find_emscripten(fake.layout).env["NODE_PATH"] == str(shared)
+    shutil.rmtree(shared / "acorn")
+    with pytest.raises(ToolMissing, match="acorn"):
+        find_emscripten(fake.layout)
+
+
+def test_a_writable_unfrozen_cache_is_used_as_it_is(fake: FakeToolchain) -> None:
+    (fake.emscripten_root / ".emscripten").write_text("FROZEN_CACHE = False\n")
+    emscripten = find_emscripten(fake.layout)
+    assert "EM_CACHE" not in emscripten.env
+    assert emscripten.cache_seed is None
+
+
+def test_activated_emsdk_wins_over_the_system(fake: FakeToolchain,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    emsdk = fake.tmp / "emsdk"
+    root = emsdk / "upstream" / "emscripten"
+    write_script(root / "emcc", "emcc")
+    (root / "emscripten-version.txt").write_text('"3.1.8"\n')
+    monkeypatch.setenv("EMSDK", str(emsdk))
+    found = find_emscripten(fake.layout)
+    assert (found.version, found.provider, found.root) == ("3.1.8", "emsdk", root)
+
+
+def test_port_files_tell_what_they_fetch(fake: FakeToolchain) -> None:
+    info = port_fetch(find_emscripten(fake.layout), "bzip2")
+    assert (info.url, info.subdir, info.version) == (
+        "https://ports.invalid/bzip2-1.0.6.zip", "bzip2-1.0.6", "1.0.6")
+
+
+def test_ports_offline_are_seeded_from_verified_archives(fake: FakeToolchain) -> None:
+    out = io.StringIO()
+    fake.build(out=out).ports()
+    cache = Path(fake.calls()[0][3]["EM_CACHE"])
+    marker = cache / "ports" / "bzip2" / ".emscripten_url"
+    assert marker.read_text().strip() == "https://ports.invalid/bzip2-1.0.6.zip"
+    assert (cache / "ports" / "bzip2" / "bzip2-1.0.6" / "bzlib.h").is_file()
+    assert "seeding it from bzip2-1.0.8.tar.gz (1.0.8, via mirror)" in out.getvalue()
+    fake.reset_calls()
+    fake.build().ports()
+    assert fake.names() == []
+
+
+def test_ports_offline_without_an_archive_say_what_to_do(fake: FakeToolchain) -> None:
+    for archive in fake.mirror.glob("zlib-*"):
+        archive.unlink()
+    with pytest.raises(DownloadError) as error:
+        fake.build().ports()
+    assert "port zlib 1.2.11" in error.value.message
+    assert "--mirror" in error.value.fix
+
+
+def test_setup_names_the_packages_and_needs_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(provision, "REQUIREMENTS", (
+        provision.Requirement("Emscripten (emcc)", "emscripten", lambda: False),
+        provision.Requirement("make", "make", lambda: True),
+    ))
+    monkeypatch.setattr(provision.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(provision.shutil, "which", lambda name: f"/usr/bin/{name}")
+    with pytest.raises(ToolMissing) as error:
+        provision.setup(runner=provision.Runner(Path("/"), out=io.StringIO()))
+    assert error.value.fix == "sudo apt-get install -y emscripten"
+
+
+def test_setup_dry_run_prints_the_apt_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(provision, "REQUIREMENTS", (
+        provision.Requirement("Emscripten (emcc)", "emscripten", lambda: False),
+        provision.Requirement("zlib headers", "zlib1g-dev", lambda: False),
+    ))
+    monkeypatch.setattr(provision.shutil, "which", lambda name: f"/usr/bin/{name}")
+    out = io.StringIO()
+    provision.setup(runner=provision.Runner(Path("/"), dry_run=True, out=out))
+    assert "apt-get install -y --no-install-recommends emscripten zlib1g-dev" in out.getvalue()
+
+
+def test_doctor_reports_the_toolchain_and_flags(fake: FakeToolchain) -> None:
+    report = doctor.examine(fake.build())
+    text = doctor.render(report)
+    rows = {row.item: row for row in report.rows}
+    assert rows["emcc"].detail.startswith("3.1.6 from")
+    assert rows["emcc version"].status == "warn"  # the advisory below 3.1.8
+    assert "--no-experimental-fetch" in rows["node"].detail
+    assert rows["port zlib 1.2.11"].status == "warn"
+    assert "fix: `invoke wasm.ports`" in text
+
+
+def test_doctor_marks_a_missing_emcc(fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(fake.bin_dir))
+    report = doctor.examine(fake.build())
+    assert not report.ok
+    row = next(r for r in report.rows if r.item == "emcc")
+    assert row.status == "missing"
+    assert "apt-get install emscripten" in row.fix
