@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 from invoke.collection import Collection
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
+from invoke.tasks import Task, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
-from wasmbuild import doctor, provision  # noqa: E402
-from wasmbuild.build import Build, Options  # noqa: E402
-from wasmbuild.errors import WasmBuildError  # noqa: E402
+from wasmbuild import doctor, provision
+from wasmbuild.build import Build, Options
+from wasmbuild.errors import WasmBuildError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,10 +77,12 @@ def make_build(c: Context, **options: Any) -> Build:
     ))
 
 
-def build_task(body: F) -> F:
+def build_task(body: Callable[..., None]) -> Task[Any]:
+    """@task with the shared help texts of the options `body` takes, and error reporting."""
     params = inspect.signature(body).parameters
     help_texts = {name: text for name, text in HELP.items() if name in params}
-    return task(help=help_texts)(reports_errors(body))  # type: ignore[no-any-return]
+    made: Task[Any] = task(help=help_texts)(reports_errors(body))
+    return made
 
 
 @build_task

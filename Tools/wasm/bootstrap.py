@@ -82,7 +82,7 @@ def ensure_dependencies() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may be started by any python3
         fail(f"Python {sys.version.split()[0]} is too old for these tools",
              "run this script with Python 3.11 or newer")
     ensure_venv()

@@ -114,7 +114,7 @@ def test_release_source_is_verified_and_unpacked(fake: FakeToolchain) -> None:
 
 
 def test_unknown_python_version_fails_before_any_work(fake: FakeToolchain) -> None:
-    with pytest.raises(ConfigError, match="unknown CPython version '3.99.0'"):
+    with pytest.raises(ConfigError, match=r"unknown CPython version '3\.99\.0'"):
         fake.build(source=None, python_version="3.99.0").cross_build("node")
     assert fake.names() == []
 

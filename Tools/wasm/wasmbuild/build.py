@@ -7,11 +7,13 @@ stamp of its inputs when (and only when) it finished.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +25,7 @@ from .errors import ConfigError, ToolMissing
 from .layout import TARGETS, Layout
 from .ports import build_ports
 from .shell import Command, Runner
-from .sources import check_cpython_tree, cpython_version_of, fetch, sync_tree, unpack
+from .sources import check_cpython_tree, fetch, sync_tree, unpack
 from .stamps import Stamp, file_digest, locked
 from .toolchain import Emscripten, Node, find_emscripten, find_node, node_flags, prepare_cache
 
@@ -79,6 +81,7 @@ class Build:
         self.runner = Runner(self.layout.root, dry_run=options.dry_run,
                              verbose=options.verbose, out=out)
         self._source_digest: str | None = None
+        self._lock_depth = 0
 
     # -- what we build with -----------------------------------------------------------------
     @cached_property
@@ -116,6 +119,26 @@ class Build:
         return self.target_dir(target) / "python.js"
 
     # -- the step machinery -----------------------------------------------------------------
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the lock of this CPython's build folders (re-entrant within one Build), so two
+        runs never configure or make in the same folder at once."""
+        if self.runner.dry_run or self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        lock = self.layout.cpython_dir(self.cpython.key) / ".lock"
+        with locked(lock, on_wait=lambda: self.runner.note(
+                f"another build holds {self.runner.path(lock)}; waiting for it")):
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+
     def _step(
         self,
         name: str,
@@ -185,10 +208,10 @@ class Build:
                             runner=self.runner, offline=self.options.offline)
         self.runner.note(f"CPython {spec.version} source provided by {archive.provider}"
                          f" ({archive.download.filename}, sha256 verified)")
-        shown_archive = str(archive.path).replace(str(Path.home()), "$HOME")
-        rel_dest = os.path.relpath(dest, self.layout.root)
-        self.runner.action(f"mkdir -p {rel_dest} && tar -xzf {shown_archive} -C {rel_dest} "
-                           "--strip-components=1", lambda: unpack(archive.path, dest))
+        shown_dest = self.runner.path(dest)
+        self.runner.action(f"mkdir -p {shown_dest} && tar -xzf {self.runner.path(archive.path)} "
+                           f"-C {shown_dest} --strip-components=1",
+                           functools.partial(unpack, archive.path, dest))
         if not self.runner.dry_run:
             stamp.record()
         return dest
@@ -205,6 +228,10 @@ class Build:
 
     # -- step 1: the build Python ---------------------------------------------------------------
     def build_python(self) -> Path:
+        with self.exclusive():
+            return self._build_python()
+
+    def _build_python(self) -> Path:
         self.fetch_source()
         folder = self.native_dir
         python = folder / "python"
@@ -244,6 +271,10 @@ class Build:
 
     def cross_build(self, target: str) -> Path:
         check_target(target)
+        with self.exclusive():
+            return self._cross_build(target)
+
+    def _cross_build(self, target: str) -> Path:
         build_python = self.build_python()
         self.ports()
         emscripten = self.emscripten
@@ -314,9 +345,7 @@ class Build:
         for folder in folders:
             if not (folder.exists() or folder.is_symlink()):
                 continue
-            shown = os.path.relpath(folder, self.layout.root) if folder.is_relative_to(
-                self.layout.root) else str(folder).replace(str(Path.home()), "$HOME")
-            self.runner.action(f"rm -rf {shown}", lambda f=folder: _remove(f))
+            self.runner.action(f"rm -rf {self.runner.path(folder)}", functools.partial(_remove, folder))
 
 
 def _remove(path: Path) -> None:

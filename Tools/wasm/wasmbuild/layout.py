@@ -35,8 +35,11 @@ class Layout:
     builddir: Path
 
     @classmethod
-    def default(cls, root: Path = CHECKOUT, builddir: Path | None = None) -> Layout:
-        return cls(root=root, cache_root=default_cache_root(), builddir=builddir or root / "builddir")
+    def default(cls, root: Path = CHECKOUT) -> Layout:
+        """builddir/ in the checkout, unless CPYTHON_WASM_BUILDDIR names another folder."""
+        override = os.environ.get("CPYTHON_WASM_BUILDDIR")
+        builddir = Path(override).expanduser().resolve() if override else root / "builddir"
+        return cls(root=root, cache_root=default_cache_root(), builddir=builddir)
 
     @property
     def downloads(self) -> Path:

@@ -10,6 +10,7 @@ already fetched; `embuilder` then builds it without touching the network.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -127,7 +128,7 @@ def build_ports(
         {"emscripten": emscripten.key, "ports": {f.name: f.url for f in fetches}},
     )
     if stamp.is_current() and all(library_path(cache, n).is_file() for n in names):
-        runner.note(f"ports {', '.join(names)}: up to date in {cache}")
+        runner.note(f"ports {', '.join(names)}: up to date in {runner.path(cache)}")
         return
     for info in fetches:
         marker = cache / "ports" / info.name / ".emscripten_url"
@@ -158,12 +159,14 @@ def build_ports(
         )
         dest = cache / "ports" / info.name / info.subdir
         runner.action(
-            f"mkdir -p {dest} && tar -xf {archive.path} -C {dest} --strip-components=1 && "
-            f"echo {info.url} > {marker}".replace(str(Path.home()), "$HOME"),
-            lambda info=info, path=archive.path: seed_port(cache, info, path),
+            f"mkdir -p {runner.path(dest)} && tar -xf {runner.path(archive.path)} "
+            f"-C {runner.path(dest)} --strip-components=1 && "
+            f"echo {info.url} > {runner.path(marker)}",
+            functools.partial(seed_port, cache, info, archive.path),
         )
     runner.run(Command.of(emscripten.tool("embuilder"), "build", *names,
-                          cwd=layout.root, env=emscripten.env))
+                          cwd=layout.root, env=emscripten.env),
+               log=layout.emscripten_state(emscripten.key) / "logs" / "ports.log")
     if not runner.dry_run:
         missing = [n for n in names if not library_path(cache, n).is_file()]
         if missing:

@@ -7,6 +7,7 @@ a dry run prints the same text and runs nothing.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import shlex
@@ -22,6 +23,7 @@ from typing import TextIO
 from .errors import CommandFailed, Interrupted
 
 TAIL_LINES = 25
+PR_SET_PDEATHSIG = 1
 _SAFE = re.compile(r"^[\w@%+=:,./-]+$")
 
 
@@ -79,6 +81,16 @@ def render(command: Command, root: Path) -> str:
     return f"(cd {_display_path(str(command.cwd), root, root)} && {line})"
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM this child when the task process dies, even by kill -9, so that no
+    orphaned make keeps writing into a build folder the next run is using."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: Ctrl-C still reaches the child's process group
+
+
 def _tail(path: Path, lines: int = TAIL_LINES) -> list[str]:
     try:
         with path.open("rb") as f:
@@ -121,6 +133,10 @@ class Runner:
     def note(self, text: str) -> None:
         self.say(f"# {text}")
 
+    def path(self, path: Path | str) -> str:
+        """A path as shell text from the checkout: relative inside it, `$HOME/...` under home."""
+        return _display_path(str(path), self.root, self.root)
+
     def show(self, command: Command) -> None:
         self.say(render(command, self.root))
 
@@ -150,7 +166,7 @@ class Runner:
             cwd=command.cwd,
             log=log,
             tail=_tail(log) if log else [],
-            fix=fix or (f"read the log above, fix the cause, then run the task again"),
+            fix=fix or ("read the log above, fix the cause, then run the task again"),
         )
 
     def _run_attached(
@@ -177,6 +193,7 @@ class Runner:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
             try:
                 code = self._wait_with_progress(proc, log, started)
@@ -189,8 +206,7 @@ class Runner:
                 ) from None
         if code != 0:
             raise self._failure(command, code, log, fix)
-        self.note(f"done in {_format_seconds(time.monotonic() - started)} (log: "
-                  f"{_display_path(str(log), self.root, self.root)})")
+        self.note(f"done in {_format_seconds(time.monotonic() - started)} (log: {self.path(log)})")
 
     def _wait_with_progress(self, proc: subprocess.Popen[bytes], log: Path, started: float) -> int:
         interactive = self.out.isatty()

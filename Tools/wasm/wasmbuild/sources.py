@@ -108,14 +108,16 @@ def fetch(
     if not offline:
         for candidate in candidates:
             dest = downloads / candidate.filename
-            shown = f"curl -fL -o {dest} {candidate.url} && echo '{candidate.sha256}  {dest}' | sha256sum -c"
+            shown_dest = runner.path(dest)
+            shown = (f"curl -fL -o {shown_dest} {candidate.url} && "
+                     f"echo '{candidate.sha256}  {shown_dest}' | sha256sum -c")
             runner.note(f"{what}: downloading from {candidate.provider}")
             try:
                 def work(candidate: Download = candidate, dest: Path = dest) -> None:
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     _download(candidate, dest)
 
-                runner.action(shown.replace(str(Path.home()), "$HOME"), work)
+                runner.action(shown, work)
             except DownloadError as exc:
                 failures.append(f"{candidate.provider} ({exc.message})")
                 runner.note(f"{candidate.provider} unreachable, trying the next provider")
@@ -154,7 +156,7 @@ def unpack(archive: Path, dest: Path) -> None:
                 if hasattr(tarfile, "data_filter"):
                     tar.extractall(tmp_path, filter="data")
                 else:  # Python < 3.11.4 has no extraction filters; members were checked above
-                    tar.extractall(tmp_path)  # noqa: S202
+                    tar.extractall(tmp_path)
         entries = list(tmp_path.iterdir())
         if len(entries) != 1 or not entries[0].is_dir():
             raise ChecksumMismatch(
@@ -236,7 +238,7 @@ def sync_tree(src: Path, dst: Path) -> str:
                 os.symlink(os.readlink(source), target)
             else:
                 shutil.copy2(source, target)
-    for dirpath, dirnames, filenames in os.walk(dst, topdown=False):
+    for dirpath, _subdirs, filenames in os.walk(dst, topdown=False):
         rel_dir = os.path.normpath(os.path.relpath(dirpath, dst))
         if _SKIP_ANY & set(Path(rel_dir).parts):
             continue  # bytecode caches written by runs of the snapshot stay

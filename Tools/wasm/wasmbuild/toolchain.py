@@ -226,7 +226,7 @@ def prepare_cache(emscripten: Emscripten, runner: Runner) -> None:
                 path.chmod(path.stat().st_mode | 0o200)
         os.replace(partial, cache)
 
-    runner.action(f"cp -r {emscripten.cache_seed} {cache}".replace(str(Path.home()), "$HOME"), copy)
+    runner.action(f"cp -r {runner.path(emscripten.cache_seed)} {runner.path(cache)}", copy)
 
 
 # -- Node ------------------------------------------------------------------------------------

@@ -1,0 +1,74 @@
+"""Interrupted builds: a killed task takes its make with it, and parallel runs wait their turn."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from wasmbuild.stamps import locked
+
+from ..conftest import CHECKOUT
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0); check its state
+    state = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}").exists() else "X"
+    return state not in ("Z", "X")
+
+
+def test_kill_9_of_the_task_stops_its_child(tmp_path: Path) -> None:
+    child_pid_file = tmp_path / "child.pid"
+    slow = tmp_path / "slow-make"
+    slow.write_text(f"#!{sys.executable}\nimport os, time\n"
+                    f"open({str(child_pid_file)!r}, 'w').write(str(os.getpid()))\n"
+                    "time.sleep(60)\n")
+    slow.chmod(0o755)
+    task = textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(CHECKOUT / 'Tools' / 'wasm')!r})
+        from pathlib import Path
+        from wasmbuild.shell import Command, Runner
+        Runner(Path({str(tmp_path)!r})).run(Command.of({str(slow)!r}, cwd=Path({str(tmp_path)!r})),
+                                            log=Path({str(tmp_path / 'make.log')!r}))
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", task], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not child_pid_file.exists() or not child_pid_file.read_text():
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.05)
+    child = int(child_pid_file.read_text())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def test_a_held_lock_makes_the_second_run_wait_and_say_so(tmp_path: Path) -> None:
+    lock = tmp_path / "cpython-3.11.2" / ".lock"
+    lock.parent.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import fcntl, sys, time
+            f = open({str(lock)!r}, "a"); fcntl.flock(f, fcntl.LOCK_EX)
+            print("held", flush=True); time.sleep(1.0)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    waited: list[bool] = []
+    started = time.monotonic()
+    with locked(lock, on_wait=lambda: waited.append(True)):
+        waited_for = time.monotonic() - started
+    assert holder.wait(timeout=10) == 0
+    assert waited == [True]
+    assert waited_for > 0.5
