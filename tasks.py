@@ -22,7 +22,10 @@ from invoke.tasks import Task, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
-from wasmbuild import doctor, provision
+from wasmbuild import dist as dist_module
+from wasmbuild import doctor as doctor_module
+from wasmbuild import provision
+from wasmbuild import serve as serve_module
 from wasmbuild.build import Build, Options
 from wasmbuild.errors import WasmBuildError
 
@@ -38,7 +41,8 @@ HELP = {
     "offline": "never use the network; take archives from the cache or --mirror only",
     "jobs": "parallel make jobs (default: number of CPUs)",
     "verbose": "show the output of every command instead of writing it to a log file",
-    "debug": "show a traceback for expected errors too",
+    "debug": "the debug flavour: DWARF debug info, no optimisation (its own build folder)",
+    "traceback": "show a Python traceback for expected errors too",
 }
 BUILD_OPTIONS = tuple(HELP)
 
@@ -51,12 +55,20 @@ def reports_errors(body: F) -> F:
         try:
             return body(c, *args, **kwargs)
         except WasmBuildError as exc:
-            if kwargs.get("debug"):
+            if kwargs.get("traceback"):
                 raise
             print(exc.report(), file=sys.stderr)
             raise Exit(code=exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def wasm_task(body: Callable[..., None], **extra_help: str) -> Task[Any]:
+    """@task with the shared help texts of the options `body` takes, and error reporting."""
+    params = inspect.signature(body).parameters
+    help_texts = {name: text for name, text in HELP.items() if name in params}
+    made: Task[Any] = task(help={**help_texts, **extra_help})(reports_errors(body))
+    return made
 
 
 def make_build(c: Context, **options: Any) -> Build:
@@ -74,91 +86,11 @@ def make_build(c: Context, **options: Any) -> Build:
         jobs=int(options["jobs"]) if options.get("jobs") else Options().jobs,
         dry_run=bool(c.config.run.dry),
         verbose=bool(options.get("verbose")),
+        debug=bool(options.get("debug")),
     ))
 
 
-def build_task(body: Callable[..., None]) -> Task[Any]:
-    """@task with the shared help texts of the options `body` takes, and error reporting."""
-    params = inspect.signature(body).parameters
-    help_texts = {name: text for name, text in HELP.items() if name in params}
-    made: Task[Any] = task(help=help_texts)(reports_errors(body))
-    return made
-
-
-@build_task
-def build_python(c: Context, python_version: str | None = None, source: str | None = None,
-                 mirror: str | None = None, offline: bool = False, jobs: int = 0,
-                 verbose: bool = False, debug: bool = False) -> None:
-    """Compile the native "build Python" (builddir/build): configure -C && make."""
-    make_build(c, **locals_of(locals())).build_python()
-
-
-@build_task
-def ports(c: Context, emscripten: str | None = None, emsdk: str | None = None,
-          mirror: str | None = None, offline: bool = False, verbose: bool = False,
-          debug: bool = False) -> None:
-    """Build the Emscripten ports zlib and bzip2 (embuilder build zlib bzip2), offline if need be."""
-    make_build(c, **locals_of(locals())).ports()
-
-
-@build_task
-def node(c: Context, python_version: str | None = None, source: str | None = None,
-         emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
-         offline: bool = False, jobs: int = 0, verbose: bool = False, debug: bool = False) -> None:
-    """Cross-compile for Node.js (builddir/emscripten-node), with the build Python and ports."""
-    make_build(c, **locals_of(locals())).cross_build("node")
-
-
-@build_task
-def browser(c: Context, python_version: str | None = None, source: str | None = None,
-            emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
-            offline: bool = False, jobs: int = 0, verbose: bool = False,
-            debug: bool = False) -> None:
-    """Cross-compile for browsers (builddir/emscripten-browser), with the build Python and ports."""
-    make_build(c, **locals_of(locals())).cross_build("browser")
-
-
-@build_task
-def run(c: Context, python_version: str | None = None, source: str | None = None,
-        emscripten: str | None = None, emsdk: str | None = None, node: str | None = None,
-        debug: bool = False) -> None:
-    """Run the Node build's python.js; arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
-    args = python_args(c)
-    status = make_build(c, **locals_of(locals())).run_python(args)
-    if status:
-        raise Exit(code=status)
-
-
-@build_task
-def doctor_(c: Context, python_version: str | None = None, emscripten: str | None = None,
-            emsdk: str | None = None, node: str | None = None, mirror: str | None = None,
-            debug: bool = False) -> None:
-    """Show what was found (Python, emcc, Node, ports, sources, caches, disk) and how to fix gaps."""
-    report = doctor.examine(make_build(c, **locals_of(locals())))
-    print(doctor.render(report))
-    if not report.ok:
-        raise Exit(code=1)
-
-
-@task(help={"what": "node, browser, build (the build Python), cpython, or all",
-            "downloads": "also delete the download cache (never deleted otherwise)",
-            "python_version": HELP["python_version"], "source": HELP["source"],
-            "debug": HELP["debug"]})
-@reports_errors
-def clean(c: Context, what: str = "all", python_version: str | None = None,
-          source: str | None = None, downloads: bool = False, debug: bool = False) -> None:
-    """Delete build folders (one target, the build Python, or all); keeps downloads unless asked."""
-    make_build(c, python_version=python_version, source=source).clean(what, downloads=downloads)
-
-
-@task(help={"debug": HELP["debug"]})
-@reports_errors
-def setup(c: Context, debug: bool = False) -> None:
-    """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
-    provision.setup(dry_run=bool(c.config.run.dry))
-
-
-def locals_of(scope: dict[str, Any]) -> dict[str, Any]:
+def build_options(scope: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in scope.items() if k in BUILD_OPTIONS}
 
 
@@ -169,9 +101,97 @@ def python_args(c: Context) -> list[str]:
     return shlex.split(c.remainder) if getattr(c, "remainder", "") else []
 
 
+def build_python(c: Context, python_version: str | None = None, source: str | None = None,
+                 mirror: str | None = None, offline: bool = False, jobs: int = 0,
+                 verbose: bool = False, traceback: bool = False) -> None:
+    """Compile the native "build Python" (builddir/build): configure -C && make."""
+    make_build(c, **build_options(locals())).build_python()
+
+
+def ports(c: Context, emscripten: str | None = None, emsdk: str | None = None,
+          mirror: str | None = None, offline: bool = False, verbose: bool = False,
+          traceback: bool = False) -> None:
+    """Build the Emscripten ports zlib and bzip2 (embuilder build zlib bzip2), offline if need be."""
+    make_build(c, **build_options(locals())).ports()
+
+
+def node(c: Context, python_version: str | None = None, source: str | None = None,
+         emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
+         offline: bool = False, jobs: int = 0, debug: bool = False, verbose: bool = False,
+         traceback: bool = False) -> None:
+    """Cross-compile for Node.js (builddir/emscripten-node), with the build Python and ports."""
+    make_build(c, **build_options(locals())).cross_build("node")
+
+
+def browser(c: Context, python_version: str | None = None, source: str | None = None,
+            emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
+            offline: bool = False, jobs: int = 0, debug: bool = False, verbose: bool = False,
+            traceback: bool = False) -> None:
+    """Cross-compile for browsers (builddir/emscripten-browser) with our REPL page."""
+    make_build(c, **build_options(locals())).cross_build("browser")
+
+
+def run(c: Context, python_version: str | None = None, source: str | None = None,
+        emscripten: str | None = None, emsdk: str | None = None, node: str | None = None,
+        debug: bool = False, traceback: bool = False) -> None:
+    """Run the Node build's python.js; arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
+    status = make_build(c, **build_options(locals())).run_python(python_args(c))
+    if status:
+        raise Exit(code=status)
+
+
+def serve(c: Context, bind: str = "127.0.0.1", port: int = 8000, open: bool = False,
+          emrun: bool = False, debug: bool = False, traceback: bool = False) -> None:
+    """Serve the checkout with the headers the browser build needs; prints the URL to open."""
+    build = make_build(c, debug=debug)
+    page = build.page_url_path("browser")
+    if emrun:
+        build.runner.run(serve_module.emrun_command(build, bind=bind, port=port, page=page,
+                                                    open_browser=open))
+        return
+    serve_module.serve_until_interrupted(build.layout.root, build.runner, bind=bind, port=port,
+                                         page=page, open_browser=open)
+
+
+def dist(c: Context, python_version: str | None = None, source: str | None = None,
+         emscripten: str | None = None, emsdk: str | None = None, debug: bool = False,
+         traceback: bool = False) -> None:
+    """Pack the built browser page into builddir/dist/*.tar.gz with a manifest (sizes, sha256)."""
+    dist_module.make_dist(make_build(c, **build_options(locals())))
+
+
+def doctor(c: Context, python_version: str | None = None, emscripten: str | None = None,
+           emsdk: str | None = None, node: str | None = None, mirror: str | None = None,
+           traceback: bool = False) -> None:
+    """Show what was found (Python, emcc, Node, ports, sources, caches, disk) and how to fix gaps."""
+    report = doctor_module.examine(make_build(c, **build_options(locals())))
+    print(doctor_module.render(report))
+    if not report.ok:
+        raise Exit(code=1)
+
+
+def clean(c: Context, what: str = "all", python_version: str | None = None,
+          source: str | None = None, downloads: bool = False, traceback: bool = False) -> None:
+    """Delete build folders (one target, the build Python, or all); keeps downloads unless asked."""
+    make_build(c, python_version=python_version, source=source).clean(what, downloads=downloads)
+
+
+def setup(c: Context, traceback: bool = False) -> None:
+    """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
+    provision.setup(dry_run=bool(c.config.run.dry))
+
+
 namespace = Collection()
 wasm = Collection("wasm")
-for each in (build_python, ports, node, browser, run, clean, setup):
-    wasm.add_task(each)
-wasm.add_task(doctor_, name="doctor")
+for body in (build_python, ports, node, browser, run, doctor, setup):
+    wasm.add_task(wasm_task(body))
+wasm.add_task(wasm_task(
+    serve, bind="address to listen on (default 127.0.0.1: this machine only)",
+    port="TCP port (default 8000)", open="also open the page in a web browser",
+    emrun="serve with Emscripten's emrun instead (the recipe's other route)",
+    debug="serve the debug flavour's page (its URL keeps the C sources reachable)"))
+wasm.add_task(wasm_task(
+    clean, what="node, browser, build (the build Python), cpython, or all",
+    downloads="also delete the download cache (never deleted otherwise)"))
+wasm.add_task(wasm_task(dist))
 namespace.add_collection(wasm)

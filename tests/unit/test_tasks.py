@@ -21,7 +21,8 @@ def invoke(fake: FakeToolchain, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_list_shows_every_task_with_a_description(fake: FakeToolchain) -> None:
     listing = invoke(fake, "--list").stdout
-    for name in ("build-python", "ports", "node", "browser", "run", "doctor", "clean", "setup"):
+    for name in ("build-python", "ports", "node", "browser", "run", "doctor", "clean", "setup",
+                 "serve", "dist"):
         line = next(line for line in listing.splitlines() if f"wasm.{name} " in line)
         assert len(line.split(f"wasm.{name}", 1)[1].strip()) > 10, line
 
@@ -29,7 +30,7 @@ def test_list_shows_every_task_with_a_description(fake: FakeToolchain) -> None:
 def test_every_option_has_help(fake: FakeToolchain) -> None:
     text = invoke(fake, "--help", "wasm.node").stdout
     for option in ("--python-version", "--source", "--emscripten", "--emsdk", "--mirror",
-                   "--offline", "--jobs", "--verbose", "--debug"):
+                   "--offline", "--jobs", "--verbose", "--debug", "--traceback"):
         line = next(line for line in text.splitlines() if option in line)
         assert len(line.split(option, 1)[1].strip()) > 15, line
 
@@ -52,8 +53,8 @@ def test_bad_input_gives_one_line_and_a_fix(
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_debug_shows_the_traceback(fake: FakeToolchain) -> None:
-    result = invoke(fake, "wasm.node", "--python-version", "9.9.9", "--debug")
+def test_traceback_option_shows_the_traceback(fake: FakeToolchain) -> None:
+    result = invoke(fake, "wasm.node", "--python-version", "9.9.9", "--traceback")
     assert result.returncode != 0
     assert "Traceback" in result.stderr
 

@@ -44,6 +44,8 @@ class Options:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     dry_run: bool = False
     verbose: bool = False
+    debug: bool = False
+    """The debug flavour (configure's `<target>-debug`): DWARF info, -O0, its own folder."""
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,19 @@ class Build:
     def native_dir(self) -> Path:
         return self.layout.native_dir(self.cpython.key)
 
+    def flavour(self, target: str) -> str:
+        """configure's --with-emscripten-target value: node, browser, node-debug, ..."""
+        return f"{check_target(target)}-debug" if self.options.debug else check_target(target)
+
     def target_dir(self, target: str) -> Path:
-        return self.layout.target_dir(self.cpython.key, self.emscripten.version, check_target(target))
+        return self.layout.target_dir(self.cpython.key, self.emscripten.version, self.flavour(target))
+
+    def page_url_path(self, target: str = "browser") -> str:
+        """The page's path under the served checkout. The debug flavour uses the real folder,
+        not the builddir/ link, so the C sources its DWARF info names (../../src/...) resolve."""
+        if self.options.debug:
+            return os.path.relpath(self.target_dir(target) / "python.html", self.layout.root)
+        return f"{os.path.relpath(self.layout.builddir, self.layout.root)}/emscripten-{target}/python.html"
 
     def python_js(self, target: str) -> Path:
         return self.target_dir(target) / "python.js"
@@ -286,7 +299,7 @@ class Build:
             emscripten.tool("emconfigure"), self.source_dir / "configure", "-C",
             "--host=wasm32-unknown-emscripten",
             f"--build={self.build_triple()}",
-            f"--with-emscripten-target={target}",
+            f"--with-emscripten-target={self.flavour(target)}",
             f"--with-build-python={build_python}",
             cwd=folder, env=env,
         )
@@ -302,8 +315,23 @@ class Build:
                           cwd=folder, env=emscripten.env)
         self._step("make", folder, {**inputs, "source": self.source_digest},
                    [make], [folder / "python.js", folder / "python.wasm"])
-        self._link_recipe_path(f"emscripten-{target}", folder)
+        if target == "browser":
+            self.install_page(folder)
+        self._link_recipe_path(f"emscripten-{self.flavour(target)}", folder)
         return folder
+
+    def page_files(self) -> list[Path]:
+        """Our browser page: it replaces the python.html/python.worker.js CPython ships."""
+        web = config_module.TOOLS_WASM / "web"
+        return [*sorted(p for p in web.iterdir() if p.is_file()),
+                self.layout.root / "Lib" / "wasm_console.py"]
+
+    def install_page(self, folder: Path) -> None:
+        files = self.page_files()
+        self.runner.say(f"cp {' '.join(self.runner.path(f) for f in files)} {self.runner.path(folder)}/")
+        if not self.runner.dry_run:
+            for source in files:
+                shutil.copyfile(source, folder / source.name)
 
     # -- running -------------------------------------------------------------------------------
     def node_command(self, args: Sequence[str], target: str = "node") -> Command:
@@ -316,8 +344,9 @@ class Build:
         command = self.node_command(args)
         python_js = self.python_js("node")
         if not python_js.is_file() and not self.runner.dry_run:
+            same = " --debug" if self.options.debug else ""
             raise ToolMissing(f"{python_js} does not exist: the Node target is not built",
-                              fix="run `invoke wasm.node` first (same --python-version/--source)")
+                              fix=f"run `invoke wasm.node{same}` first (same --python-version/--source)")
         self.runner.show(command)
         if self.runner.dry_run:
             return 0

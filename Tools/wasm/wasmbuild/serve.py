@@ -1,0 +1,188 @@
+"""A development web server for the browser build (`invoke wasm.serve`).
+
+The browser build needs a cross-origin isolated page (SharedArrayBuffer for blocking stdin),
+which takes three headers on every response: COOP same-origin, COEP require-corp and CORP. It
+also needs `application/wasm` for streaming compilation. Files are served from one root folder
+and never from outside it: `..` in any spelling, absolute paths and symlinks leading out of the
+root are refused. Nothing is cached, so a rebuild shows on the next reload.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.server
+import os
+import posixpath
+import socket
+import sys
+import threading
+import urllib.parse
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigError
+from .shell import Command, Runner
+
+if TYPE_CHECKING:
+    from .build import Build
+
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+CONTENT_TYPES = {
+    ".wasm": "application/wasm",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".data": "application/octet-stream",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".py": "text/plain; charset=utf-8",
+    ".c": "text/plain; charset=utf-8",
+    ".h": "text/plain; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".zip": "application/zip",
+}
+
+
+class Forbidden(Exception):
+    pass
+
+
+def resolve_inside(root: Path, url_path: str) -> Path:
+    """The file a URL path names under `root`, or Forbidden if it would leave the root."""
+    path = urllib.parse.urlsplit(url_path).path
+    decoded = urllib.parse.unquote(path, errors="strict")
+    if "\x00" in decoded or "\\" in decoded:
+        raise Forbidden(url_path)
+    parts = [p for p in decoded.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        raise Forbidden(url_path)
+    candidate = root.joinpath(*parts) if parts else root
+    real = Path(os.path.realpath(candidate))
+    if real != root and not real.is_relative_to(root):
+        raise Forbidden(url_path)
+    return candidate
+
+
+def make_handler(root: Path, log: Callable[[str], None]) -> type[http.server.SimpleHTTPRequestHandler]:
+    real_root = Path(os.path.realpath(root))
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        server_version = "cpython-wasm-dev"
+        protocol_version = "HTTP/1.1"
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(real_root), **kwargs)
+
+        def send_head(self) -> Any:
+            try:
+                resolve_inside(real_root, self.path)
+            except (Forbidden, UnicodeDecodeError):
+                self.send_error(403, "Forbidden: outside the served folder")
+                return None
+            return super().send_head()
+
+        def translate_path(self, path: str) -> str:
+            try:
+                return str(resolve_inside(real_root, path))
+            except (Forbidden, UnicodeDecodeError):
+                return str(real_root / ".forbidden" / "\x00")
+
+        def guess_type(self, path: str | os.PathLike[str]) -> str:
+            suffix = posixpath.splitext(str(path))[1].lower()
+            return CONTENT_TYPES.get(suffix) or super().guess_type(path)
+
+        def end_headers(self) -> None:
+            for name, value in ISOLATION_HEADERS.items():
+                self.send_header(name, value)
+            super().end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log(f"{self.address_string()} {format % args}")
+
+    return Handler
+
+
+class DevServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], handler: type[http.server.BaseHTTPRequestHandler],
+                 log: Callable[[str], None]) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self._log = log
+        super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # One line instead of a traceback: a client that hangs up mid-response is routine.
+        exc = sys.exc_info()[1]
+        self._log(f"{client_address[0]} request failed: {type(exc).__name__}: {exc}")
+
+
+def start(root: Path, *, bind: str = "127.0.0.1", port: int = 8000,
+          log: Callable[[str], None] = print) -> DevServer:
+    """A running server in a background thread; `.shutdown()` stops it."""
+    if not root.is_dir():
+        raise ConfigError(f"cannot serve {root}: no such folder", fix="pass an existing folder")
+    try:
+        server = DevServer((bind, port), make_handler(root, log), log)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {bind} is already in use",
+                              fix=f"stop the other server or pick another port: --port {port + 1}"
+                              ) from None
+        if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) or isinstance(exc, socket.gaierror):
+            raise ConfigError(f"cannot bind to {bind!r}: {exc.strerror or exc}",
+                              fix="use --bind 127.0.0.1 (loopback) or an address of this machine"
+                              ) from None
+        raise
+    threading.Thread(target=server.serve_forever, name="wasm-serve", daemon=True).start()
+    return server
+
+
+def url_for(server: DevServer, path: str = "") -> str:
+    host, port = server.server_address[:2]
+    shown = "localhost" if host in ("127.0.0.1", "::1") else str(host)
+    if shown == "0.0.0.0":
+        shown = socket.gethostname()
+    return f"http://{shown}:{port}/{path.lstrip('/')}"
+
+
+def serve_until_interrupted(root: Path, runner: Runner, *, bind: str, port: int,
+                            page: str, open_browser: bool = False) -> None:
+    """Serve `root` until Ctrl-C, printing the URL of `page` (relative to root)."""
+    runner.say(f"# serving {runner.path(root)} with cross-origin isolation headers; Ctrl-C stops")
+    if runner.dry_run:
+        return
+    server = start(root, bind=bind, port=port, log=lambda line: runner.say(f"  {line}"))
+    url = url_for(server, page)
+    runner.say(f"open {url}")
+    if not (root / page).exists():
+        runner.note(f"{page} does not exist yet: build it with `invoke wasm.browser`")
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        runner.say("\n# stopping the server")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def emrun_command(build: Build, *, bind: str, port: int, page: str, open_browser: bool) -> Command:
+    """The recipe's other route: Emscripten's emrun, which sends the same isolation headers."""
+    argv: list[str] = [build.emscripten.tool("emrun")]
+    if not open_browser:
+        argv.append("--no_browser")
+    argv += ["--hostname", bind, "--port", str(port), page]
+    return Command.of(*argv, cwd=build.layout.root, env=build.emscripten.env)

@@ -1,0 +1,99 @@
+// Runs the browser build of CPython (python.js) in a worker, so Python can block on stdin.
+//
+// stdin: the page writes UTF-8 bytes into a SharedArrayBuffer and wakes us with Atomics.notify;
+//        we hand them to Emscripten one byte at a time, then end the read with null.
+// stdout/stderr: Emscripten gives us single bytes. We collect them and decode UTF-8 as a
+//        stream (a character may span several bytes, or several flushes), and post text in
+//        chunks: on a newline, when Python waits for input, when it exits, or every 4 KiB.
+
+"use strict";
+
+const HEADER_INTS = 2; // [0]: 0 = empty, 1 = data ready; [1]: byte count
+const CAPACITY = 64 * 1024;
+
+let control = null; // Int32Array over the shared buffer
+let bytes = null; // Uint8Array over the data part
+let pending = []; // bytes of the current submission not yet read by Python
+let endOfRead = false;
+
+class OutputStream {
+  constructor(name) {
+    this.name = name;
+    this.decoder = new TextDecoder("utf-8");
+    this.buffer = new Uint8Array(4096);
+    this.length = 0;
+  }
+  put(byte) {
+    if (byte === null || byte === undefined) return;
+    this.buffer[this.length++] = byte & 0xff;
+    if (byte === 10 || this.length === this.buffer.length) this.flush();
+  }
+  flush() {
+    if (this.length === 0) return;
+    const text = this.decoder.decode(this.buffer.subarray(0, this.length), { stream: true });
+    this.length = 0;
+    if (text) postMessage({ type: "output", stream: this.name, text });
+  }
+}
+
+const stdout = new OutputStream("stdout");
+const stderr = new OutputStream("stderr");
+
+function waitForInput() {
+  stdout.flush();
+  stderr.flush();
+  Atomics.store(control, 0, 0);
+  postMessage({ type: "waiting" });
+  Atomics.wait(control, 0, 0);
+  const count = Atomics.load(control, 1);
+  pending = Array.from(bytes.subarray(0, count));
+  Atomics.store(control, 0, 0);
+}
+
+function readByte() {
+  if (endOfRead) {
+    endOfRead = false;
+    return null; // ends this read() call; Python gets the line it asked for
+  }
+  if (pending.length === 0) waitForInput();
+  const byte = pending.shift();
+  if (pending.length === 0) endOfRead = true;
+  return byte;
+}
+
+self.onmessage = async (event) => {
+  const message = event.data;
+  if (message.type !== "start") return;
+  control = new Int32Array(message.buffer, 0, HEADER_INTS);
+  bytes = new Uint8Array(message.buffer, HEADER_INTS * 4, CAPACITY);
+  const consoleSource = await (await fetch(message.console)).text();
+  self.Module = {
+    noInitialRun: true,
+    stdin: readByte,
+    stdout: (byte) => stdout.put(byte),
+    stderr: (byte) => stderr.put(byte),
+    print: (text) => postMessage({ type: "output", stream: "stdout", text: text + "\n" }),
+    printErr: (text) => postMessage({ type: "output", stream: "stderr", text: text + "\n" }),
+    onRuntimeInitialized: () => {
+      FS.writeFile("/wasm_console.py", consoleSource);
+      postMessage({ type: "loaded" });
+      let status = 0;
+      try {
+        status = callMain(["-X", "utf8", "/wasm_console.py"]);
+      } catch (error) {
+        status = error && error.status !== undefined ? error.status : 1;
+        if (!(error && error.name === "ExitStatus")) {
+          postMessage({ type: "output", stream: "stderr", text: String(error) + "\n" });
+        }
+      }
+      stdout.flush();
+      stderr.flush();
+      postMessage({ type: "exit", status });
+    },
+  };
+  try {
+    importScripts("python.js");
+  } catch (error) {
+    postMessage({ type: "failed", reason: `python.js did not load: ${error}` });
+  }
+};

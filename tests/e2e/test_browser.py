@@ -1,0 +1,149 @@
+"""End to end in a real headless Chromium: the browser build, served by `wasm.serve`'s server,
+used through our page the way a person would. Screenshots and console logs of a failing test
+land in test-artifacts/."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ..conftest import CHECKOUT
+
+pytestmark = pytest.mark.e2e
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Chromium flags for a sandboxed CI machine without network (see README, "Browser tests").
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = CHECKOUT / "test-artifacts"
+PAGE = "builddir/emscripten-browser/python.html"
+
+
+@pytest.fixture(scope="module")
+def browser_build() -> None:
+    result = subprocess.run([sys.executable, "-m", "invoke", "-r", str(CHECKOUT), "wasm.browser"],
+                            capture_output=True, text=True, timeout=3600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def server(browser_build: None) -> Iterator[str]:
+    sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
+    from wasmbuild import serve
+
+    running = serve.start(CHECKOUT, bind="127.0.0.1", port=0, log=lambda line: None)
+    yield serve.url_for(running)
+    running.shutdown()
+    running.server_close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed: `invoke wasm.setup` as root installs it")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    context = chromium.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = request.node.name.replace("/", "_")
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        (ARTIFACTS / f"{name}.console.log").write_text("\n".join(console) + "\n")
+        (ARTIFACTS / f"{name}.output.txt").write_text(page.inner_text("#output"))
+    context.close()
+
+
+def wait_ready(page: object) -> None:
+    page.wait_for_selector('body[data-state="ready"]', timeout=90_000)  # type: ignore[attr-defined]
+
+
+def run_line(page: object, line: str) -> None:
+    page.fill("#input", line)  # type: ignore[attr-defined]
+    page.press("#input", "Enter")  # type: ignore[attr-defined]
+    wait_ready(page)
+
+
+def output(page: object) -> str:
+    return page.inner_text("#output")  # type: ignore[attr-defined, no-any-return]
+
+
+def test_page_starts_and_runs_code(page: object, server: str) -> None:
+    page.goto(server + PAGE)  # type: ignore[attr-defined]
+    wait_ready(page)
+    assert "Python 3.11.2" in output(page)
+    assert page.inner_text("#status").startswith("Ready")  # type: ignore[attr-defined]
+    run_line(page, "print(6*7)")
+    assert "\n42\n" in output(page)
+
+
+def test_non_ascii_round_trips(page: object, server: str) -> None:
+    page.goto(server + PAGE)  # type: ignore[attr-defined]
+    wait_ready(page)
+    run_line(page, "s = 'héllo wörld € 🐍 日本'; print(s, len(s), s.encode().hex()[:8])")
+    assert "héllo wörld € 🐍 日本 18 68c3a96c" in output(page)
+
+
+def test_pasted_block_runs_as_a_whole(page: object, server: str) -> None:
+    page.goto(server + PAGE)  # type: ignore[attr-defined]
+    wait_ready(page)
+    code = "def double(x):\n    return x * 2\ndouble(50)"
+    page.focus("#input")  # type: ignore[attr-defined]
+    page.evaluate(  # type: ignore[attr-defined]
+        """text => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            document.getElementById("input").dispatchEvent(
+                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        code,
+    )
+    wait_ready(page)
+    assert "\n100\n" in output(page)
+
+
+def test_errors_show_tracebacks_and_history_recalls(page: object, server: str) -> None:
+    page.goto(server + PAGE)  # type: ignore[attr-defined]
+    wait_ready(page)
+    run_line(page, "1/0")
+    assert "Traceback (most recent call last)" in output(page)
+    assert "ZeroDivisionError: division by zero" in output(page)
+    page.press("#input", "ArrowUp")  # type: ignore[attr-defined]
+    assert page.input_value("#input") == "1/0"  # type: ignore[attr-defined]
+
+
+def test_without_isolation_headers_the_page_says_why(page: object, browser_build: None) -> None:
+    handler = type("Plain", (http.server.SimpleHTTPRequestHandler,), {
+        "log_message": lambda self, *args: None,
+        "__init__": lambda self, *a, **k: http.server.SimpleHTTPRequestHandler.__init__(
+            self, *a, directory=str(CHECKOUT), **k),
+    })
+    plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=plain.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{plain.server_address[1]}/{PAGE}")  # type: ignore[attr-defined]
+        page.wait_for_selector('body[data-state="unsupported"]', timeout=30_000)  # type: ignore[attr-defined]
+        assert "not cross-origin isolated" in page.inner_text("#status")  # type: ignore[attr-defined]
+        assert "invoke wasm.serve" in page.inner_text("#status")  # type: ignore[attr-defined]
+    finally:
+        plain.shutdown()
+        plain.server_close()

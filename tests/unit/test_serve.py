@@ -1,0 +1,145 @@
+"""The development server, for real on loopback: headers, types, traversal, load, errors."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from wasmbuild import serve
+from wasmbuild.errors import ConfigError
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
+    root = tmp_path / "root"
+    page = root / "builddir" / "emscripten-browser"
+    page.mkdir(parents=True)
+    (page / "python.wasm").write_bytes(b"\0asm\1\0\0\0")
+    (page / "python.js").write_text("var Module;")
+    (page / "python.data").write_bytes(b"\1\2\3")
+    (page / "python.html").write_text("<!doctype html><title>é</title>")
+    (tmp_path / "secret.txt").write_text("outside the root")
+    os.symlink(tmp_path, root / "escape")
+    os.symlink(page, root / "inside")
+    log: list[str] = []
+    server = serve.start(root, bind="127.0.0.1", port=0, log=log.append)
+    yield f"http://127.0.0.1:{server.server_address[1]}", root, log
+    server.shutdown()
+    server.server_close()
+
+
+def raw_get(base: str, path: str) -> int:
+    """Send `path` exactly as written (requests would normalise the dots away)."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.putrequest("GET", path, skip_accept_encoding=True)
+    connection.endheaders()
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+@pytest.mark.parametrize(("name", "content_type"), [
+    ("python.wasm", "application/wasm"),
+    ("python.js", "text/javascript; charset=utf-8"),
+    ("python.data", "application/octet-stream"),
+    ("python.html", "text/html; charset=utf-8"),
+])
+def test_isolation_headers_and_types(site: tuple[str, Path, list[str]], name: str,
+                                     content_type: str) -> None:
+    base, root, _ = site
+    response = requests.get(f"{base}/builddir/emscripten-browser/{name}", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.content == (root / "builddir" / "emscripten-browser" / name).read_bytes()
+
+
+def test_head_sends_headers_without_a_body(site: tuple[str, Path, list[str]]) -> None:
+    base, _, _ = site
+    response = requests.head(f"{base}/builddir/emscripten-browser/python.wasm", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Length"] == "8"
+    assert response.headers["Content-Type"] == "application/wasm"
+    assert response.content == b""
+
+
+@pytest.mark.parametrize("path", [
+    "/../secret.txt",
+    "/builddir/../../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E%2Fsecret.txt",
+    "/builddir/%2e%2e%2f%2e%2e%2fsecret.txt",
+    "/escape/secret.txt",
+    "/escape/",
+    "/..%5csecret.txt",
+    "/%00/secret.txt",
+])
+def test_nothing_outside_the_root_is_served(site: tuple[str, Path, list[str]], path: str) -> None:
+    base, _, _ = site
+    assert raw_get(base, path) in (403, 404)
+
+
+def test_absolute_url_paths_stay_inside(site: tuple[str, Path, list[str]], tmp_path: Path) -> None:
+    base, _, _ = site
+    assert raw_get(base, str(tmp_path / "secret.txt")) == 404
+    assert raw_get(base, "//etc/passwd") == 404
+
+
+def test_symlinks_inside_the_root_work(site: tuple[str, Path, list[str]]) -> None:
+    base, _, _ = site
+    assert requests.get(f"{base}/inside/python.js", timeout=10).text == "var Module;"
+
+
+def test_missing_file_is_a_404_without_traceback(site: tuple[str, Path, list[str]]) -> None:
+    base, _, log = site
+    assert requests.get(f"{base}/builddir/nope.wasm", timeout=10).status_code == 404
+    assert not any("Traceback" in line for line in log)
+
+
+def test_200_concurrent_requests_are_all_answered(site: tuple[str, Path, list[str]]) -> None:
+    base, _, _ = site
+    url = f"{base}/builddir/emscripten-browser/python.wasm"
+
+    def fetch(_: int) -> int:
+        with requests.Session() as session:
+            return session.get(url, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(fetch, range(200)))
+    assert statuses == [200] * 200
+
+
+def test_a_broken_request_does_not_stop_the_server(site: tuple[str, Path, list[str]]) -> None:
+    base, _, _ = site
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"\x16\x03\x01 not http at all\r\n\r\n")
+        sock.recv(1024)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"GET /builddir/emscripten-browser/python.data HTTP/1.1\r\nHost: x\r\n")
+    assert requests.get(f"{base}/builddir/emscripten-browser/python.js", timeout=10).ok
+
+
+def test_a_busy_port_names_the_port_and_the_way_out(site: tuple[str, Path, list[str]]) -> None:
+    base, root, _ = site
+    port = int(base.rsplit(":", 1)[1])
+    with pytest.raises(ConfigError) as error:
+        serve.start(root, bind="127.0.0.1", port=port)
+    assert f"port {port}" in error.value.message
+    assert f"--port {port + 1}" in error.value.fix
+
+
+def test_default_binding_is_loopback_only() -> None:
+    import inspect
+
+    assert inspect.signature(serve.start).parameters["bind"].default == "127.0.0.1"
