@@ -61,7 +61,7 @@ if os.environ.get("FAKE_FAIL") == NAME:
 BEHAVIOUR = {
     "configure": "Path('Makefile').write_text('all:\\n')\n",
     "config.guess": "print('x86_64-pc-linux-gnu')\n",
-    "make": "for f in ('python', 'python.js', 'python.wasm'):\n    Path(f).write_text('built')\n",
+    "make": "for f in ('python', 'python.js', 'python.wasm', 'python.data'):\n    Path(f).write_text('built')\n",
     "emconfigure": "os.execv(shutil.which(sys.argv[1]) or sys.argv[1], sys.argv[1:])\n",
     "emmake": "os.execv(shutil.which(sys.argv[1]), sys.argv[1:])\n",
     "embuilder": (

@@ -163,3 +163,50 @@ def test_clean_one_target_keeps_the_rest(fake: FakeToolchain) -> None:
     assert (fake.layout.downloads / "Python-3.11.2.tgz").exists()
     build.clean("all", downloads=True)
     assert not fake.layout.downloads.exists()
+
+
+def test_browser_build_installs_our_page(fake: FakeToolchain) -> None:
+    folder = fake.build().cross_build("browser")
+    for name in ("python.html", "python.worker.js", "console.js", "console.css", "wasm_console.py"):
+        assert (folder / name).is_file(), name
+    assert "wasm_console.py" in (folder / "console.js").read_text()
+    assert fake.layout.recipe_link("emscripten-browser").resolve() == folder.resolve()
+
+
+def test_debug_flavour_has_its_own_folder_and_configure_target(fake: FakeToolchain) -> None:
+    release = fake.build().cross_build("browser")
+    debug_build = fake.build(debug=True)
+    debug = debug_build.cross_build("browser")
+    assert debug.name == "emscripten-browser-debug" and debug != release
+    assert "--with-emscripten-target=browser-debug" in fake.calls()[-3][2]
+    assert debug_build.page_url_path() == os.path.relpath(debug / "python.html", fake.checkout)
+    assert fake.build().page_url_path() == "builddir/emscripten-browser/python.html"
+
+
+def test_dist_archive_has_a_manifest_of_sizes_and_digests(fake: FakeToolchain) -> None:
+    import hashlib
+    import json
+    import tarfile
+
+    from wasmbuild.dist import make_dist
+
+    build = fake.build()
+    folder = build.cross_build("browser")
+    archive = make_dist(build)
+    with tarfile.open(archive) as tar:
+        names = {Path(n).name for n in tar.getnames()}
+        manifest_member = next(m for m in tar.getmembers() if m.name.endswith("manifest.json"))
+        manifest = json.load(tar.extractfile(manifest_member))  # type: ignore[arg-type]
+    assert {"python.js", "python.wasm", "python.data", "python.html", "manifest.json"} <= names
+    wasm = next(f for f in manifest["files"] if f["name"] == "python.wasm")
+    data = (folder / "python.wasm").read_bytes()
+    assert wasm["size"] == len(data)
+    assert wasm["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_dist_before_the_browser_build_says_what_to_run(fake: FakeToolchain) -> None:
+    from wasmbuild.dist import make_dist
+
+    with pytest.raises(ToolMissing) as error:
+        make_dist(fake.build())
+    assert "invoke wasm.browser" in error.value.fix

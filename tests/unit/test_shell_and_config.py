@@ -55,6 +55,7 @@ VERSIONS = config.load()
         ("14.21.3", "3.1.40", ["--experimental-wasm-threads", "--experimental-wasm-bulk-memory"]),
         ("20.20.2", "3.1.12", []),
         ("24.1.0", "4.0.10", []),
+        ("24.21.0", "3.1.6", [f"--require={config.TOOLS_WASM}/node/hide-fetch.cjs"]),
     ],
 )
 def test_node_flags_follow_the_versions(node: str, emscripten: str, flags: list[str]) -> None:

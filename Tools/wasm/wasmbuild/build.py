@@ -324,7 +324,7 @@ class Build:
         """Our browser page: it replaces the python.html/python.worker.js CPython ships."""
         web = config_module.TOOLS_WASM / "web"
         return [*sorted(p for p in web.iterdir() if p.is_file()),
-                self.layout.root / "Lib" / "wasm_console.py"]
+                config_module.CHECKOUT / "Lib" / "wasm_console.py"]
 
     def install_page(self, folder: Path) -> None:
         files = self.page_files()

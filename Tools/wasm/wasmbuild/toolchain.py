@@ -20,7 +20,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Versions, parse_version
+from .config import TOOLS_WASM, Versions, parse_version
 from .errors import ConfigError, ToolMissing, ToolVersionError
 from .layout import Layout
 from .shell import Command, Runner
@@ -254,4 +254,5 @@ def find_node(explicit: Path | None = None) -> Node:
 
 def node_flags(versions: Versions, node: Node, emscripten_version: str) -> list[str]:
     """The flags python.js needs under this Node, built by this Emscripten."""
-    return [rule.flag for rule in versions.node_flags(node.version, emscripten_version)]
+    return [rule.flag.replace("{tools}", str(TOOLS_WASM))
+            for rule in versions.node_flags(node.version, emscripten_version)]
