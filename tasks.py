@@ -140,6 +140,18 @@ def run(c: Context, python_version: str | None = None, source: str | None = None
         raise Exit(code=status)
 
 
+def test(c: Context, python_version: str | None = None, source: str | None = None,
+         emscripten: str | None = None, emsdk: str | None = None, node: str | None = None,
+         node_version: str | None = None, mirror: str | None = None, offline: bool = False,
+         debug: bool = False, traceback: bool = False) -> None:
+    """Run CPython's test suite on the Node build, sharded; after `--`: [-j N] [--timeout S]
+    [--update-expectations] [--run-known-hangs] [-x MODULE] [test_module ...]."""
+    build = make_build(c, **build_options(locals()))
+    if node_version:
+        build.use_pinned_node(node_version)
+    build.run_tests(python_args(c))
+
+
 def serve(c: Context, bind: str = "127.0.0.1", port: int = 8000, open: bool = False,
           emrun: bool = False, debug: bool = False, traceback: bool = False) -> None:
     """Serve the checkout with the headers the browser build needs; prints the URL to open."""
@@ -184,6 +196,11 @@ def setup(c: Context, traceback: bool = False) -> None:
 namespace = Collection()
 wasm = Collection("wasm")
 for body in (build_python, ports, node, browser, run, doctor, setup):
+    wasm.add_task(wasm_task(body))
+wasm.add_task(wasm_task(
+    test, node_version="major version of a pinned Node release to run with (18, 20, 22, 24), "
+    "fetched from the npm registry"))
+for body in ():
     wasm.add_task(wasm_task(body))
 wasm.add_task(wasm_task(
     serve, bind="address to listen on (default 127.0.0.1: this machine only)",

@@ -61,7 +61,8 @@ if os.environ.get("FAKE_FAIL") == NAME:
 BEHAVIOUR = {
     "configure": "Path('Makefile').write_text('all:\\n')\n",
     "config.guess": "print('x86_64-pc-linux-gnu')\n",
-    "make": "for f in ('python', 'python.js', 'python.wasm', 'python.data'):\n    Path(f).write_text('built')\n",
+    "make": ("for f in ('python', 'python.js', 'python.wasm', 'python.data'):\n"
+             "    Path(f).write_text('built')\n"),
     "emconfigure": "os.execv(shutil.which(sys.argv[1]) or sys.argv[1], sys.argv[1:])\n",
     "emmake": "os.execv(shutil.which(sys.argv[1]), sys.argv[1:])\n",
     "embuilder": (
@@ -187,6 +188,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
             {"provider": "python.org", "url": "https://python.invalid/Python-3.11.2.tgz"}]}},
         "emscripten": {"3.1.6": {"providers": ["system"]}},
         "emscripten_advisories": [{"below": "3.1.8", "problem": "old", "fix": "newer"}],
+        "node": {}, "matrix": {"emscripten": ["3.1.6"], "node": []},
         "node_flags": [{"flag": "--no-experimental-fetch", "node_from": "18.0",
                         "emscripten_below": "3.1.12", "why": "fetch"}],
         "port_sources": [

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import config as config_module
+from . import testsuite
 from .config import Versions
 from .errors import ConfigError, ToolMissing
 from .layout import TARGETS, Layout
@@ -27,7 +28,15 @@ from .ports import build_ports
 from .shell import Command, Runner
 from .sources import check_cpython_tree, fetch, sync_tree, unpack
 from .stamps import Stamp, file_digest, locked
-from .toolchain import Emscripten, Node, find_emscripten, find_node, node_flags, prepare_cache
+from .toolchain import (
+    Emscripten,
+    Node,
+    find_emscripten,
+    find_node,
+    node_flags,
+    prepare_cache,
+    provide_node,
+)
 
 SITE_FILE_NAME = "config.site-wasm32-emscripten"
 
@@ -351,6 +360,61 @@ class Build:
         if self.runner.dry_run:
             return 0
         return subprocess.call(command.argv, cwd=command.cwd)
+
+    # -- the test suite -------------------------------------------------------------------------
+    def use_pinned_node(self, major: str) -> Node:
+        """Run python.js with a pinned Node release (npm registry) instead of the one on PATH."""
+        node = provide_node(self.versions, major, self.layout, self.runner,
+                            mirror=self.options.mirror, offline=self.options.offline)
+        self.__dict__["node"] = node  # the cached property now answers this Node
+        return node
+
+    def results_dir(self, target: str = "node") -> Path:
+        node_major = self.node.version.split(".")[0]
+        return (self.layout.builddir / "test-results" /
+                f"{self.cpython.key}-emcc-{self.emscripten.version}-{self.flavour(target)}-node{node_major}")
+
+    def run_tests(self, args: Sequence[str]) -> list[testsuite.ModuleResult]:
+        """CPython's test suite on the Node build; fails only on deviations from expectations."""
+        options = testsuite.parse_run_args(args)
+        python_js = self.python_js("node")
+        if not python_js.is_file() and not self.runner.dry_run:
+            raise ToolMissing(f"{self.runner.path(python_js)} does not exist: build it first",
+                              fix="run `invoke wasm.node` (same --python-version/--source/--debug)")
+        prefix = [str(self.node.path), *node_flags(self.versions, self.node, self.emscripten.version),
+                  str(python_js)]
+        expectations_file = testsuite.expectations_path(self.emscripten.version,
+                                                        self.flavour("node"))
+        expected = testsuite.Expectations.load(expectations_file)
+        results_dir = self.results_dir()
+        self.runner.note(f"Node {self.node.version} ({self.runner.path(self.node.path)}), "
+                         f"expectations {self.runner.path(expectations_file)}")
+        results, verdict = testsuite.run_suite(prefix, self.source_dir, results_dir, expected,
+                                               options, self.runner)
+        if self.runner.dry_run:
+            return results
+        self.runner.say("\n" + testsuite.summary_table(results))
+        self.runner.note(f"logs and JUnit XML: {self.runner.path(results_dir)}")
+        for line in verdict.unexpected_passes:
+            self.runner.note(f"unexpected pass: {line}")
+        if options.update_expectations:
+            header = (f"Expected results of CPython's test suite on the {self.flavour('node')} "
+                      f"build, Emscripten {self.emscripten.version}.\n"
+                      "Regenerate with `invoke wasm.test -- --update-expectations`; reasons and "
+                      "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
+                      "timeout; not run by default), crash (kills the runtime), skip (never run).")
+            testsuite.write_expectations(expectations_file, results, expected, header)
+            self.runner.note(f"wrote {self.runner.path(expectations_file)}")
+        elif not verdict.ok:
+            shown = verdict.new_failures[:15]
+            more = len(verdict.new_failures) - len(shown)
+            raise testsuite.TestRunFailed(
+                f"{len(verdict.new_failures)} deviation(s) from the expected results: "
+                + "; ".join(shown) + (f"; and {more} more" if more > 0 else ""),
+                fix=f"read the logs in {self.runner.path(results_dir / 'logs')}; if the change "
+                "is expected, rerun with `-- --update-expectations` and commit the file",
+            )
+        return results
 
     # -- cleaning -------------------------------------------------------------------------------
     def clean(self, what: str, *, downloads: bool = False) -> None:

@@ -86,6 +86,19 @@ class PortSource:
 
 
 @dataclass(frozen=True)
+class NodeRelease:
+    major: str
+    version: str
+    download: Download
+
+
+@dataclass(frozen=True)
+class Matrix:
+    emscripten: tuple[str, ...]
+    node: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Versions:
     default_cpython: str
     default_emscripten: str
@@ -95,6 +108,16 @@ class Versions:
     advisories: tuple[Advisory, ...]
     node_flag_rules: tuple[NodeFlagRule, ...]
     port_sources: tuple[PortSource, ...]
+    node: dict[str, NodeRelease]
+    matrix: Matrix
+
+    def node_release(self, major: str) -> NodeRelease:
+        try:
+            return self.node[major]
+        except KeyError:
+            known = ", ".join(sorted(self.node, key=int))
+            raise ConfigError(f"no pinned Node {major!r} (pinned: {known})",
+                              fix=f"pick one of {known}, or add it to {VERSIONS_FILE.name}") from None
 
     def cpython_release(self, version: str) -> CPythonRelease:
         try:
@@ -155,6 +178,15 @@ def parse(data: dict[str, Any]) -> Versions:
                 download=Download(provider=s["provider"], url=s["url"], sha256=s["sha256"]),
             )
             for s in data.get("port_sources", [])
+        ),
+        node={
+            major: NodeRelease(major, entry["version"],
+                               Download("npm", entry["url"], entry["sha256"]))
+            for major, entry in data.get("node", {}).items()
+        },
+        matrix=Matrix(
+            emscripten=tuple(data.get("matrix", {}).get("emscripten", [defaults["emscripten"]])),
+            node=tuple(data.get("matrix", {}).get("node", [])),
         ),
     )
 

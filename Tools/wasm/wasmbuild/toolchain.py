@@ -14,14 +14,16 @@ an activated emsdk (`EMSDK` in the environment), or the system's `emcc` on PATH 
 from __future__ import annotations
 
 import os
+import platform
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import TOOLS_WASM, Versions, parse_version
-from .errors import ConfigError, ToolMissing, ToolVersionError
+from .errors import ConfigError, ToolMissing, ToolVersionError, WasmBuildError
 from .layout import Layout
 from .shell import Command, Runner
 
@@ -250,6 +252,48 @@ def find_node(explicit: Path | None = None) -> Node:
     if out.returncode != 0 or not version:
         raise ToolVersionError(f"{path} --version failed", fix="pass a working node with --node")
     return Node(path, version)
+
+
+def provide_node(versions: Versions, major: str, layout: Layout, runner: Runner, *,
+                 mirror: Path | None = None, offline: bool = False) -> Node:
+    """A pinned Node release from the npm registry, unpacked once into the cache."""
+    release = versions.node_release(major)
+    if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
+        raise ToolMissing(f"pinned Node binaries are for Linux x64, not {sys.platform} "
+                          f"{platform.machine()}", fix="pass --node PATH to a local node instead")
+    home = layout.cache_root / "node" / release.version
+    node = home / "bin" / "node"
+    if not node.is_file():
+        from .sources import fetch, unpack
+
+        archive = fetch([release.download], what=f"Node {release.version}",
+                        downloads=layout.downloads, mirror=mirror, runner=runner, offline=offline)
+        runner.action(f"mkdir -p {runner.path(home)} && tar -xzf {runner.path(archive.path)} "
+                      f"-C {runner.path(home)} --strip-components=1",
+                      lambda: unpack(archive.path, home))
+        if runner.dry_run:
+            return Node(node, release.version)
+    found = find_node(node)
+    if found.version != release.version:
+        raise ToolVersionError(f"{node} is {found.version}, expected {release.version}",
+                               fix=f"delete {home} and run again")
+    return found
+
+
+def emscripten_unavailable(layout: Layout, version: str) -> str | None:
+    """Why Emscripten `version` can't be used here, or None if it can (for the test matrix)."""
+    if os.environ.get("EMSDK"):
+        return None  # an emsdk can install versions (when its servers are reachable)
+    try:
+        system = system_emscripten(layout)
+    except WasmBuildError as exc:
+        return exc.message
+    if system is None:
+        return f"Emscripten {version}: no emcc on PATH and no emsdk (EMSDK)"
+    if system.version != version:
+        return (f"Emscripten {version} is not installed (the system has {system.version}) and "
+                "installing it needs an emsdk with access to its download servers (set EMSDK)")
+    return None
 
 
 def node_flags(versions: Versions, node: Node, emscripten_version: str) -> list[str]:

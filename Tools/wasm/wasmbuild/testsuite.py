@@ -1,0 +1,412 @@
+"""CPython's test suite on a wasm build, sharded over host processes (`invoke wasm.test`).
+
+Subprocesses don't exist inside the wasm runtime, so regrtest's own `-j` can't help. Instead
+each test module runs in its own `node python.js -m test <module>` process, N at a time:
+
+* a module that runs past its timeout is killed and recorded as TIMEOUT, one that kills the
+  runtime (an abort, a trap) as CRASH; the run goes on either way;
+* results are appended as they arrive (results.jsonl) and the JUnit XML is rewritten after
+  each module, so a run that is killed keeps what it finished;
+* expected results live in a checked-in file per Emscripten version and target
+  (Tools/wasm/expectations/); the run fails only on a deviation from it: a new failure, a
+  new timeout or crash. Unexpected passes are reported, so fixes show too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .config import TOOLS_WASM
+from .errors import ConfigError, WasmBuildError
+from .shell import Command, Runner, _die_with_parent
+
+EXPECTATIONS_DIR = TOOLS_WASM / "expectations"
+DEFAULT_TIMEOUT = 900.0
+RESOURCES = "all,-cpu,-network,-urlfetch"
+# regrtest exit codes that mean "regrtest itself ran to the end"
+REGRTEST_OK, REGRTEST_FAILED, REGRTEST_ENV_CHANGED, REGRTEST_NO_TESTS = 0, 2, 3, 4
+CRASH_MARKERS = ("Aborted(", "RuntimeError: ", "RangeError: Maximum call stack", "FATAL ERROR")
+
+
+class TestRunFailed(WasmBuildError):
+    exit_code = 8
+
+
+@dataclass
+class ModuleResult:
+    module: str
+    status: str  # passed, failed, timeout, crash, not-run
+    duration: float = 0.0
+    tests: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+    failed_tests: list[str] = field(default_factory=list)
+    exit_code: int | None = None
+    log: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    status: str  # fail, hang, crash, skip
+    reason: str = ""
+    link: str = ""
+
+
+@dataclass
+class Expectations:
+    path: Path
+    modules: dict[str, Expectation]
+    tests: dict[str, Expectation]
+
+    @classmethod
+    def load(cls, path: Path) -> Expectations:
+        if not path.is_file():
+            return cls(path, {}, {})
+        data = tomllib.loads(path.read_text())
+        return cls(path,
+                   {k: Expectation(**v) for k, v in data.get("modules", {}).items()},
+                   {k: Expectation(**v) for k, v in data.get("tests", {}).items()})
+
+    def not_to_run(self, run_known_hangs: bool) -> dict[str, Expectation]:
+        skip = {"skip"} if run_known_hangs else {"skip", "hang"}
+        return {m: e for m, e in self.modules.items() if e.status in skip}
+
+
+@dataclass
+class Verdict:
+    new_failures: list[str] = field(default_factory=list)
+    unexpected_passes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.new_failures
+
+
+def expectations_path(emscripten_version: str, target: str) -> Path:
+    return EXPECTATIONS_DIR / f"emscripten-{emscripten_version}-{target}.toml"
+
+
+def discover(source_dir: Path) -> list[str]:
+    """Test modules of the tree, as regrtest names them (test_x for test_x.py and test_x/)."""
+    test_dir = source_dir / "Lib" / "test"
+    if not test_dir.is_dir():
+        raise ConfigError(f"no test suite in {test_dir}", fix="build from a full CPython source")
+    names = set()
+    for entry in test_dir.iterdir():
+        if not entry.name.startswith("test_"):
+            continue
+        if entry.suffix == ".py":
+            names.add(entry.stem)
+        elif entry.is_dir() and (entry / "__init__.py").is_file():
+            names.add(entry.name)
+    return sorted(names)
+
+
+def parse_junit(path: Path) -> tuple[int, int, int, int, list[str]]:
+    """(tests, failures, errors, skipped, failed test ids) from regrtest's --junit-xml file."""
+    root = ET.parse(path).getroot()
+    tests = failures = errors = skipped = 0
+    failed: list[str] = []
+    for case in root.iter("testcase"):
+        tests += 1
+        if case.find("failure") is not None:
+            failures += 1
+            failed.append(case.get("name", "?"))
+        elif case.find("error") is not None:
+            errors += 1
+            failed.append(case.get("name", "?"))
+        elif case.find("skipped") is not None or case.get("status") == "skipped":
+            skipped += 1
+    return tests, failures, errors, skipped, failed
+
+
+def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, log: Path,
+             duration: float) -> ModuleResult:
+    result = ModuleResult(module, "passed", round(duration, 2), exit_code=exit_code, log=str(log))
+    if junit.is_file():
+        try:
+            (result.tests, result.failures, result.errors, result.skipped,
+             result.failed_tests) = parse_junit(junit)
+        except ET.ParseError:
+            result.note = "unreadable JUnit file"
+    if timed_out:
+        result.status = "timeout"
+        return result
+    tail = log.read_text(errors="replace")[-8000:] if log.is_file() else ""
+    if exit_code in (REGRTEST_OK, REGRTEST_ENV_CHANGED, REGRTEST_NO_TESTS):
+        result.status = "passed"
+        if exit_code == REGRTEST_ENV_CHANGED:
+            result.note = "environment changed"
+        elif exit_code == REGRTEST_NO_TESTS or result.tests == result.skipped:
+            result.note = "skipped"
+    elif exit_code == REGRTEST_FAILED and junit.is_file():
+        result.status = "failed"
+        if not result.failed_tests:
+            result.failed_tests = [module]
+    elif any(marker in tail for marker in CRASH_MARKERS) or not junit.is_file():
+        result.status = "crash"
+        line = next((ln for ln in reversed(tail.splitlines())
+                     if any(m in ln for m in CRASH_MARKERS)), "")
+        result.note = line.strip()[:200]
+    else:
+        result.status = "failed"
+        result.failed_tests = result.failed_tests or [module]
+    return result
+
+
+def judge(results: Iterable[ModuleResult], expected: Expectations) -> Verdict:
+    verdict = Verdict()
+    for r in results:
+        module_exp = expected.modules.get(r.module)
+        if r.status in ("timeout", "crash"):
+            wanted = "hang" if r.status == "timeout" else "crash"
+            if module_exp is None or module_exp.status != wanted:
+                verdict.new_failures.append(f"{r.module}: new {r.status.upper()}")
+            continue
+        if module_exp is not None and module_exp.status in ("hang", "crash"):
+            verdict.unexpected_passes.append(f"{r.module}: expected {module_exp.status}, "
+                                             f"now {r.status}")
+        if r.status == "failed":
+            for test in r.failed_tests:
+                known = expected.tests.get(test)
+                if (known is None or known.status != "fail") and not (
+                        test == r.module and module_exp is not None and module_exp.status == "fail"):
+                    verdict.new_failures.append(f"{test}: new FAILURE")
+        failed = set(r.failed_tests)
+        for test, exp in expected.tests.items():
+            if exp.status == "fail" and _in_module(test, r.module) and test not in failed \
+                    and r.status in ("passed", "failed"):
+                verdict.unexpected_passes.append(f"{test}: expected to fail, passed")
+        if module_exp is not None and module_exp.status == "fail" and r.status == "passed":
+            verdict.unexpected_passes.append(f"{r.module}: expected to fail, passed")
+    return verdict
+
+
+def _in_module(test_id: str, module: str) -> bool:
+    return test_id == module or test_id.startswith((f"test.{module}.", f"{module}."))
+
+
+def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expectations,
+                       header: str) -> None:
+    """The expectations a run implies; reasons and links of entries that remain are kept."""
+    lines = [f"# {line}" for line in header.splitlines()] + ["", "[modules]"]
+    status_of = {"timeout": "hang", "crash": "crash"}
+    modules: dict[str, Expectation] = {}
+    for r in results:
+        if r.status in status_of:
+            kept = old.modules.get(r.module, Expectation(status_of[r.status]))
+            modules[r.module] = Expectation(status_of[r.status], kept.reason, kept.link)
+        elif r.status == "failed" and r.failed_tests == [r.module]:
+            kept = old.modules.get(r.module, Expectation("fail"))
+            modules[r.module] = Expectation("fail", kept.reason, kept.link)
+    ran = {r.module for r in results}
+    for name, exp in old.modules.items():  # modules this run did not touch keep their entry
+        if name not in ran:
+            modules[name] = exp
+    for name in sorted(modules):
+        lines.append(f"{name} = {_toml_inline(modules[name])}")
+    lines += ["", "[tests]"]
+    tests: dict[str, Expectation] = {}
+    for r in results:
+        if r.status == "failed" and r.failed_tests != [r.module]:
+            for test in r.failed_tests:
+                kept = old.tests.get(test, Expectation("fail"))
+                tests[test] = Expectation("fail", kept.reason, kept.link)
+    for name, exp in old.tests.items():
+        if not any(_in_module(name, m) for m in ran):
+            tests[name] = exp
+    for name in sorted(tests):
+        lines.append(f"{json.dumps(name)} = {_toml_inline(tests[name])}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _toml_inline(exp: Expectation) -> str:
+    parts = [f"status = {json.dumps(exp.status)}"]
+    if exp.reason:
+        parts.append(f"reason = {json.dumps(exp.reason)}")
+    if exp.link:
+        parts.append(f"link = {json.dumps(exp.link)}")
+    return "{ " + ", ".join(parts) + " }"
+
+
+def write_junit(path: Path, results: Sequence[ModuleResult]) -> None:
+    suites = ET.Element("testsuites")
+    for r in results:
+        suite = ET.SubElement(suites, "testsuite", name=r.module, tests=str(max(r.tests, 1)),
+                              failures=str(r.failures), errors=str(r.errors),
+                              skipped=str(r.skipped), time=f"{r.duration:.2f}")
+        case = ET.SubElement(suite, "testcase", classname=r.module, name=r.module,
+                             time=f"{r.duration:.2f}")
+        if r.status in ("timeout", "crash"):
+            ET.SubElement(case, "error", message=f"{r.status}: {r.note}".strip(": "))
+        elif r.status == "failed":
+            failure = ET.SubElement(case, "failure", message=f"{len(r.failed_tests)} failed")
+            failure.text = "\n".join(r.failed_tests)
+        elif r.status == "not-run":
+            ET.SubElement(case, "skipped", message=r.note)
+    tmp = path.with_name(path.name + ".tmp")
+    ET.ElementTree(suites).write(tmp, encoding="utf-8", xml_declaration=True)
+    os.replace(tmp, path)
+
+
+def summary_table(results: Sequence[ModuleResult]) -> str:
+    header = f"{'module':32} {'status':8} {'tests':>6} {'failed':>6} {'skipped':>7} {'time':>8}"
+    lines = [header, "-" * len(header)]
+    totals = {"tests": 0, "failed": 0, "skipped": 0, "time": 0.0}
+    for r in sorted(results, key=lambda r: r.module):
+        failed = r.failures + r.errors
+        lines.append(f"{r.module:32} {r.status:8} {r.tests:>6} {failed:>6} {r.skipped:>7} "
+                     f"{r.duration:>7.1f}s")
+        totals["tests"] += r.tests
+        totals["failed"] += failed
+        totals["skipped"] += r.skipped
+        totals["time"] += r.duration
+    counts = {s: sum(1 for r in results if r.status == s)
+              for s in ("passed", "failed", "timeout", "crash", "not-run")}
+    lines.append("-" * len(header))
+    lines.append(f"{'total (' + str(len(results)) + ' modules)':32} {'':8} {totals['tests']:>6} "
+                 f"{totals['failed']:>6} {totals['skipped']:>7} {totals['time']:>7.1f}s")
+    lines.append("modules: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    tests: tuple[str, ...] = ()
+    jobs: int = os.cpu_count() or 1
+    timeout: float = DEFAULT_TIMEOUT
+    update_expectations: bool = False
+    run_known_hangs: bool = False
+    exclude: tuple[str, ...] = ()
+
+
+def parse_run_args(args: Sequence[str]) -> RunOptions:
+    """Options after `--` (shared by `invoke wasm.test` and `nox -s test_node`)."""
+    parser = argparse.ArgumentParser(prog="wasm.test --", add_help=False, exit_on_error=False)
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
+    parser.add_argument("--update-expectations", action="store_true")
+    parser.add_argument("--run-known-hangs", action="store_true")
+    parser.add_argument("-x", "--exclude", action="append", default=[])
+    parser.add_argument("tests", nargs="*")
+    try:
+        ns = parser.parse_args(list(args))
+    except (argparse.ArgumentError, SystemExit) as exc:
+        raise ConfigError(f"bad test-run arguments {' '.join(args)!r}: {exc}",
+                          fix="use: [-j N] [--timeout SECONDS] [--update-expectations] "
+                          "[--run-known-hangs] [-x MODULE] [test_module ...]") from None
+    if ns.jobs < 1 or ns.timeout <= 0:
+        raise ConfigError("--jobs and --timeout must be positive", fix="e.g. -j 2 --timeout 600")
+    return RunOptions(tuple(ns.tests), ns.jobs, ns.timeout, ns.update_expectations,
+                      ns.run_known_hangs, tuple(ns.exclude))
+
+
+def run_one(node_prefix: Sequence[str], module: str, results_dir: Path, timeout: float,
+            cwd: Path) -> ModuleResult:
+    logs, junits, temps = (results_dir / d for d in ("logs", "junit", "tmp"))
+    for d in (logs, junits, temps / module):
+        d.mkdir(parents=True, exist_ok=True)
+    log, junit = logs / f"{module}.log", junits / f"{module}.xml"
+    junit.unlink(missing_ok=True)
+    argv = [*node_prefix, "-m", "test", "--tempdir", str(temps / module), "--junit-xml",
+            str(junit), "-u", RESOURCES, module]
+    started = time.monotonic()
+    timed_out = False
+    with log.open("wb") as sink:
+        sink.write(f"### {' '.join(argv)}\n".encode())
+        sink.flush()
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        try:
+            code: int | None = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            code = None
+            sink.write(f"\n### killed after {timeout:.0f} s\n".encode())
+    return classify(module, code, timed_out, junit, log, time.monotonic() - started)
+
+
+def run_suite(
+    node_prefix: Sequence[str],
+    source_dir: Path,
+    results_dir: Path,
+    expectations: Expectations,
+    options: RunOptions,
+    runner: Runner,
+    *,
+    run_module: Callable[[str], ModuleResult] | None = None,
+) -> tuple[list[ModuleResult], Verdict]:
+    modules = list(options.tests) or discover(source_dir)
+    skipped = expectations.not_to_run(options.run_known_hangs)
+    if options.tests:
+        skipped = {}  # asked for by name: run it
+    todo = [m for m in modules if m not in skipped and m not in options.exclude]
+    results: list[ModuleResult] = [
+        ModuleResult(m, "not-run", note=f"expected {e.status}: {e.reason}".strip(": "))
+        for m, e in skipped.items() if m in modules]
+    runner.heading(f"test suite: {len(todo)} modules, {options.jobs} at a time, "
+                   f"timeout {options.timeout:.0f} s each")
+    example = [*node_prefix, "-m", "test", "-u", RESOURCES, todo[0] if todo else "test_x"]
+    runner.show(Command.of(*example, cwd=source_dir))
+    for r in results:
+        runner.note(f"not running {r.module}: {r.note}")
+    if runner.dry_run:
+        return results, Verdict()
+    results_dir.mkdir(parents=True, exist_ok=True)
+    jsonl = results_dir / "results.jsonl"
+    # Longest modules first, from the last run's timings, so the shards finish together.
+    previous = _previous_durations(jsonl)
+    todo.sort(key=lambda m: -previous.get(m, 0.0))
+    jsonl.unlink(missing_ok=True)
+    lock = threading.Lock()
+    done = [0]
+    one = run_module or (lambda m: run_one(node_prefix, m, results_dir, options.timeout,
+                                           results_dir))
+
+    def record(module: str) -> None:
+        result = one(module)
+        with lock:
+            results.append(result)
+            done[0] += 1
+            with jsonl.open("a") as f:
+                f.write(json.dumps(asdict(result)) + "\n")
+            write_junit(results_dir / "junit.xml", results)
+            mark = "" if result.status == "passed" else f" ({result.note})" if result.note else ""
+            runner.say(f"[{done[0]:>3}/{len(todo)}] {result.status.upper():8} {module} "
+                       f"{result.duration:.1f}s{mark}")
+
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        list(pool.map(record, todo))
+    return results, judge(results, expectations)
+
+
+def _previous_durations(path: Path) -> dict[str, float]:
+    if not path.is_file():
+        return {}
+    out = {}
+    for line in path.read_text().splitlines():
+        try:
+            data = json.loads(line)
+            out[data["module"]] = float(data["duration"])
+        except (ValueError, KeyError):
+            continue
+    return out
