@@ -1,17 +1,32 @@
-"""Nox sessions (`nox -l`). Sessions only wire things up; the work is in Tools/wasm/wasmbuild."""
+"""Nox sessions (`nox -l`). Sessions only wire things up; the work is in Tools/wasm/wasmbuild.
+
+The test matrix (Emscripten versions x Node versions) comes from Tools/wasm/versions.toml.
+Each session has its own virtual environment and calls the invoke tasks inside it, so a
+session runs exactly what a developer runs by hand.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
+
+from wasmbuild import config
+from wasmbuild.layout import Layout
+from wasmbuild.toolchain import emscripten_unavailable
+
+MATRIX = config.load().matrix
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The project's pytest suite: fast unit tests and the end-to-end builds (`-- -m "not e2e"`
-    for the unit tests alone)."""
+    """The project's pytest suite: unit tests, then the end-to-end builds in Node and Chromium
+    (`-- -m "not e2e"` for the unit tests alone)."""
     session.install("-e", ".[test]")
     session.run("pytest", *session.posargs)
 
@@ -22,3 +37,22 @@ def lint(session: nox.Session) -> None:
     session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
     session.run("mypy")
+
+
+def _require_emscripten(session: nox.Session, emscripten: str) -> None:
+    reason = emscripten_unavailable(Layout.default(), emscripten)
+    if reason:
+        session.skip(f"cannot provide this toolchain here: {reason}")
+
+
+@nox.session
+@nox.parametrize("node", list(MATRIX.node))
+@nox.parametrize("emscripten", list(MATRIX.emscripten))
+def test_node(session: nox.Session, emscripten: str, node: str) -> None:
+    """CPython's test suite on the Node build, sharded over processes; fails on deviations from
+    Tools/wasm/expectations. Posargs: [-j N] [--timeout S] [--update-expectations] [test_x ...]."""
+    _require_emscripten(session, emscripten)
+    session.install("-e", ".")
+    session.run("invoke", "wasm.node", f"--emscripten={emscripten}")
+    session.run("invoke", "wasm.test", f"--emscripten={emscripten}", f"--node-version={node}",
+                "--", *session.posargs)

@@ -59,7 +59,16 @@ if os.environ.get("FAKE_FAIL") == NAME:
 """
 
 BEHAVIOUR = {
-    "configure": "Path('Makefile').write_text('all:\\n')\n",
+    "configure": (
+        "seen = Path('config.cache').read_text() if Path('config.cache').exists() else ''\n"
+        "Path('config.cache.seen').write_text(seen)\n"
+        "target = next((a.split('=')[1] for a in sys.argv if a.startswith('--with-emscripten-target')),"
+        " 'native')\n"
+        "Path('config.cache').write_text('ac_cv_c_compiler_gnu=${ac_cv_c_compiler_gnu=no}\\n'"
+        " f'py_cv_module_termios=${{py_cv_module_termios={target}}}\\n'"
+        " 'ac_cv_env_CC_set=\\n')\n"
+        "Path('Makefile').write_text('all:\\n')\n"
+    ),
     "config.guess": "print('x86_64-pc-linux-gnu')\n",
     "make": ("for f in ('python', 'python.js', 'python.wasm', 'python.data'):\n"
              "    Path(f).write_text('built')\n"),

@@ -210,3 +210,30 @@ def test_dist_before_the_browser_build_says_what_to_run(fake: FakeToolchain) -> 
     with pytest.raises(ToolMissing) as error:
         make_dist(fake.build())
     assert "invoke wasm.browser" in error.value.fix
+
+
+def test_configure_answers_are_reused_across_targets_and_runs(fake: FakeToolchain) -> None:
+    node = fake.build().cross_build("node")
+    assert (node / "config.cache.seen").read_text() == ""  # nothing stored yet: a full run
+
+    out = io.StringIO()
+    browser = fake.build(out=out).cross_build("browser")
+    seen = (browser / "config.cache.seen").read_text()
+    assert "ac_cv_c_compiler_gnu" in seen  # compiler checks shared between targets
+    assert "py_cv_module" not in seen  # module choices are per target
+    assert "ac_cv_env_" not in seen
+    assert "configure starts from the compiler checks of the node configure" in out.getvalue()
+
+    fake.build().clean("node")
+    node = fake.build().cross_build("node")
+    seen = (node / "config.cache.seen").read_text()
+    assert "py_cv_module_termios=${py_cv_module_termios=node}" in seen  # its own earlier answers
+    assert "ac_cv_env_" not in seen
+
+
+def test_a_changed_site_file_never_reuses_stored_answers(fake: FakeToolchain) -> None:
+    fake.build().cross_build("node")
+    fake.build().clean("node")
+    (fake.checkout / "config.site-wasm32-emscripten").write_text("ac_cv_func_dup3=no\n")
+    node = fake.build().cross_build("node")
+    assert (node / "config.cache.seen").read_text() == ""

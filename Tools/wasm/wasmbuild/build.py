@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import config as config_module
-from . import testsuite
+from . import configcache, testsuite
 from .config import Versions
 from .errors import ConfigError, ToolMissing
 from .layout import TARGETS, Layout
@@ -170,6 +170,7 @@ class Build:
         outputs: Sequence[Path],
         *,
         before: Callable[[], None] | None = None,
+        after: Callable[[], None] | None = None,
     ) -> bool:
         """Run `commands` unless a stamp shows they ran with the same inputs. True if run."""
         stamp = Stamp(self.layout.stamp(folder, name), inputs)
@@ -188,6 +189,8 @@ class Build:
         for command in commands:
             self.runner.run(command, log=log)
         if not self.runner.dry_run:
+            if after is not None:
+                after()
             stamp.record()
         return True
 
@@ -312,14 +315,30 @@ class Build:
             f"--with-build-python={build_python}",
             cwd=folder, env=env,
         )
+        site_digests = [file_digest(p) if p.is_file() else "missing" for p in self.site_files()]
         inputs = {
             "configure": self._configure_digest(),
             "argv": list(configure.argv),
             "emscripten": f"{emscripten.version} {emscripten.origin}",
-            "site": [file_digest(p) if p.is_file() else "missing" for p in self.site_files()],
+            "site": site_digests,
         }
-        self._step("configure", folder, inputs, [configure], [folder / "Makefile"],
-                   before=lambda: (folder / "config.cache").unlink(missing_ok=True))
+        flavour = self.flavour(target)
+        store = self.layout.cache_root / "configure"
+        key = configcache.store_key([self.cpython.key, self._configure_digest(), *site_digests,
+                                     emscripten.key, emscripten.origin])
+        config_cache = folder / "config.cache"
+
+        def seed() -> None:
+            config_cache.unlink(missing_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
+            siblings = [f"{t}{suffix}" for suffix in ("", "-debug") for t in TARGETS]
+            source = configcache.seed(config_cache, store, key, flavour,
+                                      [s for s in siblings if s != flavour])
+            if source:
+                self.runner.note(f"configure starts from {source} ({self.runner.path(store)})")
+
+        self._step("configure", folder, inputs, [configure], [folder / "Makefile"], before=seed,
+                   after=lambda: configcache.save(config_cache, store, key, flavour))
         make = Command.of(emscripten.tool("emmake"), "make", f"-j{self.options.jobs}",
                           cwd=folder, env=emscripten.env)
         self._step("make", folder, {**inputs, "source": self.source_digest},

@@ -1,0 +1,144 @@
+"""The sharded test runner against a fake `node python.js -m test` that passes, fails, hangs
+and crashes on demand; expectations, verdicts, JUnit and the summary."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from wasmbuild import testsuite
+from wasmbuild.errors import ConfigError
+from wasmbuild.shell import Runner
+from wasmbuild.testsuite import Expectation, Expectations, ModuleResult, RunOptions
+
+FAKE_REGRTEST = """#!@PYTHON@
+import sys, time
+args = sys.argv[1:]
+junit = args[args.index("--junit-xml") + 1]
+module = args[-1]
+def write(cases):
+    body = "".join(f'<testcase name="test.{module}.T.{n}" status="run">{extra}</testcase>'
+                   for n, extra in cases)
+    open(junit, "w").write(f"<testsuites><testsuite>{body}</testsuite></testsuites>")
+if module == "test_pass":
+    write([("test_a", ""), ("test_b", ""), ("test_c", "<skipped/>")]); sys.exit(0)
+if module == "test_fail":
+    write([("test_a", ""), ("test_b", "<failure>boom</failure>")]); print("1 test failed"); sys.exit(2)
+if module == "test_hang":
+    time.sleep(600)
+if module == "test_crash":
+    print("Aborted(RuntimeError: unreachable)"); sys.exit(7)
+"""
+
+
+@pytest.fixture
+def fake_node(tmp_path: Path) -> list[str]:
+    script = tmp_path / "fake-node"
+    script.write_text(FAKE_REGRTEST.replace("@PYTHON@", sys.executable))
+    script.chmod(0o755)
+    return [str(script), "python.js"]
+
+
+def run(fake_node: list[str], tmp_path: Path, modules: list[str], expected: Expectations,
+        **options: object) -> tuple[list[ModuleResult], testsuite.Verdict, str]:
+    out = io.StringIO()
+    results, verdict = testsuite.run_suite(
+        fake_node, tmp_path, tmp_path / "results", expected,
+        RunOptions(tests=tuple(modules), **options), Runner(tmp_path, out=out))  # type: ignore[arg-type]
+    return results, verdict, out.getvalue()
+
+
+def no_expectations(tmp_path: Path) -> Expectations:
+    return Expectations(tmp_path / "none.toml", {}, {})
+
+
+def test_statuses_are_told_apart(fake_node: list[str], tmp_path: Path) -> None:
+    results, verdict, _ = run(fake_node, tmp_path,
+                              ["test_pass", "test_fail", "test_hang", "test_crash"],
+                              no_expectations(tmp_path), jobs=4, timeout=3)
+    by_name = {r.module: r for r in results}
+    assert by_name["test_pass"].status == "passed"
+    assert (by_name["test_pass"].tests, by_name["test_pass"].skipped) == (3, 1)
+    assert by_name["test_fail"].status == "failed"
+    assert by_name["test_fail"].failed_tests == ["test.test_fail.T.test_b"]
+    assert by_name["test_hang"].status == "timeout"
+    assert by_name["test_hang"].duration < 30
+    assert by_name["test_crash"].status == "crash"
+    assert "Aborted(" in by_name["test_crash"].note
+    assert sorted(verdict.new_failures) == [
+        "test.test_fail.T.test_b: new FAILURE", "test_crash: new CRASH", "test_hang: new TIMEOUT"]
+
+
+def test_results_are_written_as_they_arrive(fake_node: list[str], tmp_path: Path) -> None:
+    run(fake_node, tmp_path, ["test_pass", "test_fail"], no_expectations(tmp_path), jobs=1)
+    lines = (tmp_path / "results" / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line)["module"] for line in lines] == ["test_pass", "test_fail"]
+    suites = ET.parse(tmp_path / "results" / "junit.xml").getroot()
+    assert [s.get("name") for s in suites] == ["test_pass", "test_fail"]
+    assert suites[1].find("testcase/failure") is not None
+
+
+def test_expected_results_pass_and_fixes_are_reported(fake_node: list[str], tmp_path: Path) -> None:
+    expected = Expectations(tmp_path / "e.toml",
+                            {"test_crash": Expectation("crash", "abort in the runtime"),
+                             "test_hang": Expectation("hang", "clock bug")},
+                            {"test.test_fail.T.test_b": Expectation("fail"),
+                             "test.test_pass.T.test_a": Expectation("fail", "was broken")})
+    _, verdict, _ = run(fake_node, tmp_path, ["test_pass", "test_fail", "test_crash"], expected,
+                        jobs=2)
+    assert verdict.ok, verdict.new_failures
+    assert verdict.unexpected_passes == ["test.test_pass.T.test_a: expected to fail, passed"]
+
+
+def test_known_hangs_are_not_run_unless_asked(fake_node: list[str], tmp_path: Path) -> None:
+    expected = Expectations(tmp_path / "e.toml", {"test_hang": Expectation("hang", "clock")}, {})
+    out = io.StringIO()
+    source = tmp_path / "src"
+    (source / "Lib" / "test").mkdir(parents=True)
+    for name in ("test_pass.py", "test_hang.py"):
+        (source / "Lib" / "test" / name).write_text("")
+    results, verdict = testsuite.run_suite(fake_node, source, tmp_path / "results", expected,
+                                           RunOptions(timeout=2), Runner(tmp_path, out=out))
+    assert {r.module: r.status for r in results} == {"test_hang": "not-run", "test_pass": "passed"}
+    assert "not running test_hang: expected hang: clock" in out.getvalue()
+    assert verdict.ok
+
+
+def test_update_writes_expectations_that_then_pass(fake_node: list[str], tmp_path: Path) -> None:
+    path = tmp_path / "expectations.toml"
+    old = Expectations(path, {"test_crash": Expectation("crash", "known abort", "https://x/1")}, {})
+    results, _, _ = run(fake_node, tmp_path, ["test_pass", "test_fail", "test_crash"], old, jobs=3)
+    testsuite.write_expectations(path, results, old, "generated\nby a test")
+    reloaded = Expectations.load(path)
+    assert reloaded.modules["test_crash"] == Expectation("crash", "known abort", "https://x/1")
+    assert reloaded.tests["test.test_fail.T.test_b"].status == "fail"
+    assert testsuite.judge(results, reloaded).ok
+
+
+def test_summary_has_totals(fake_node: list[str], tmp_path: Path) -> None:
+    results, _, _ = run(fake_node, tmp_path, ["test_pass", "test_fail"], no_expectations(tmp_path))
+    table = testsuite.summary_table(results)
+    assert "total (2 modules)" in table
+    assert "modules: 1 passed, 1 failed, 0 timeout, 0 crash, 0 not-run" in table
+
+
+def test_run_arguments() -> None:
+    options = testsuite.parse_run_args(["-j", "3", "--timeout", "60", "test_os", "-x", "test_time"])
+    assert (options.jobs, options.timeout, options.tests, options.exclude) == (
+        3, 60.0, ("test_os",), ("test_time",))
+    with pytest.raises(ConfigError, match="bad test-run arguments"):
+        testsuite.parse_run_args(["--jobs", "many"])
+
+
+def test_discover_finds_modules_and_packages(tmp_path: Path) -> None:
+    test_dir = tmp_path / "Lib" / "test"
+    (test_dir / "test_json").mkdir(parents=True)
+    (test_dir / "test_json" / "__init__.py").write_text("")
+    (test_dir / "test_os.py").write_text("")
+    (test_dir / "support").mkdir()
+    (test_dir / "test_data").mkdir()  # not a package: no __init__.py
+    assert testsuite.discover(tmp_path) == ["test_json", "test_os"]
