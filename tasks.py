@@ -41,7 +41,9 @@ HELP = {
     "offline": "never use the network; take archives from the cache or --mirror only",
     "jobs": "parallel make jobs (default: number of CPUs)",
     "verbose": "show the output of every command instead of writing it to a log file",
-    "debug": "the debug flavour: DWARF debug info, no optimisation (its own build folder)",
+    "profile": "build profile: recipe, fast, size or debug (Tools/wasm/wasmbuild/profiles.py; "
+    "each builds in its own folder)",
+    "debug": "short for --profile debug: DWARF debug info, no optimisation",
     "traceback": "show a Python traceback for expected errors too",
 }
 BUILD_OPTIONS = tuple(HELP)
@@ -86,7 +88,7 @@ def make_build(c: Context, **options: Any) -> Build:
         jobs=int(options["jobs"]) if options.get("jobs") else Options().jobs,
         dry_run=bool(c.config.run.dry),
         verbose=bool(options.get("verbose")),
-        debug=bool(options.get("debug")),
+        profile="debug" if options.get("debug") else options.get("profile"),
     ))
 
 
@@ -117,23 +119,23 @@ def ports(c: Context, emscripten: str | None = None, emsdk: str | None = None,
 
 def node(c: Context, python_version: str | None = None, source: str | None = None,
          emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
-         offline: bool = False, jobs: int = 0, debug: bool = False, verbose: bool = False,
-         traceback: bool = False) -> None:
+         offline: bool = False, jobs: int = 0, profile: str | None = None, debug: bool = False,
+         verbose: bool = False, traceback: bool = False) -> None:
     """Cross-compile for Node.js (builddir/emscripten-node), with the build Python and ports."""
     make_build(c, **build_options(locals())).cross_build("node")
 
 
 def browser(c: Context, python_version: str | None = None, source: str | None = None,
             emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
-            offline: bool = False, jobs: int = 0, debug: bool = False, verbose: bool = False,
-            traceback: bool = False) -> None:
+            offline: bool = False, jobs: int = 0, profile: str | None = None, debug: bool = False,
+            verbose: bool = False, traceback: bool = False) -> None:
     """Cross-compile for browsers (builddir/emscripten-browser) with our REPL page."""
     make_build(c, **build_options(locals())).cross_build("browser")
 
 
 def run(c: Context, python_version: str | None = None, source: str | None = None,
         emscripten: str | None = None, emsdk: str | None = None, node: str | None = None,
-        debug: bool = False, traceback: bool = False) -> None:
+        profile: str | None = None, debug: bool = False, traceback: bool = False) -> None:
     """Run the Node build's python.js; arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
     status = make_build(c, **build_options(locals())).run_python(python_args(c))
     if status:
@@ -143,7 +145,7 @@ def run(c: Context, python_version: str | None = None, source: str | None = None
 def test(c: Context, python_version: str | None = None, source: str | None = None,
          emscripten: str | None = None, emsdk: str | None = None, node: str | None = None,
          node_version: str | None = None, mirror: str | None = None, offline: bool = False,
-         debug: bool = False, traceback: bool = False) -> None:
+         profile: str | None = None, debug: bool = False, traceback: bool = False) -> None:
     """Run CPython's test suite on the Node build, sharded; after `--`: [-j N] [--timeout S]
     [--update-expectations] [--run-known-hangs] [-x MODULE] [test_module ...]."""
     build = make_build(c, **build_options(locals()))
@@ -153,9 +155,10 @@ def test(c: Context, python_version: str | None = None, source: str | None = Non
 
 
 def serve(c: Context, bind: str = "127.0.0.1", port: int = 8000, open: bool = False,
-          emrun: bool = False, debug: bool = False, traceback: bool = False) -> None:
+          emrun: bool = False, profile: str | None = None, debug: bool = False,
+          traceback: bool = False) -> None:
     """Serve the checkout with the headers the browser build needs; prints the URL to open."""
-    build = make_build(c, debug=debug)
+    build = make_build(c, profile=profile, debug=debug)
     page = build.page_url_path("browser")
     if emrun:
         build.runner.run(serve_module.emrun_command(build, bind=bind, port=port, page=page,
@@ -166,8 +169,8 @@ def serve(c: Context, bind: str = "127.0.0.1", port: int = 8000, open: bool = Fa
 
 
 def dist(c: Context, python_version: str | None = None, source: str | None = None,
-         emscripten: str | None = None, emsdk: str | None = None, debug: bool = False,
-         traceback: bool = False) -> None:
+         emscripten: str | None = None, emsdk: str | None = None, profile: str | None = None,
+         debug: bool = False, traceback: bool = False) -> None:
     """Pack the built browser page into builddir/dist/*.tar.gz with a manifest (sizes, sha256)."""
     dist_module.make_dist(make_build(c, **build_options(locals())))
 
@@ -206,7 +209,8 @@ wasm.add_task(wasm_task(
     serve, bind="address to listen on (default 127.0.0.1: this machine only)",
     port="TCP port (default 8000)", open="also open the page in a web browser",
     emrun="serve with Emscripten's emrun instead (the recipe's other route)",
-    debug="serve the debug flavour's page (its URL keeps the C sources reachable)"))
+    profile="print the URL of this profile's page",
+    debug="serve the debug profile's page (its URL keeps the C sources reachable)"))
 wasm.add_task(wasm_task(
     clean, what="node, browser, build (the build Python), cpython, or all",
     downloads="also delete the download cache (never deleted otherwise)"))

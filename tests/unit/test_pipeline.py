@@ -175,7 +175,7 @@ def test_browser_build_installs_our_page(fake: FakeToolchain) -> None:
 
 def test_debug_flavour_has_its_own_folder_and_configure_target(fake: FakeToolchain) -> None:
     release = fake.build().cross_build("browser")
-    debug_build = fake.build(debug=True)
+    debug_build = fake.build(profile="debug")
     debug = debug_build.cross_build("browser")
     assert debug.name == "emscripten-browser-debug" and debug != release
     assert "--with-emscripten-target=browser-debug" in fake.calls()[-3][2]

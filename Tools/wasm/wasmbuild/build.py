@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import config as config_module
-from . import configcache, testsuite
+from . import configcache, profiles, testsuite
 from .config import Versions
 from .errors import ConfigError, ToolMissing
 from .layout import TARGETS, Layout
@@ -53,8 +53,8 @@ class Options:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     dry_run: bool = False
     verbose: bool = False
-    debug: bool = False
-    """The debug flavour (configure's `<target>-debug`): DWARF info, -O0, its own folder."""
+    profile: str | None = None
+    """A name from profiles.PROFILES; None is the default profile."""
 
 
 @dataclass(frozen=True)
@@ -123,19 +123,29 @@ class Build:
     def native_dir(self) -> Path:
         return self.layout.native_dir(self.cpython.key)
 
+    @cached_property
+    def profile(self) -> profiles.Profile:
+        return profiles.get(self.options.profile)
+
     def flavour(self, target: str) -> str:
         """configure's --with-emscripten-target value: node, browser, node-debug, ..."""
-        return f"{check_target(target)}-debug" if self.options.debug else check_target(target)
+        return check_target(target) + self.profile.target_suffix
+
+    def variant(self, target: str) -> str:
+        """Names the build folder, results and expectations: node, browser-debug, node-size..."""
+        default = self.profile.name == profiles.DEFAULT_PROFILE
+        return check_target(target) + ("" if default else f"-{self.profile.name}")
 
     def target_dir(self, target: str) -> Path:
-        return self.layout.target_dir(self.cpython.key, self.emscripten.version, self.flavour(target))
+        return self.layout.target_dir(self.cpython.key, self.emscripten.version, self.variant(target))
 
     def page_url_path(self, target: str = "browser") -> str:
         """The page's path under the served checkout. The debug flavour uses the real folder,
         not the builddir/ link, so the C sources its DWARF info names (../../src/...) resolve."""
-        if self.options.debug:
+        if self.profile.target_suffix == "-debug":
             return os.path.relpath(self.target_dir(target) / "python.html", self.layout.root)
-        return f"{os.path.relpath(self.layout.builddir, self.layout.root)}/emscripten-{target}/python.html"
+        builddir = os.path.relpath(self.layout.builddir, self.layout.root)
+        return f"{builddir}/emscripten-{self.variant(target)}/python.html"
 
     def python_js(self, target: str) -> Path:
         return self.target_dir(target) / "python.js"
@@ -313,6 +323,7 @@ class Build:
             f"--build={self.build_triple()}",
             f"--with-emscripten-target={self.flavour(target)}",
             f"--with-build-python={build_python}",
+            *self.profile.configure_args,
             cwd=folder, env=env,
         )
         site_digests = [file_digest(p) if p.is_file() else "missing" for p in self.site_files()]
@@ -322,30 +333,30 @@ class Build:
             "emscripten": f"{emscripten.version} {emscripten.origin}",
             "site": site_digests,
         }
-        flavour = self.flavour(target)
+        variant = self.variant(target)
         store = self.layout.cache_root / "configure"
+        # Answers are shared only within one profile: its flags may change compile checks.
         key = configcache.store_key([self.cpython.key, self._configure_digest(), *site_digests,
-                                     emscripten.key, emscripten.origin])
+                                     emscripten.key, emscripten.origin, self.profile.name])
         config_cache = folder / "config.cache"
 
         def seed() -> None:
             config_cache.unlink(missing_ok=True)
             folder.mkdir(parents=True, exist_ok=True)
-            siblings = [f"{t}{suffix}" for suffix in ("", "-debug") for t in TARGETS]
-            source = configcache.seed(config_cache, store, key, flavour,
-                                      [s for s in siblings if s != flavour])
+            source = configcache.seed(config_cache, store, key, variant,
+                                      [t for t in TARGETS if t != target])
             if source:
                 self.runner.note(f"configure starts from {source} ({self.runner.path(store)})")
 
         self._step("configure", folder, inputs, [configure], [folder / "Makefile"], before=seed,
-                   after=lambda: configcache.save(config_cache, store, key, flavour))
+                   after=lambda: configcache.save(config_cache, store, key, variant))
         make = Command.of(emscripten.tool("emmake"), "make", f"-j{self.options.jobs}",
-                          cwd=folder, env=emscripten.env)
+                          *self.profile.make_args, cwd=folder, env=emscripten.env)
         self._step("make", folder, {**inputs, "source": self.source_digest},
                    [make], [folder / "python.js", folder / "python.wasm"])
         if target == "browser":
             self.install_page(folder)
-        self._link_recipe_path(f"emscripten-{self.flavour(target)}", folder)
+        self._link_recipe_path(f"emscripten-{self.variant(target)}", folder)
         return folder
 
     def page_files(self) -> list[Path]:
@@ -372,7 +383,7 @@ class Build:
         command = self.node_command(args)
         python_js = self.python_js("node")
         if not python_js.is_file() and not self.runner.dry_run:
-            same = " --debug" if self.options.debug else ""
+            same = f" --profile {self.profile.name}" if self.options.profile else ""
             raise ToolMissing(f"{python_js} does not exist: the Node target is not built",
                               fix=f"run `invoke wasm.node{same}` first (same --python-version/--source)")
         self.runner.show(command)
@@ -391,7 +402,7 @@ class Build:
     def results_dir(self, target: str = "node") -> Path:
         node_major = self.node.version.split(".")[0]
         return (self.layout.builddir / "test-results" /
-                f"{self.cpython.key}-emcc-{self.emscripten.version}-{self.flavour(target)}-node{node_major}")
+                f"{self.cpython.key}-emcc-{self.emscripten.version}-{self.variant(target)}-node{node_major}")
 
     def run_tests(self, args: Sequence[str]) -> list[testsuite.ModuleResult]:
         """CPython's test suite on the Node build; fails only on deviations from expectations."""
@@ -399,11 +410,11 @@ class Build:
         python_js = self.python_js("node")
         if not python_js.is_file() and not self.runner.dry_run:
             raise ToolMissing(f"{self.runner.path(python_js)} does not exist: build it first",
-                              fix="run `invoke wasm.node` (same --python-version/--source/--debug)")
+                              fix="run `invoke wasm.node` (same --python-version/--source/--profile)")
         prefix = [str(self.node.path), *node_flags(self.versions, self.node, self.emscripten.version),
                   str(python_js)]
         expectations_file = testsuite.expectations_path(self.emscripten.version,
-                                                        self.flavour("node"))
+                                                        self.variant("node"))
         expected = testsuite.Expectations.load(expectations_file)
         results_dir = self.results_dir()
         self.runner.note(f"Node {self.node.version} ({self.runner.path(self.node.path)}), "
@@ -417,7 +428,7 @@ class Build:
         for line in verdict.unexpected_passes:
             self.runner.note(f"unexpected pass: {line}")
         if options.update_expectations:
-            header = (f"Expected results of CPython's test suite on the {self.flavour('node')} "
+            header = (f"Expected results of CPython's test suite on the {self.variant('node')} "
                       f"build, Emscripten {self.emscripten.version}.\n"
                       "Regenerate with `invoke wasm.test -- --update-expectations`; reasons and "
                       "links are kept.\nstatus: fail (test or module fails), hang (killed at the "

@@ -51,7 +51,7 @@ def make_dist(build: Build) -> Path:
     if missing and not build.runner.dry_run:
         raise ToolMissing(f"the browser build is incomplete ({', '.join(missing)} missing in "
                           f"{build.runner.path(folder)})", fix="run `invoke wasm.browser` first")
-    name = f"cpython-{build.cpython.key}-emscripten-{build.emscripten.version}-{build.flavour('browser')}"
+    name = f"cpython-{build.cpython.key}-emscripten-{build.emscripten.version}-{build.variant('browser')}"
     archive = build.layout.builddir / "dist" / f"{name}.tar.gz"
     files = [folder / n for n in BUILD_OUTPUTS] + [folder / p.name for p in build.page_files()]
     build.runner.say(f"tar -czf {build.runner.path(archive)} -C {build.runner.path(folder)} "

@@ -1,0 +1,42 @@
+"""Build profiles: how the cross build is optimised. Each profile builds in its own folder.
+
+The default was chosen by measurement (bench/runtime.py, README "Runtime speed"): `fast`
+turns CPython's small-object allocator back on, which the recipe's build leaves off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    summary: str
+    configure_args: tuple[str, ...] = ()
+    make_args: tuple[str, ...] = ()
+    target_suffix: str = ""
+    """Appended to configure's --with-emscripten-target (`-debug` selects CPython's debug build)."""
+
+
+PROFILES = {p.name: p for p in (
+    Profile("recipe", "CPython's own flags: -O3 compile, -O2 link, obmalloc off"),
+    Profile("fast", "as recipe, plus obmalloc (--with-pymalloc) for small objects",
+            configure_args=("--with-pymalloc",)),
+    Profile("size", "as fast, compiled with -Os for a smaller python.wasm",
+            configure_args=("--with-pymalloc",),
+            make_args=("OPT=-DNDEBUG -g -fwrapv -Os -Wall",)),
+    Profile("debug", "CPython's <target>-debug build: DWARF debug info, no optimisation",
+            target_suffix="-debug"),
+)}
+DEFAULT_PROFILE = "recipe"
+
+
+def get(name: str | None) -> Profile:
+    try:
+        return PROFILES[name or DEFAULT_PROFILE]
+    except KeyError:
+        known = ", ".join(PROFILES)
+        raise ConfigError(f"unknown profile {name!r}", fix=f"use one of: {known}") from None
