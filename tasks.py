@@ -154,6 +154,14 @@ def test(c: Context, python_version: str | None = None, source: str | None = Non
     build.run_tests(python_args(c))
 
 
+def test_browser(c: Context, python_version: str | None = None, source: str | None = None,
+                 emscripten: str | None = None, emsdk: str | None = None,
+                 profile: str | None = None, traceback: bool = False) -> None:
+    """Run the declared browser subset of CPython's test suite in headless Chromium; after `--`:
+    [-j N] [--timeout S] [--update-expectations] [test_module ...]."""
+    make_build(c, **build_options(locals())).run_browser_tests(python_args(c))
+
+
 def serve(c: Context, bind: str = "127.0.0.1", port: int = 8000, open: bool = False,
           emrun: bool = False, profile: str | None = None, debug: bool = False,
           traceback: bool = False) -> None:
@@ -203,6 +211,7 @@ for body in (build_python, ports, node, browser, run, doctor, setup):
 wasm.add_task(wasm_task(
     test, node_version="major version of a pinned Node release to run with (18, 20, 22, 24), "
     "fetched from the npm registry"))
+wasm.add_task(wasm_task(test_browser), name="test-browser")
 for body in ():
     wasm.add_task(wasm_task(body))
 wasm.add_task(wasm_task(

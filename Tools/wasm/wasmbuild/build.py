@@ -8,6 +8,7 @@ stamp of its inputs when (and only when) it finished.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import os
@@ -19,8 +20,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO
 
+from . import browser_tests, configcache, profiles, testsuite
 from . import config as config_module
-from . import configcache, profiles, testsuite
 from .config import Versions
 from .errors import ConfigError, ToolMissing
 from .layout import TARGETS, Layout
@@ -407,20 +408,61 @@ class Build:
     def run_tests(self, args: Sequence[str]) -> list[testsuite.ModuleResult]:
         """CPython's test suite on the Node build; fails only on deviations from expectations."""
         options = testsuite.parse_run_args(args)
-        python_js = self.python_js("node")
-        if not python_js.is_file() and not self.runner.dry_run:
-            raise ToolMissing(f"{self.runner.path(python_js)} does not exist: build it first",
-                              fix="run `invoke wasm.node` (same --python-version/--source/--profile)")
+        python_js = self._built_python_js("node")
         prefix = [str(self.node.path), *node_flags(self.versions, self.node, self.emscripten.version),
                   str(python_js)]
-        expectations_file = testsuite.expectations_path(self.emscripten.version,
-                                                        self.variant("node"))
+        self.runner.note(f"Node {self.node.version} ({self.runner.path(self.node.path)})")
+        return self._run_and_judge("node", prefix, self.results_dir(), options)
+
+    def run_browser_tests(self, args: Sequence[str]) -> list[testsuite.ModuleResult]:
+        """A declared subset of the suite (browser-modules.txt) in headless Chromium."""
+        options = testsuite.parse_run_args(args)
+        # One page at a time: Playwright's browser belongs to the thread that started it.
+        options = dataclasses.replace(
+            options, jobs=1, tests=options.tests or tuple(browser_tests.declared_modules()))
+        folder = self._built_python_js("browser").parent
+        page = folder / "tests.html"
+        results_dir = (self.layout.builddir / "test-results" /
+                       f"{self.cpython.key}-emcc-{self.emscripten.version}-{self.variant('browser')}"
+                       "-chromium")
+        bundle = folder / browser_tests.BUNDLE_NAME
+        self.runner.say(f"# pack Lib/test/{{libregrtest,support,*.txt}} and the selected modules into "
+                        f"{self.runner.path(bundle)}")
+        if self.runner.dry_run:
+            return self._run_and_judge("browser", ["chromium", "--headless", str(page)],
+                                       results_dir, options)
+        self.install_page(folder)
+        count = browser_tests.make_bundle(self.source_dir, options.tests, bundle)
+        self.runner.note(f"{count} files in the bundle")
+        page_path = os.path.relpath(page, self.layout.root)
+        browser = browser_tests.BrowserRunner(self.layout.root, page_path, options.timeout,
+                                              results_dir)
+        try:
+            with browser_tests.serving(self.layout.root) as base_url:
+                return self._run_and_judge(
+                    "browser", ["chromium", "--headless", f"{base_url}{page_path}?args=..."],
+                    results_dir, options,
+                    run_module=lambda module: browser.run_module(base_url, module))
+        finally:
+            browser.close()
+
+    def _built_python_js(self, target: str) -> Path:
+        python_js = self.python_js(target)
+        if not python_js.is_file() and not self.runner.dry_run:
+            raise ToolMissing(f"{self.runner.path(python_js)} does not exist: build it first",
+                              fix=f"run `invoke wasm.{target}` (same --python-version/--source/--profile)")
+        return python_js
+
+    def _run_and_judge(self, target: str, prefix: list[str], results_dir: Path,
+                       options: testsuite.RunOptions,
+                       run_module: Callable[[str], testsuite.ModuleResult] | None = None,
+                       ) -> list[testsuite.ModuleResult]:
+        variant = self.variant(target)
+        expectations_file = testsuite.expectations_path(self.emscripten.version, variant)
         expected = testsuite.Expectations.load(expectations_file)
-        results_dir = self.results_dir()
-        self.runner.note(f"Node {self.node.version} ({self.runner.path(self.node.path)}), "
-                         f"expectations {self.runner.path(expectations_file)}")
+        self.runner.note(f"expected results: {self.runner.path(expectations_file)}")
         results, verdict = testsuite.run_suite(prefix, self.source_dir, results_dir, expected,
-                                               options, self.runner)
+                                               options, self.runner, run_module=run_module)
         if self.runner.dry_run:
             return results
         self.runner.say("\n" + testsuite.summary_table(results))
@@ -428,9 +470,9 @@ class Build:
         for line in verdict.unexpected_passes:
             self.runner.note(f"unexpected pass: {line}")
         if options.update_expectations:
-            header = (f"Expected results of CPython's test suite on the {self.variant('node')} "
-                      f"build, Emscripten {self.emscripten.version}.\n"
-                      "Regenerate with `invoke wasm.test -- --update-expectations`; reasons and "
+            header = (f"Expected results of CPython's test suite on the {variant} build, "
+                      f"Emscripten {self.emscripten.version}.\n"
+                      "Regenerate with `-- --update-expectations` after the test task; reasons and "
                       "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
                       "timeout; not run by default), crash (kills the runtime), skip (never run).")
             testsuite.write_expectations(expectations_file, results, expected, header)

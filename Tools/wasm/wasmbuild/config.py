@@ -110,6 +110,7 @@ class Versions:
     port_sources: tuple[PortSource, ...]
     node: dict[str, NodeRelease]
     matrix: Matrix
+    bench_pyodide: str
 
     def node_release(self, major: str) -> NodeRelease:
         try:
@@ -184,6 +185,7 @@ def parse(data: dict[str, Any]) -> Versions:
                                Download("npm", entry["url"], entry["sha256"]))
             for major, entry in data.get("node", {}).items()
         },
+        bench_pyodide=data.get("bench", {}).get("pyodide", ""),
         matrix=Matrix(
             emscripten=tuple(data.get("matrix", {}).get("emscripten", [defaults["emscripten"]])),
             node=tuple(data.get("matrix", {}).get("node", [])),

@@ -394,8 +394,12 @@ def run_suite(
             runner.say(f"[{done[0]:>3}/{len(todo)}] {result.status.upper():8} {module} "
                        f"{result.duration:.1f}s{mark}")
 
-    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-        list(pool.map(record, todo))
+    if options.jobs == 1:  # in this thread: some module runners (Playwright) are thread-bound
+        for module in todo:
+            record(module)
+    else:
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            list(pool.map(record, todo))
     return results, judge(results, expectations)
 
 

@@ -55,10 +55,43 @@ function readByte() {
     endOfRead = false;
     return null; // ends this read() call; Python gets the line it asked for
   }
-  if (pending.length === 0) waitForInput();
+  if (pending.length === 0) {
+    waitForInput();
+    if (pending.length === 0) return null; // an empty submission is end-of-file
+  }
   const byte = pending.shift();
   if (pending.length === 0) endOfRead = true;
   return byte;
+}
+
+// The page sends {type: "start", buffer, console} for the interactive console, or, for test
+// runs, {type: "start", buffer, args, bundle, env, collect}: `bundle` is the URL of a JSON map of
+// file path -> base64 content written into the in-memory file system first, `args` replace the
+// console, `env` is added to the environment, and the `collect` files are posted back at exit.
+async function loadBundle(url) {
+  if (!url) return {};
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+function writeBundle(files) {
+  for (const [path, base64] of Object.entries(files)) {
+    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    FS.writeFile(path, Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+  }
+}
+
+function collectFiles(paths) {
+  const found = {};
+  for (const path of paths || []) {
+    try {
+      found[path] = FS.readFile(path, { encoding: "utf8" });
+    } catch (error) {
+      found[path] = null;
+    }
+  }
+  return found;
 }
 
 self.onmessage = async (event) => {
@@ -66,7 +99,15 @@ self.onmessage = async (event) => {
   if (message.type !== "start") return;
   control = new Int32Array(message.buffer, 0, HEADER_INTS);
   bytes = new Uint8Array(message.buffer, HEADER_INTS * 4, CAPACITY);
-  const consoleSource = await (await fetch(message.console)).text();
+  let consoleSource = null;
+  let bundle = {};
+  try {
+    if (message.console) consoleSource = await (await fetch(message.console)).text();
+    bundle = await loadBundle(message.bundle);
+  } catch (error) {
+    postMessage({ type: "failed", reason: `could not load the page's files: ${error}` });
+    return;
+  }
   self.Module = {
     noInitialRun: true,
     stdin: readByte,
@@ -74,12 +115,15 @@ self.onmessage = async (event) => {
     stderr: (byte) => stderr.put(byte),
     print: (text) => postMessage({ type: "output", stream: "stdout", text: text + "\n" }),
     printErr: (text) => postMessage({ type: "output", stream: "stderr", text: text + "\n" }),
+    preRun: [() => Object.assign(ENV, message.env || {})],
     onRuntimeInitialized: () => {
-      FS.writeFile("/wasm_console.py", consoleSource);
+      writeBundle(bundle);
+      if (consoleSource !== null) FS.writeFile("/wasm_console.py", consoleSource);
       postMessage({ type: "loaded" });
+      const args = message.args || ["-X", "utf8", "/wasm_console.py"];
       let status = 0;
       try {
-        status = callMain(["-X", "utf8", "/wasm_console.py"]);
+        status = callMain(args);
       } catch (error) {
         status = error && error.status !== undefined ? error.status : 1;
         if (!(error && error.name === "ExitStatus")) {
@@ -88,7 +132,7 @@ self.onmessage = async (event) => {
       }
       stdout.flush();
       stderr.flush();
-      postMessage({ type: "exit", status });
+      postMessage({ type: "exit", status, files: collectFiles(message.collect) });
     },
   };
   try {

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Runtime speed: the native build Python, our Node build(s) and Pyodide, side by side.
+
+    .venv/bin/python bench/runtime.py [--rounds 3] [--profile fast --profile recipe] [--chart PNG]
+
+Each round runs bench/workloads.py once in every interpreter, in a rotating order so that no
+interpreter always goes first on a noisy machine, and times start-up (process start to the
+first line of output). Per workload the median over rounds of each round's best-of-3 is
+reported, with the ratio to native and the geometric mean of the ratios. Pyodide comes from
+the npm registry (version pinned in Tools/wasm/versions.toml) and runs offline in Node.
+Nothing is asserted: this is a measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
+
+from wasmbuild import config  # noqa: E402
+from wasmbuild.build import Build, Options  # noqa: E402
+from wasmbuild.layout import default_cache_root  # noqa: E402
+from wasmbuild.toolchain import node_flags  # noqa: E402
+
+WORKLOADS = CHECKOUT / "bench" / "workloads.py"
+PYODIDE_RUNNER = CHECKOUT / "bench" / "pyodide_runner.mjs"
+
+
+def pyodide_package(version: str) -> Path:
+    """npm install pyodide@version into the cache, once."""
+    prefix = default_cache_root() / f"pyodide-{version}"
+    package = prefix / "node_modules" / "pyodide"
+    if not (package / "pyodide.mjs").is_file():
+        argv = ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                f"pyodide@{version}"]
+        print(" ".join(argv), flush=True)
+        subprocess.run(argv, check=True)
+    return package
+
+
+def interpreters(profiles: list[str], pyodide_version: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for index, profile in enumerate(profiles):
+        build = Build(Options(profile=profile))
+        if index == 0:
+            found["native"] = [str(build.native_dir / "python")]
+        python_js = build.python_js("node")
+        if not python_js.is_file():
+            sys.exit(f"error: {python_js} is missing\nfix: invoke wasm.node --profile {profile}")
+        flags = node_flags(build.versions, build.node, build.emscripten.version)
+        found[f"ours ({profile})"] = [str(build.node.path), *flags, str(python_js)]
+    found[f"pyodide {pyodide_version}"] = ["node", str(PYODIDE_RUNNER),
+                                           str(pyodide_package(pyodide_version))]
+    return found
+
+
+def run_workloads(argv: list[str], repeat: int) -> dict[str, float]:
+    out = subprocess.run([*argv, str(WORKLOADS), "--repeat", str(repeat)], capture_output=True,
+                         text=True, check=True).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("{"))
+    return dict(json.loads(line)["results"])
+
+
+def startup(argv: list[str], probe: Path) -> float:
+    started = time.perf_counter()
+    proc = subprocess.Popen([*argv, str(probe)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    elapsed = time.perf_counter() - started
+    proc.wait()
+    return elapsed
+
+
+def geomean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def chart(path: Path, names: list[str], ratios: dict[str, dict[str, float]], title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    interpreters = [i for i in ratios if i != "native"]
+    fig, ax = plt.subplots(figsize=(11, 4.8))
+    width = 0.8 / len(interpreters)
+    for n, name in enumerate(interpreters):
+        xs = [i + n * width for i in range(len(names) + 1)]
+        ys = [ratios[name][w] for w in names] + [geomean([ratios[name][w] for w in names])]
+        ax.bar(xs, ys, width, label=name)
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks([i + width * (len(interpreters) - 1) / 2 for i in range(len(names) + 1)])
+    ax.set_xticklabels([*names, "geo. mean"], rotation=30, ha="right")
+    ax.set_ylabel("time / native time (lower is better)")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="best-of inside each process")
+    parser.add_argument("--profile", action="append", help="our build profile(s) to include")
+    parser.add_argument("--chart", type=Path, help="write a PNG bar chart here")
+    args = parser.parse_args()
+    versions = config.load()
+    pyodide_version = versions.bench_pyodide
+    runs = interpreters(args.profile or ["fast"], pyodide_version)
+    probe = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-startup.py"
+    probe.write_text("print('ready')\n")
+    times: dict[str, dict[str, list[float]]] = {name: {} for name in runs}
+    starts: dict[str, list[float]] = {name: [] for name in runs}
+    names = list(runs)
+    for round_number in range(args.rounds):
+        order = names[round_number % len(names):] + names[:round_number % len(names)]
+        for name in order:
+            print(f"round {round_number + 1}/{args.rounds}: {name}", flush=True)
+            starts[name].append(startup(runs[name], probe))
+            for workload, seconds in run_workloads(runs[name], args.repeat).items():
+                times[name].setdefault(workload, []).append(seconds)
+    workloads = list(times["native"])
+    median = {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names}
+    ratios = {n: {w: median[n][w] / median["native"][w] for w in workloads} for n in names}
+    header = f"{date.today()}, {platform.node()}, {platform.processor() or platform.machine()}, " \
+             f"{os.cpu_count()} CPUs; median of {args.rounds} rounds, best of {args.repeat} each"
+    print(f"\n{header}\n")
+    print("| workload | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for w in workloads:
+        cells = [f"{median[n][w] * 1000:.0f} ms" + ("" if n == "native" else
+                 f" ({ratios[n][w]:.2f}x)") for n in names]
+        print(f"| {w} | " + " | ".join(cells) + " |")
+    print("| **geometric mean vs native** | " + " | ".join(
+        "1.00x" if n == "native" else f"**{geomean(list(ratios[n].values())):.2f}x**"
+        for n in names) + " |")
+    print("| start-up to first output | " + " | ".join(
+        f"{statistics.median(starts[n]):.2f} s" for n in names) + " |")
+    if args.chart:
+        chart(args.chart, workloads, ratios, "CPython 3.11.2 workloads: time relative to native")
+        print(f"\nchart: {args.chart}")
+
+
+if __name__ == "__main__":
+    main()
