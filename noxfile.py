@@ -56,3 +56,15 @@ def test_node(session: nox.Session, emscripten: str, node: str) -> None:
     session.run("invoke", "wasm.node", f"--emscripten={emscripten}")
     session.run("invoke", "wasm.test", f"--emscripten={emscripten}", f"--node-version={node}",
                 "--", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("emscripten", list(MATRIX.emscripten))
+def test_browser(session: nox.Session, emscripten: str) -> None:
+    """The declared browser subset of CPython's test suite (Tools/wasm/expectations/
+    browser-modules.txt) in headless Chromium on the browser build."""
+    _require_emscripten(session, emscripten)
+    session.install("-e", ".[test]")
+    session.run("invoke", "wasm.browser", f"--emscripten={emscripten}")
+    session.run("invoke", "wasm.test-browser", f"--emscripten={emscripten}", "--",
+                *session.posargs)

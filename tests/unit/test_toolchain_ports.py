@@ -124,3 +124,16 @@ def test_doctor_marks_a_missing_emcc(fake: FakeToolchain, monkeypatch: pytest.Mo
     row = next(r for r in report.rows if r.item == "emcc")
     assert row.status == "missing"
     assert "apt-get install emscripten" in row.fix
+
+
+def test_ccache_wraps_the_compiler_when_installed(fake: FakeToolchain,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "EM_COMPILER_WRAPPER" not in find_emscripten(fake.layout).env
+    ccache = fake.bin_dir / "ccache"
+    ccache.write_text("#!/bin/sh\nexec \"$@\"\n")
+    ccache.chmod(0o755)
+    env = find_emscripten(fake.layout).env
+    assert env["EM_COMPILER_WRAPPER"] == str(ccache)
+    assert Path(env["CCACHE_DIR"]).is_relative_to(fake.layout.cache_root)
+    monkeypatch.setenv("CPYTHON_WASM_NO_CCACHE", "1")
+    assert "EM_COMPILER_WRAPPER" not in find_emscripten(fake.layout).env

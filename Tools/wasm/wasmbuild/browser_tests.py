@@ -42,6 +42,8 @@ def make_bundle(source_dir: Path, modules: Sequence[str], dest: Path) -> int:
     test_dir = source_dir / "Lib" / "test"
     chosen: list[Path] = [test_dir / name for name in ALWAYS]
     chosen += sorted(test_dir.glob("*.txt"))  # data files some modules read
+    # helper modules shared by tests (string_tests, re_tests, seq_tests, ...)
+    chosen += sorted(p for p in test_dir.glob("*.py") if not p.name.startswith("test_"))
     for module in modules:
         package, single = test_dir / module, test_dir / f"{module}.py"
         chosen.append(package if package.is_dir() else single)

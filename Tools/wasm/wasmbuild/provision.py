@@ -44,6 +44,8 @@ REQUIREMENTS = (
                 lambda: not _uses_system_emscripten() or bool(shutil.which("emcc"))),
     Requirement("acorn, for Emscripten's JS optimizer", "node-acorn",
                 lambda: not _uses_system_emscripten() or _has_acorn()),
+    Requirement("ccache, so rebuilds reuse earlier compilations", "ccache",
+                lambda: bool(shutil.which("ccache"))),
     Requirement("Chromium, for the browser tests", "chromium",
                 lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser"))),
 )

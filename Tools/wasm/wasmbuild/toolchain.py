@@ -147,7 +147,17 @@ def system_emscripten(layout: Layout) -> Emscripten | None:
     acorn = find_acorn_path(root)
     if acorn is not None:
         env["NODE_PATH"] = str(acorn)
+    env.update(compiler_cache_env(layout))
     return Emscripten(version, root, emcc.parent, "system", origin, env, cache_seed)
+
+
+def compiler_cache_env(layout: Layout) -> dict[str, str]:
+    """Run clang through ccache when it is installed, so rebuilds after a clean (or in a new
+    checkout) compile nothing that was compiled before. CPYTHON_WASM_NO_CCACHE=1 turns it off."""
+    ccache = shutil.which("ccache")
+    if not ccache or os.environ.get("CPYTHON_WASM_NO_CCACHE"):
+        return {}
+    return {"EM_COMPILER_WRAPPER": ccache, "CCACHE_DIR": str(layout.cache_root / "ccache")}
 
 
 def emsdk_emscripten(emsdk: Path) -> Emscripten:
