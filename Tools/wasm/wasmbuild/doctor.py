@@ -104,6 +104,12 @@ def examine(build: Build) -> Report:
     except WasmBuildError as exc:
         report.add("CPython source", "missing", exc.message, exc.fix)
 
+    ccache = shutil.which("ccache")
+    report.add("ccache", "ok" if ccache else "warn",
+               f"{ccache} (clang runs through it)" if ccache else "not installed",
+               "" if ccache else "`sudo apt-get install ccache`: rebuilds after a clean get faster")
+    report.add("build profile", "ok", f"{build.profile.name}: {build.profile.summary}")
+
     downloads = build.layout.downloads
     report.add("download cache", "ok",
                f"{downloads} ({_size(downloads) / 1e6:.0f} MB)".replace(str(Path.home()), "~"))
