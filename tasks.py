@@ -162,6 +162,17 @@ def test_browser(c: Context, python_version: str | None = None, source: str | No
     make_build(c, **build_options(locals())).run_browser_tests(python_args(c))
 
 
+def limits(c: Context, browser: bool = True, update_readme: bool = False,
+           check_readme: bool = False, python_version: str | None = None,
+           source: str | None = None, emscripten: str | None = None, emsdk: str | None = None,
+           profile: str | None = None, jobs: int = 0, traceback: bool = False) -> None:
+    """Probe what works in the builds (sockets, processes, signals, file system, modules...)
+    and print the table capability x target; --update-readme writes it into README.md."""
+    targets = ["node", "browser"] if browser else ["node"]
+    make_build(c, **build_options(locals())).probe_limits(
+        targets, update_readme=update_readme, check_readme=check_readme)
+
+
 def serve(c: Context, bind: str = "127.0.0.1", port: int = 8000, open: bool = False,
           emrun: bool = False, profile: str | None = None, debug: bool = False,
           traceback: bool = False) -> None:
@@ -212,6 +223,10 @@ wasm.add_task(wasm_task(
     test, node_version="major version of a pinned Node release to run with (18, 20, 22, 24), "
     "fetched from the npm registry"))
 wasm.add_task(wasm_task(test_browser), name="test-browser")
+wasm.add_task(wasm_task(
+    limits, browser="also probe the browser build in headless Chromium (default: yes)",
+    update_readme="write the table into README.md between its limits-table markers",
+    check_readme="fail if README.md's table differs from this probe"))
 for body in ():
     wasm.add_task(wasm_task(body))
 wasm.add_task(wasm_task(

@@ -90,41 +90,45 @@ class BrowserRunner:
                 self._closers.append((self._local.browser, playwright))
         return self._local.browser
 
+    def run_args(self, base_url: str, args: Sequence[str], *, bundle: str | None,
+                 env: dict[str, str] | None = None, collect: Sequence[str] = (),
+                 ) -> tuple[str, int | None, bool, dict[str, str | None]]:
+        """Run `python args...` on one page: (output, exit status, timed out, collected files)."""
+        params = {"args": json.dumps(list(args)), "env": json.dumps(env or {}),
+                  "collect": json.dumps(list(collect))}
+        if bundle:
+            params["bundle"] = bundle
+        page = self._browser().new_page()
+        timed_out = False
+        try:
+            page.goto(f"{base_url}{self.page_path}?{urllib.parse.urlencode(params)}")
+            page.wait_for_function(
+                "['exited', 'failed', 'unsupported'].includes(document.body.dataset.state)",
+                timeout=self.timeout * 1000)
+            run = page.evaluate("window.testRun") or {}
+        except Exception as exc:  # Playwright's TimeoutError, or the page died
+            timed_out = "Timeout" in type(exc).__name__
+            run = {"status": None, "output": f"{type(exc).__name__}: {exc}", "files": {}}
+        finally:
+            page.close()
+        return run.get("output") or "", run.get("status"), timed_out, run.get("files") or {}
+
     def run_module(self, base_url: str, module: str) -> ModuleResult:
         for sub in ("logs", "junit"):
             (self.results_dir / sub).mkdir(parents=True, exist_ok=True)
         log = self.results_dir / "logs" / f"{module}.log"
         junit = self.results_dir / "junit" / f"{module}.xml"
         junit.unlink(missing_ok=True)
-        query = urllib.parse.urlencode({
-            "args": json.dumps(["-m", "test", "--junit-xml", "/tmp/junit.xml", "-u", RESOURCES,
-                                module]),
-            "bundle": BUNDLE_NAME,
-            "env": json.dumps({"PYTHONPATH": "/tests"}),
-            "collect": json.dumps(["/tmp/junit.xml"]),
-        })
-        page = self._browser().new_page()
         started = time.monotonic()
-        timed_out = False
-        run: dict[str, Any] | None = None
-        try:
-            page.goto(f"{base_url}{self.page_path}?{query}")
-            page.wait_for_function(
-                "['exited', 'failed', 'unsupported'].includes(document.body.dataset.state)",
-                timeout=self.timeout * 1000)
-            run = page.evaluate("window.testRun")
-        except Exception as exc:  # Playwright's TimeoutError, or the page died
-            timed_out = "Timeout" in type(exc).__name__
-            run = {"status": None, "output": f"{type(exc).__name__}: {exc}", "files": {}}
-        finally:
-            page.close()
+        output, status, timed_out, files = self.run_args(
+            base_url, ["-m", "test", "--junit-xml", "/tmp/junit.xml", "-u", RESOURCES, module],
+            bundle=BUNDLE_NAME, env={"PYTHONPATH": "/tests"}, collect=["/tmp/junit.xml"])
         duration = time.monotonic() - started
-        run = run or {"status": None, "output": "", "files": {}}
-        log.write_text(run.get("output") or "")
-        junit_text = (run.get("files") or {}).get("/tmp/junit.xml")
+        log.write_text(output)
+        junit_text = files.get("/tmp/junit.xml")
         if junit_text:
             junit.write_text(junit_text)
-        return classify(module, run.get("status"), timed_out, junit, log, duration)
+        return classify(module, status, timed_out, junit, log, duration)
 
     def close(self) -> None:
         for browser, playwright in self._closers:

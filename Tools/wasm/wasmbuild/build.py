@@ -7,10 +7,12 @@ stamp of its inputs when (and only when) it finished.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import functools
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import browser_tests, configcache, profiles, testsuite
+from . import browser_tests, configcache, limits, profiles, testsuite
 from . import config as config_module
 from .config import Versions
 from .errors import ConfigError, ToolMissing
@@ -445,6 +447,54 @@ class Build:
                     run_module=lambda module: browser.run_module(base_url, module))
         finally:
             browser.close()
+
+    def probe_limits(self, targets: Sequence[str], *, update_readme: bool = False,
+                     check_readme: bool = False) -> str:
+        """Run Lib/wasm_limits.py's checks on the built targets; returns the Markdown table."""
+        findings: dict[str, list[limits.Finding]] = {}
+        for target in targets:
+            check_target(target)
+        if "node" in targets:
+            python_js = self._built_python_js("node")
+            prefix = [str(self.node.path),
+                      *node_flags(self.versions, self.node, self.emscripten.version), str(python_js)]
+            self.runner.heading("limitations: each check in its own Node process")
+            self.runner.show(Command.of(*prefix, limits.PROBE, "--check", "NAME",
+                                        cwd=self.layout.root))
+            if not self.runner.dry_run:
+                scratch = self.layout.builddir / "limits-scratch"
+                scratch.mkdir(parents=True, exist_ok=True)
+                findings["node"] = limits.probe_node(prefix, self.options.jobs, scratch)
+        if "browser" in targets:
+            folder = self._built_python_js("browser").parent
+            self.runner.heading("limitations: each check on its own page in headless Chromium")
+            if not self.runner.dry_run:
+                self.install_page(folder)
+                bundle = folder / "limits-bundle.json"
+                bundle.write_text(json.dumps(
+                    {"/wasm_limits.py": base64.b64encode(limits.PROBE.read_bytes()).decode()}))
+                names = list(limits.group_of())
+                browser = browser_tests.BrowserRunner(
+                    self.layout.root, os.path.relpath(folder / "tests.html", self.layout.root),
+                    limits.CHECK_TIMEOUT, self.layout.builddir / "limits-scratch")
+                try:
+                    with browser_tests.serving(self.layout.root) as base_url:
+                        findings["browser"] = limits.probe_with(
+                            lambda args: browser.run_args(base_url, args,
+                                                          bundle=bundle.name)[:3], names)
+                finally:
+                    browser.close()
+        if self.runner.dry_run:
+            return ""
+        table = limits.render(findings, self.emscripten.version, self.cpython.version)
+        self.runner.say("\n" + table)
+        if update_readme:
+            limits.update_readme(table)
+            self.runner.note(f"updated the limitations table in {self.runner.path(limits.README)}")
+        elif check_readme and limits.readme_table() != table:
+            raise ConfigError("the README's limitations table differs from a fresh probe",
+                              fix="run `invoke wasm.limits --update-readme` and commit README.md")
+        return table
 
     def _built_python_js(self, target: str) -> Path:
         python_js = self.python_js(target)

@@ -1,0 +1,136 @@
+"""`wasm.limits`: the limitations list as a measurement instead of prose.
+
+Lib/wasm_limits.py holds one check per capability the WebAssembly notes call limited. Each runs
+in its own interpreter process (Node) or page (Chromium), so a check that kills the runtime is
+reported as such and the others go on. The findings render as a Markdown table, capability x
+target, which the README carries between two markers; `--update-readme` rewrites it and a test
+fails when a fresh probe disagrees with the README.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import CHECKOUT
+from .shell import _die_with_parent
+from .testsuite import CRASH_MARKERS
+
+PROBE = CHECKOUT / "Lib" / "wasm_limits.py"
+README = CHECKOUT / "README.md"
+BEGIN, END = "<!-- limits-table:begin -->", "<!-- limits-table:end -->"
+CHECK_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    group: str
+    status: str  # works, fails, crashes the runtime, hangs
+    detail: str = ""
+
+    @property
+    def cell(self) -> str:
+        if self.status == "fails":
+            return f"fails: `{_stable(self.detail)}`"
+        return self.status if self.status == "works" else f"**{self.status}**"
+
+
+def _stable(detail: str) -> str:
+    """Error text without the parts that change from run to run (paths, addresses)."""
+    text = re.sub(r"'/[^']*'", "'…'", detail)
+    text = re.sub(r"0x[0-9a-f]+", "0x…", text)
+    return text.replace("|", "\\|").replace("`", "'")[:90]
+
+
+def group_of() -> dict[str, str]:
+    """check -> area, in the probe's order. Listing runs no check, so the host Python does it."""
+    out = subprocess.run([sys.executable, str(PROBE), "--list"], capture_output=True, text=True,
+                         timeout=CHECK_TIMEOUT, check=True).stdout
+    return dict(json.loads(out))
+
+
+def finding_from(name: str, group: str, output: str, code: int | None, timed_out: bool
+                 ) -> Finding:
+    if timed_out:
+        return Finding(name, group, "hangs", f"no answer within {CHECK_TIMEOUT:.0f} s")
+    for line in reversed(output.splitlines()):
+        if line.startswith("{") and '"check"' in line:
+            data = json.loads(line)
+            return Finding(name, data["group"], data["status"], data["detail"])
+    marker = next((ln for ln in reversed(output.splitlines())
+                   if any(m in ln for m in CRASH_MARKERS)), f"exit status {code}")
+    return Finding(name, group, "crashes the runtime", marker.strip()[:120])
+
+
+def probe_node(prefix: Sequence[str], jobs: int, cwd: Path) -> list[Finding]:
+    groups = group_of()
+    names = list(groups)
+
+    def one(name: str) -> Finding:
+        proc = subprocess.Popen([*prefix, str(PROBE), "--check", name], cwd=cwd,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                stdin=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        try:
+            output, _ = proc.communicate(timeout=CHECK_TIMEOUT)
+            return finding_from(name, groups.get(name, "?"), output, proc.returncode, False)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return finding_from(name, groups.get(name, "?"), "", None, True)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, names))
+
+
+def probe_with(run_args: Callable[[list[str]], tuple[str, int | None, bool]],
+               names: Sequence[str]) -> list[Finding]:
+    """Run each check through `run_args` (e.g. one browser page each); sequential."""
+    groups = group_of()
+    findings = []
+    for name in names:
+        output, code, timed_out = run_args(["/wasm_limits.py", "--check", name])
+        findings.append(finding_from(name, groups.get(name, "?"), output, code, timed_out))
+    return findings
+
+
+def render(findings: dict[str, list[Finding]], emscripten_version: str, cpython: str) -> str:
+    targets = list(findings)
+    by_check: dict[str, dict[str, Finding]] = {}
+    for target, items in findings.items():
+        for f in items:
+            by_check.setdefault(f.check, {})[target] = f
+    lines = [
+        f"Measured by `invoke wasm.limits` on CPython {cpython}, Emscripten {emscripten_version}: "
+        "each check runs in its own process or page (Lib/wasm_limits.py).",
+        "",
+        "| capability | area | " + " | ".join(targets) + " |",
+        "|---|---|" + "---|" * len(targets),
+    ]
+    for check, cells in by_check.items():
+        group = next(iter(cells.values())).group
+        row = [cells[t].cell if t in cells else "not run" for t in targets]
+        lines.append(f"| `{check}` | {group} | " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def readme_table(readme: Path = README) -> str | None:
+    text = readme.read_text()
+    if BEGIN not in text or END not in text:
+        return None
+    return text[text.index(BEGIN) + len(BEGIN):text.index(END)].strip()
+
+
+def update_readme(table: str, readme: Path = README) -> None:
+    text = readme.read_text()
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    readme.write_text(text[:start] + "\n" + table + "\n" + text[end:])

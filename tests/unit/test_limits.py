@@ -1,0 +1,64 @@
+"""Rendering the measured limitations and keeping the README's copy in step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from wasmbuild import limits
+from wasmbuild.limits import Finding
+
+
+def test_findings_from_probe_output() -> None:
+    works = limits.finding_from("socketpair", "network",
+                                '{"check": "socketpair", "group": "network", "status": "works", '
+                                '"detail": "received b\'x\'"}\n', 0, False)
+    assert works == Finding("socketpair", "network", "works", "received b'x'")
+    crash = limits.finding_from("select_select", "network",
+                                "Aborted(RuntimeError: unreachable)\n", 7, False)
+    assert crash.status == "crashes the runtime" and "Aborted(" in crash.detail
+    hang = limits.finding_from("signal_alarm", "signals", "", None, True)
+    assert hang.status == "hangs"
+
+
+def test_cells_hide_what_changes_between_runs() -> None:
+    failing = Finding("os_link", "file system", "fails",
+                      "FileNotFoundError: [Errno 44] No such file: '/tmp/wasm-limits-x1y2/a'")
+    assert failing.cell == "fails: `FileNotFoundError: [Errno 44] No such file: '…'`"
+    assert Finding("x", "misc", "crashes the runtime").cell == "**crashes the runtime**"
+
+
+def test_table_has_one_row_per_check_and_a_column_per_target() -> None:
+    table = limits.render({
+        "node": [Finding("a", "misc", "works"), Finding("b", "misc", "fails", "OSError: no")],
+        "browser": [Finding("a", "misc", "works")],
+    }, "3.1.6", "3.11.2")
+    assert "| capability | area | node | browser |" in table
+    assert "| `a` | misc | works | works |" in table
+    assert "| `b` | misc | fails: `OSError: no` | not run |" in table
+
+
+def test_readme_section_is_replaced_between_markers(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{limits.BEGIN}\nold\n{limits.END}\noutro\n")
+    limits.update_readme("| new |", readme)
+    assert readme.read_text() == f"intro\n{limits.BEGIN}\n| new |\n{limits.END}\noutro\n"
+    assert limits.readme_table(readme) == "| new |"
+
+
+def test_probe_lists_its_checks_with_areas() -> None:
+    groups = limits.group_of()
+    assert groups["socketpair"] == "network"
+    assert groups["import_sqlite3"] == "modules"
+    assert len(groups) >= 40
+
+
+@pytest.mark.parametrize("name", ["socketpair", "import_zlib"])
+def test_probe_runs_on_the_host_python_too(name: str) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, str(limits.PROBE), "--check", name],
+                         capture_output=True, text=True, check=True).stdout
+    finding = limits.finding_from(name, "?", out, 0, False)
+    assert finding.status == "works", finding
