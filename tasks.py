@@ -117,6 +117,13 @@ def ports(c: Context, emscripten: str | None = None, emsdk: str | None = None,
     make_build(c, **build_options(locals())).ports()
 
 
+def deps(c: Context, emscripten: str | None = None, emsdk: str | None = None,
+         mirror: str | None = None, offline: bool = False, jobs: int = 0, verbose: bool = False,
+         traceback: bool = False) -> None:
+    """Build the libraries stdlib modules need (xz for lzma, ...) with emcc, into a prefix."""
+    make_build(c, **build_options(locals())).deps()
+
+
 def node(c: Context, python_version: str | None = None, source: str | None = None,
          emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
          offline: bool = False, jobs: int = 0, profile: str | None = None, debug: bool = False,
@@ -217,7 +224,7 @@ def setup(c: Context, traceback: bool = False) -> None:
 
 namespace = Collection()
 wasm = Collection("wasm")
-for body in (build_python, ports, node, browser, run, doctor, setup):
+for body in (build_python, ports, deps, node, browser, run, doctor, setup):
     wasm.add_task(wasm_task(body))
 wasm.add_task(wasm_task(
     test, node_version="major version of a pinned Node release to run with (18, 20, 22, 24), "

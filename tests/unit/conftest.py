@@ -197,7 +197,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
             {"provider": "python.org", "url": "https://python.invalid/Python-3.11.2.tgz"}]}},
         "emscripten": {"3.1.6": {"providers": ["system"]}},
         "emscripten_advisories": [{"below": "3.1.8", "problem": "old", "fix": "newer"}],
-        "node": {}, "matrix": {"emscripten": ["3.1.6"], "node": []},
+        "node": {}, "matrix": {"emscripten": ["3.1.6"], "node": []}, "deps": {},
         "node_flags": [{"flag": "--no-experimental-fetch", "node_from": "18.0",
                         "emscripten_below": "3.1.12", "why": "fetch"}],
         "port_sources": [

@@ -59,7 +59,9 @@ VERSIONS = config.load()
     ],
 )
 def test_node_flags_follow_the_versions(node: str, emscripten: str, flags: list[str]) -> None:
-    assert node_flags(VERSIONS, Node(Path("node"), node), emscripten) == flags
+    chosen = node_flags(VERSIONS, Node(Path("node"), node), emscripten)
+    assert "--stack-size=4000" in chosen  # every version: deep recursion needs the room
+    assert [f for f in chosen if f != "--stack-size=4000"] == flags
 
 
 def test_the_recipe_flags_refused_by_node_20_are_never_chosen_for_it() -> None:

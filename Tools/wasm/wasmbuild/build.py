@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from . import browser_tests, configcache, limits, profiles, testsuite
 from . import config as config_module
+from . import deps as deps_module
 from .config import Versions
 from .errors import ConfigError, ToolMissing
 from .layout import TARGETS, Layout
@@ -295,6 +296,18 @@ class Build:
             build_ports(emscripten, self.versions, self.layout, self.runner,
                         mirror=self.options.mirror, offline=self.options.offline)
 
+    # -- step 2b: external libraries ---------------------------------------------------------
+    def deps(self) -> list[deps_module.BuiltDependency]:
+        """Libraries for stdlib modules (xz for _lzma, ...) built with emcc into a prefix."""
+        emscripten = self.emscripten
+        names = ", ".join(f"{d.name} {d.version} ({d.module})" for d in self.versions.deps)
+        self.runner.heading(f"libraries for stdlib modules: {names or 'none'}")
+        with locked(self.layout.emscripten_state(emscripten.key) / ".lock"):
+            prepare_cache(emscripten, self.runner)
+            return deps_module.build_all(self.versions, emscripten, self.layout, self.runner,
+                                         jobs=self.options.jobs, mirror=self.options.mirror,
+                                         offline=self.options.offline)
+
     # -- step 3: cross build ---------------------------------------------------------------
     def build_triple(self) -> str:
         guess = self.source_dir / "config.guess"
@@ -315,11 +328,14 @@ class Build:
     def _cross_build(self, target: str) -> Path:
         build_python = self.build_python()
         self.ports()
+        built_deps = self.deps()
         emscripten = self.emscripten
         folder = self.target_dir(target)
         self.runner.heading(f"cross build: {target} target with Emscripten {emscripten.version} "
                             f"in {os.path.relpath(folder, self.layout.root)}")
         env = {**emscripten.env, "CONFIG_SITE": str(self.site_files()[0])}
+        for dep in built_deps:
+            env.update(dep.configure_env)
         configure = Command.of(
             emscripten.tool("emconfigure"), self.source_dir / "configure", "-C",
             "--host=wasm32-unknown-emscripten",
@@ -335,12 +351,15 @@ class Build:
             "argv": list(configure.argv),
             "emscripten": f"{emscripten.version} {emscripten.origin}",
             "site": site_digests,
+            "deps": {d.dependency.name: f"{d.dependency.version} {d.dependency.download.sha256}"
+                     for d in built_deps},
         }
         variant = self.variant(target)
         store = self.layout.cache_root / "configure"
         # Answers are shared only within one profile: its flags may change compile checks.
         key = configcache.store_key([self.cpython.key, self._configure_digest(), *site_digests,
-                                     emscripten.key, emscripten.origin, self.profile.name])
+                                     emscripten.key, emscripten.origin, self.profile.name,
+                                     json.dumps(inputs["deps"], sort_keys=True)])
         config_cache = folder / "config.cache"
 
         def seed() -> None:

@@ -99,6 +99,18 @@ class Matrix:
 
 
 @dataclass(frozen=True)
+class Dependency:
+    name: str
+    version: str
+    module: str
+    """The stdlib extension module it makes possible."""
+    download: Download
+    configure_args: tuple[str, ...]
+    env: dict[str, str]
+    """Variables for CPython's configure; `{prefix}` stands for the install prefix."""
+
+
+@dataclass(frozen=True)
 class Versions:
     default_cpython: str
     default_emscripten: str
@@ -111,6 +123,7 @@ class Versions:
     node: dict[str, NodeRelease]
     matrix: Matrix
     bench_pyodide: str
+    deps: tuple[Dependency, ...]
 
     def node_release(self, major: str) -> NodeRelease:
         try:
@@ -186,6 +199,12 @@ def parse(data: dict[str, Any]) -> Versions:
             for major, entry in data.get("node", {}).items()
         },
         bench_pyodide=data.get("bench", {}).get("pyodide", ""),
+        deps=tuple(
+            Dependency(name, entry["version"], entry["module"],
+                       Download("debian", entry["url"], entry["sha256"]),
+                       tuple(entry.get("configure", [])), dict(entry.get("env", {})))
+            for name, entry in data.get("deps", {}).items()
+        ),
         matrix=Matrix(
             emscripten=tuple(data.get("matrix", {}).get("emscripten", [defaults["emscripten"]])),
             node=tuple(data.get("matrix", {}).get("node", [])),

@@ -1,0 +1,73 @@
+"""External libraries for stdlib modules, cross-compiled with emcc (`invoke wasm.deps`).
+
+Each library in versions.toml's [deps] is fetched and verified like every other download,
+configured for wasm32-unknown-emscripten with `emconfigure`, built and installed into a prefix
+per Emscripten version under the cache. A stamp records what a prefix was built from; CPython's
+configure then gets the library through the variables it reads instead of pkg-config (which
+would find the host's libraries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Dependency, Versions
+from .layout import Layout
+from .shell import Command, Runner
+from .sources import fetch, unpack
+from .stamps import Stamp, locked
+from .toolchain import Emscripten
+
+
+@dataclass(frozen=True)
+class BuiltDependency:
+    dependency: Dependency
+    prefix: Path
+
+    @property
+    def configure_env(self) -> dict[str, str]:
+        return {k: v.replace("{prefix}", str(self.prefix)) for k, v in self.dependency.env.items()}
+
+
+def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, runner: Runner, *,
+                     jobs: int, mirror: Path | None, offline: bool) -> BuiltDependency:
+    state = layout.emscripten_state(emscripten.key) / "deps"
+    prefix = state / f"{dep.name}-{dep.version}"
+    stamp = Stamp(state / ".stamps" / f"{dep.name}.json", {
+        "sha256": dep.download.sha256, "configure": list(dep.configure_args),
+        "emscripten": f"{emscripten.version} {emscripten.origin}"})
+    built = BuiltDependency(dep, prefix)
+    if stamp.is_current() and (prefix / "lib").is_dir() and not runner.dry_run:
+        runner.note(f"{dep.name} {dep.version}: up to date in {runner.path(prefix)}")
+        return built
+    with locked(state / f".{dep.name}.lock"):
+        archive = fetch([dep.download], what=f"{dep.name} {dep.version}",
+                        downloads=layout.downloads, mirror=mirror, runner=runner, offline=offline)
+        source = state / "src" / f"{dep.name}-{dep.version}"
+        runner.action(f"mkdir -p {runner.path(source)} && tar -xf {runner.path(archive.path)} "
+                      f"-C {runner.path(source)} --strip-components=1",
+                      lambda: unpack(archive.path, source))
+        log = state / "logs" / f"{dep.name}.log"
+        if not runner.dry_run:
+            log.unlink(missing_ok=True)
+            stamp.clear()
+        env = emscripten.env
+        for command in (
+            Command.of(emscripten.tool("emconfigure"), source / "configure",
+                       "--host=wasm32-unknown-emscripten", f"--prefix={prefix}",
+                       *dep.configure_args, cwd=source, env=env),
+            Command.of(emscripten.tool("emmake"), "make", f"-j{jobs}", cwd=source, env=env),
+            Command.of(emscripten.tool("emmake"), "make", "install", cwd=source, env=env),
+        ):
+            runner.run(command, log=log)
+        if not runner.dry_run:
+            stamp.record()
+    return built
+
+
+def build_all(versions: Versions, emscripten: Emscripten, layout: Layout, runner: Runner, *,
+              jobs: int, mirror: Path | None = None, offline: bool = False,
+              ) -> list[BuiltDependency]:
+    return [build_dependency(dep, emscripten, layout, runner, jobs=jobs, mirror=mirror,
+                             offline=offline) for dep in versions.deps]
