@@ -40,6 +40,8 @@ REQUIREMENTS = (
     Requirement("zlib headers (the build Python zips the stdlib)", "zlib1g-dev",
                 lambda: Path("/usr/include/zlib.h").is_file()),
     Requirement("Node.js", "nodejs", lambda: bool(shutil.which("node"))),
+    Requirement("tclsh, which SQLite's build runs to generate its sources", "tcl",
+                lambda: bool(shutil.which("tclsh"))),
     Requirement("Emscripten (emcc)", "emscripten",
                 lambda: not _uses_system_emscripten() or bool(shutil.which("emcc"))),
     Requirement("acorn, for Emscripten's JS optimizer", "node-acorn",
