@@ -48,7 +48,7 @@ import json, os, shutil, sys
 from pathlib import Path
 NAME = "@NAME@"
 with open(os.environ["FAKE_LOG"], "a") as log:
-    keys = ("EM_CACHE", "EM_FROZEN_CACHE", "NODE_PATH", "CONFIG_SITE")
+    keys = ("EM_CACHE", "EM_FROZEN_CACHE", "NODE_PATH", "CONFIG_SITE", "LIBFAKE_CFLAGS")
     log.write(json.dumps([NAME, os.getcwd(), sys.argv[1:],
                           {k: os.environ[k] for k in keys if k in os.environ}]) + "\\n")
 if os.environ.get("FAKE_FAIL") == NAME:
@@ -68,10 +68,18 @@ BEHAVIOUR = {
         " f'py_cv_module_termios=${{py_cv_module_termios={target}}}\\n'"
         " 'ac_cv_env_CC_set=\\n')\n"
         "Path('Makefile').write_text('all:\\n')\n"
+        "prefix = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--prefix=')]\n"
+        "if prefix:\n"
+        "    Path('prefix.txt').write_text(prefix[0])\n"
     ),
     "config.guess": "print('x86_64-pc-linux-gnu')\n",
-    "make": ("for f in ('python', 'python.js', 'python.wasm', 'python.data'):\n"
-             "    Path(f).write_text('built')\n"),
+    "make": ("if 'install' in sys.argv:\n"
+             "    lib = Path(Path('prefix.txt').read_text(), 'lib')\n"
+             "    lib.mkdir(parents=True, exist_ok=True)\n"
+             "    (lib / 'libfake.a').write_text('lib')\n"
+             "else:\n"
+             "    for f in ('python', 'python.js', 'python.wasm', 'python.data'):\n"
+             "        Path(f).write_text('built')\n"),
     "emconfigure": "os.execv(shutil.which(sys.argv[1]) or sys.argv[1], sys.argv[1:])\n",
     "emmake": "os.execv(shutil.which(sys.argv[1]), sys.argv[1:])\n",
     "embuilder": (
@@ -114,6 +122,7 @@ def make_archive(path: Path, top: str, files: dict[str, str]) -> str:
             data = text.encode()
             info = tarfile.TarInfo(f"{top}/{name}")
             info.size = len(data)
+            info.mode = 0o755 if name.endswith("configure") else 0o644
             tar.addfile(info, io.BytesIO(data))
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -191,13 +200,20 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
     zlib_sha = make_archive(mirror / "zlib-1.2.11.tar.gz", "zlib-1.2.11", {"zlib.h": "/* z */"})
     bzip2_sha = make_archive(mirror / "bzip2-1.0.8.tar.gz", "bzip2-1.0.8", {"bzlib.h": "/* b */"})
     release_sha = make_archive(mirror / "Python-3.11.2.tgz", "Python-3.11.2", {"README": "x"})
+    make_cpython_tree(tmp_path / "fakelib-src")  # reuse: a folder with a fake configure script
+    fakelib_sha = make_archive(mirror / "fakelib-1.0.tar.gz", "fakelib-1.0", {
+        "configure": (tmp_path / "fakelib-src" / "configure").read_text()})
     versions = config.parse({
         "defaults": {"cpython": "3.11.2", "emscripten": "3.1.6", "target": "node"},
         "cpython": {"3.11.2": {"sha256": release_sha, "sources": [
             {"provider": "python.org", "url": "https://python.invalid/Python-3.11.2.tgz"}]}},
         "emscripten": {"3.1.6": {"providers": ["system"]}},
         "emscripten_advisories": [{"below": "3.1.8", "problem": "old", "fix": "newer"}],
-        "node": {}, "matrix": {"emscripten": ["3.1.6"], "node": []}, "deps": {},
+        "node": {}, "matrix": {"emscripten": ["3.1.6"], "node": []},
+        "deps": {"fakelib": {"version": "1.0", "module": "_fake",
+                             "url": "https://debian.invalid/fakelib-1.0.tar.gz",
+                             "sha256": fakelib_sha, "configure": ["--disable-shared"],
+                             "env": {"LIBFAKE_CFLAGS": "-I{prefix}/include"}}},
         "node_flags": [{"flag": "--no-experimental-fetch", "node_from": "18.0",
                         "emscripten_below": "3.1.12", "why": "fetch"}],
         "port_sources": [

@@ -16,10 +16,11 @@ def test_node_build_runs_the_recipe_in_order(fake: FakeToolchain) -> None:
     build = fake.build()
     folder = build.cross_build("node")
 
-    assert fake.names() == ["configure", "make", "embuilder", "emconfigure", "configure",
-                            "emmake", "make"]
+    assert fake.names() == ["configure", "make", "embuilder",
+                            "emconfigure", "configure", "emmake", "make", "emmake", "make",  # deps
+                            "emconfigure", "configure", "emmake", "make"]
     calls = fake.calls()
-    native_configure, cross_configure = calls[0], calls[4]
+    native_configure, cross_configure = calls[0], calls[10]
     assert native_configure[2] == ["-C"]
     assert Path(native_configure[1]) == build.native_dir
     assert cross_configure[2] == [
@@ -27,7 +28,10 @@ def test_node_build_runs_the_recipe_in_order(fake: FakeToolchain) -> None:
         "--with-emscripten-target=node", f"--with-build-python={build.native_dir / 'python'}",
     ]
     assert Path(cross_configure[1]) == folder
-    assert calls[3][3]["CONFIG_SITE"] == str(fake.checkout / "config.site-wasm32-emscripten")
+    assert calls[9][3]["CONFIG_SITE"] == str(fake.checkout / "config.site-wasm32-emscripten")
+    prefix = fake.layout.emscripten_state("3.1.6-system") / "deps" / "fakelib-1.0"
+    assert calls[9][3]["LIBFAKE_CFLAGS"] == f"-I{prefix}/include"  # the library reaches configure
+    assert (prefix / "lib" / "libfake.a").is_file()
     # The packaged cache is frozen: the build gets a writable copy and unfreezes it.
     em_cache = Path(calls[2][3]["EM_CACHE"])
     assert em_cache.is_relative_to(fake.layout.cache_root)
@@ -70,6 +74,7 @@ def test_a_changed_site_file_reconfigures_the_target_only(fake: FakeToolchain) -
 def test_a_failed_make_records_nothing_and_the_next_run_finishes(
     fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    fake.build().deps()  # built first, so the failure below is CPython's make
     monkeypatch.setenv("FAKE_FAIL", "emmake")
     with pytest.raises(CommandFailed) as failure:
         fake.build().cross_build("node")
@@ -237,3 +242,12 @@ def test_a_changed_site_file_never_reuses_stored_answers(fake: FakeToolchain) ->
     (fake.checkout / "config.site-wasm32-emscripten").write_text("ac_cv_func_dup3=no\n")
     node = fake.build().cross_build("node")
     assert (node / "config.cache.seen").read_text() == ""
+
+
+def test_libraries_are_built_once_and_a_new_one_reconfigures(fake: FakeToolchain) -> None:
+    fake.build().cross_build("node")
+    fake.reset_calls()
+    out = io.StringIO()
+    fake.build(out=out).cross_build("node")
+    assert fake.names() == []
+    assert "fakelib 1.0: up to date" in out.getvalue()

@@ -30,6 +30,8 @@ PROFILES = {p.name: p for p in (
             make_args=("OPT=-DNDEBUG -g -fwrapv -Os -Wall",)),
     Profile("debug", "CPython's <target>-debug build: DWARF debug info, no optimisation",
             target_suffix="-debug"),
+    Profile("threads", "as recipe, with pthreads (USE_PTHREADS, PROXY_TO_PTHREAD): threading works",
+            configure_args=("--enable-wasm-pthreads",)),
 )}
 DEFAULT_PROFILE = "recipe"
 
