@@ -4,7 +4,10 @@
 """
 
 import bz2
+import decimal
 import json
+import lzma
+import sqlite3
 import sys
 import zlib
 
@@ -17,6 +20,23 @@ def roundtrip(compress, decompress):
     return {"ok": decompress(packed) == PAYLOAD, "ratio": round(len(packed) / len(PAYLOAD), 4)}
 
 
+def sqlite_query():
+    with sqlite3.connect(":memory:") as db:
+        db.execute("create table t (name text, n integer)")
+        db.executemany("insert into t values (?, ?)", [("a", 1), ("b", 2), ("é", 3)])
+        rows = db.execute("select name, n * 10 from t where n >= 2 order by n").fetchall()
+    return {"rows": rows, "sqlite": sqlite3.sqlite_version}
+
+
+def decimal_precision():
+    with decimal.localcontext() as context:
+        context.prec = 50
+        third = decimal.Decimal(1) / decimal.Decimal(3)
+    return {"third": str(third), "c_module": decimal.__name__ == "decimal"
+            and type(decimal.Decimal).__module__ == "decimal"
+            and "_decimal" in sys.modules}
+
+
 print(json.dumps({
     "platform": sys.platform,
     "version": sys.version.split()[0],
@@ -24,4 +44,7 @@ print(json.dumps({
     "zlib": {**roundtrip(zlib.compress, zlib.decompress), "library": zlib.ZLIB_RUNTIME_VERSION},
     "bz2": roundtrip(bz2.compress, bz2.decompress),
     "json": json.loads(json.dumps(DOCUMENT)) == DOCUMENT,
+    "lzma": roundtrip(lzma.compress, lzma.decompress),
+    "sqlite3": sqlite_query(),
+    "decimal": decimal_precision(),
 }))

@@ -42,6 +42,28 @@ def test_python_js_runs_with_zlib_bz2_and_json(node_build: object) -> None:
     assert report["json"] is True
 
 
+def test_libraries_built_by_wasm_deps_work(node_build: object) -> None:
+    result = invoke("wasm.run", "--", str(CHECKOUT / "Lib" / "wasm_check.py"))
+    assert result.returncode == 0, explain(result)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["lzma"]["ok"] and report["lzma"]["ratio"] < 0.1
+    assert report["sqlite3"] == {"rows": [["b", 20], ["é", 30]], "sqlite": "3.40.1"}
+    assert report["decimal"]["third"] == "0." + "3" * 50
+    assert report["decimal"]["c_module"] is True
+
+
+def test_threads_profile_runs_threads() -> None:
+    built = invoke("wasm.node", "--profile", "threads")
+    assert built.returncode == 0, explain(built)
+    code = ("import threading, queue; q = queue.Queue(); "
+            "ts = [threading.Thread(target=lambda i=i: q.put(i * i)) for i in range(8)]; "
+            "[t.start() for t in ts]; [t.join() for t in ts]; "
+            "print(sorted(q.get() for _ in ts), threading.active_count())")
+    result = invoke("wasm.run", "--profile", "threads", "--", "-c", code)
+    assert result.returncode == 0, explain(result)
+    assert result.stdout.strip().splitlines()[-1] == "[0, 1, 4, 9, 16, 25, 36, 49] 1"
+
+
 def test_run_passes_quoted_arguments_and_exit_status(node_build: object) -> None:
     result = invoke("wasm.run", "--", "-c", "import sys; print('a  b'); sys.exit(3)")
     assert result.returncode == 3, explain(result)

@@ -142,3 +142,20 @@ def test_discover_finds_modules_and_packages(tmp_path: Path) -> None:
     (test_dir / "support").mkdir()
     (test_dir / "test_data").mkdir()  # not a package: no __init__.py
     assert testsuite.discover(tmp_path) == ["test_json", "test_os"]
+
+
+def test_flaky_modules_accept_any_outcome_and_survive_updates(fake_node: list[str],
+                                                              tmp_path: Path) -> None:
+    path = tmp_path / "e.toml"
+    old = Expectations(path, {"test_hang": Expectation("flaky", "hangs now and then"),
+                              "test_crash": Expectation("hang", "not run by default")}, {})
+    results, verdict, _ = run(fake_node, tmp_path, ["test_hang"], old, timeout=2)
+    assert results[0].status == "timeout"
+    assert verdict.ok
+    source = tmp_path / "src"
+    (source / "Lib" / "test").mkdir(parents=True)
+    (source / "Lib" / "test" / "test_crash.py").write_text("")
+    not_run, _ = testsuite.run_suite(fake_node, source, tmp_path / "r2", old, RunOptions(),
+                                     Runner(tmp_path, out=io.StringIO()))
+    testsuite.write_expectations(path, [*results, *not_run], old, "header")
+    assert Expectations.load(path).modules == old.modules

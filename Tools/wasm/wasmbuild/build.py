@@ -351,8 +351,7 @@ class Build:
             "argv": list(configure.argv),
             "emscripten": f"{emscripten.version} {emscripten.origin}",
             "site": site_digests,
-            "deps": {d.dependency.name: f"{d.dependency.version} {d.dependency.download.sha256}"
-                     for d in built_deps},
+            "deps": {d.dependency.name: d.dependency.fingerprint for d in built_deps},
         }
         variant = self.variant(target)
         store = self.layout.cache_root / "configure"
@@ -543,7 +542,8 @@ class Build:
                       f"Emscripten {self.emscripten.version}.\n"
                       "Regenerate with `-- --update-expectations` after the test task; reasons and "
                       "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
-                      "timeout; not run by default), crash (kills the runtime), skip (never run).")
+                      "timeout; not run by default), crash (kills the runtime), flaky (any "
+                      "outcome is accepted), skip (never run).")
             testsuite.write_expectations(expectations_file, results, expected, header)
             self.runner.note(f"wrote {self.runner.path(expectations_file)}")
         elif not verdict.ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import tomllib
 from dataclasses import dataclass
@@ -108,6 +109,14 @@ class Dependency:
     configure_args: tuple[str, ...]
     env: dict[str, str]
     """Variables for CPython's configure; `{prefix}` stands for the install prefix."""
+    build_env: dict[str, str]
+    """Variables for the library's own configure (e.g. CFLAGS)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Everything that makes a different library build: a changed one reconfigures CPython."""
+        return json.dumps([self.version, self.download.sha256, self.configure_args, self.env,
+                           self.build_env], sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -202,7 +211,8 @@ def parse(data: dict[str, Any]) -> Versions:
         deps=tuple(
             Dependency(name, entry["version"], entry["module"],
                        Download("debian", entry["url"], entry["sha256"]),
-                       tuple(entry.get("configure", [])), dict(entry.get("env", {})))
+                       tuple(entry.get("configure", [])), dict(entry.get("env", {})),
+                       dict(entry.get("build_env", {})))
             for name, entry in data.get("deps", {}).items()
         ),
         matrix=Matrix(

@@ -36,6 +36,7 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
     prefix = state / f"{dep.name}-{dep.version}"
     stamp = Stamp(state / ".stamps" / f"{dep.name}.json", {
         "sha256": dep.download.sha256, "configure": list(dep.configure_args),
+        "build_env": dep.build_env,
         "emscripten": f"{emscripten.version} {emscripten.origin}"})
     built = BuiltDependency(dep, prefix)
     if stamp.is_current() and (prefix / "lib").is_dir() and not runner.dry_run:
@@ -56,7 +57,7 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
         for command in (
             Command.of(emscripten.tool("emconfigure"), source / "configure",
                        "--host=wasm32-unknown-emscripten", f"--prefix={prefix}",
-                       *dep.configure_args, cwd=source, env=env),
+                       *dep.configure_args, cwd=source, env={**env, **dep.build_env}),
             Command.of(emscripten.tool("emmake"), "make", f"-j{jobs}", cwd=source, env=env),
             Command.of(emscripten.tool("emmake"), "make", "install", cwd=source, env=env),
         ):
