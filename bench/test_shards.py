@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Test-suite wall time with 1 shard vs N shards, measured back to back in one run.
+
+    .venv/bin/python bench/test_shards.py [--every 1] [--jobs N]
+
+Runs `invoke wasm.test` on the Node build twice over the same modules: once with -j 1, once
+with -j N (default: the CPU count). --every K takes every K-th module of the suite, for a
+quicker measurement (the default, 1, is the full suite). Prints both wall times and the
+speed-up. Nothing is asserted: this is a measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
+
+from wasmbuild.build import Build, Options  # noqa: E402
+from wasmbuild.testsuite import Expectations, discover, expectations_path  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--every", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    build = Build(Options())
+    build.fetch_source()
+    expected = Expectations.load(expectations_path(build.emscripten.version, build.variant("node")))
+    skipped = expected.not_to_run(run_known_hangs=False)
+    modules = [m for m in discover(build.source_dir) if m not in skipped][::args.every]
+    times = {}
+    for jobs in (1, args.jobs):
+        print(f"{len(modules)} modules with -j {jobs} …", flush=True)
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "invoke", "-r", str(CHECKOUT), "wasm.test", "--",
+                        "-j", str(jobs), *modules], stdout=subprocess.DEVNULL, check=False)
+        times[jobs] = time.monotonic() - started
+    print(f"\n{date.today()}, {platform.node()}, {os.cpu_count()} CPUs, {len(modules)} modules "
+          f"(every {args.every}. of the suite, known hangs left out)\n")
+    print("| shards | wall time | speed-up |")
+    print("|---:|---:|---:|")
+    for jobs, seconds in times.items():
+        print(f"| {jobs} | {seconds / 60:.1f} min ({seconds:.0f} s) | {times[1] / seconds:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
