@@ -32,9 +32,9 @@ def decimal_precision():
     with decimal.localcontext() as context:
         context.prec = 50
         third = decimal.Decimal(1) / decimal.Decimal(3)
-    return {"third": str(third), "c_module": decimal.__name__ == "decimal"
-            and type(decimal.Decimal).__module__ == "decimal"
-            and "_decimal" in sys.modules}
+    import _decimal  # the C implementation, built on the libmpdec CPython bundles
+
+    return {"third": str(third), "c_module": decimal.Decimal is _decimal.Decimal}
 
 
 print(json.dumps({

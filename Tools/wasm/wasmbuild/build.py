@@ -306,7 +306,8 @@ class Build:
             prepare_cache(emscripten, self.runner)
             return deps_module.build_all(self.versions, emscripten, self.layout, self.runner,
                                          jobs=self.options.jobs, mirror=self.options.mirror,
-                                         offline=self.options.offline)
+                                         offline=self.options.offline,
+                                         pthreads=self.profile.pthreads)
 
     # -- step 3: cross build ---------------------------------------------------------------
     def build_triple(self) -> str:
@@ -333,7 +334,8 @@ class Build:
         folder = self.target_dir(target)
         self.runner.heading(f"cross build: {target} target with Emscripten {emscripten.version} "
                             f"in {os.path.relpath(folder, self.layout.root)}")
-        env = {**emscripten.env, "CONFIG_SITE": str(self.site_files()[0])}
+        env = {**emscripten.env, "CONFIG_SITE": str(self.site_files()[0]),
+               **dict(self.profile.configure_env)}
         for dep in built_deps:
             env.update(dep.configure_env)
         configure = Command.of(
@@ -353,6 +355,8 @@ class Build:
             "site": site_digests,
             "deps": {d.dependency.name: d.dependency.fingerprint for d in built_deps},
         }
+        if self.profile.configure_env:
+            inputs["profile_env"] = dict(self.profile.configure_env)
         variant = self.variant(target)
         store = self.layout.cache_root / "configure"
         # Answers are shared only within one profile: its flags may change compile checks.

@@ -31,25 +31,32 @@ class BuiltDependency:
 
 
 def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, runner: Runner, *,
-                     jobs: int, mirror: Path | None, offline: bool) -> BuiltDependency:
+                     jobs: int, mirror: Path | None, offline: bool,
+                     pthreads: bool = False) -> BuiltDependency:
+    """Threaded builds link with shared memory, which wasm-ld allows only for objects compiled
+    with atomics: they get their own `-pthread` build of each library."""
     state = layout.emscripten_state(emscripten.key) / "deps"
-    prefix = state / f"{dep.name}-{dep.version}"
-    stamp = Stamp(state / ".stamps" / f"{dep.name}.json", {
+    variant = f"{dep.name}-{dep.version}" + ("-pthread" if pthreads else "")
+    prefix = state / variant
+    build_env = dict(dep.build_env)
+    if pthreads:
+        build_env["CFLAGS"] = build_env.get("CFLAGS", "-g -O2") + " -pthread"
+    stamp = Stamp(state / ".stamps" / f"{variant}.json", {
         "sha256": dep.download.sha256, "configure": list(dep.configure_args),
-        "build_env": dep.build_env,
+        "build_env": build_env,
         "emscripten": f"{emscripten.version} {emscripten.origin}"})
     built = BuiltDependency(dep, prefix)
     if stamp.is_current() and (prefix / "lib").is_dir() and not runner.dry_run:
         runner.note(f"{dep.name} {dep.version}: up to date in {runner.path(prefix)}")
         return built
-    with locked(state / f".{dep.name}.lock"):
+    with locked(state / f".{variant}.lock"):
         archive = fetch([dep.download], what=f"{dep.name} {dep.version}",
                         downloads=layout.downloads, mirror=mirror, runner=runner, offline=offline)
-        source = state / "src" / f"{dep.name}-{dep.version}"
+        source = state / "src" / variant
         runner.action(f"mkdir -p {runner.path(source)} && tar -xf {runner.path(archive.path)} "
                       f"-C {runner.path(source)} --strip-components=1",
                       lambda: unpack(archive.path, source))
-        log = state / "logs" / f"{dep.name}.log"
+        log = state / "logs" / f"{variant}.log"
         if not runner.dry_run:
             log.unlink(missing_ok=True)
             stamp.clear()
@@ -57,7 +64,7 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
         for command in (
             Command.of(emscripten.tool("emconfigure"), source / "configure",
                        "--host=wasm32-unknown-emscripten", f"--prefix={prefix}",
-                       *dep.configure_args, cwd=source, env={**env, **dep.build_env}),
+                       *dep.configure_args, cwd=source, env={**env, **build_env}),
             Command.of(emscripten.tool("emmake"), "make", f"-j{jobs}", cwd=source, env=env),
             Command.of(emscripten.tool("emmake"), "make", "install", cwd=source, env=env),
         ):
@@ -69,6 +76,6 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
 
 def build_all(versions: Versions, emscripten: Emscripten, layout: Layout, runner: Runner, *,
               jobs: int, mirror: Path | None = None, offline: bool = False,
-              ) -> list[BuiltDependency]:
+              pthreads: bool = False) -> list[BuiltDependency]:
     return [build_dependency(dep, emscripten, layout, runner, jobs=jobs, mirror=mirror,
-                             offline=offline) for dep in versions.deps]
+                             offline=offline, pthreads=pthreads) for dep in versions.deps]

@@ -16,15 +16,24 @@ class Profile:
     name: str
     summary: str
     configure_args: tuple[str, ...] = ()
+    configure_env: tuple[tuple[str, str], ...] = ()
+    """Variables for the cross configure (CFLAGS, LDFLAGS: they reach every compile and link)."""
     make_args: tuple[str, ...] = ()
     target_suffix: str = ""
     """Appended to configure's --with-emscripten-target (`-debug` selects CPython's debug build)."""
+
+    @property
+    def pthreads(self) -> bool:
+        return "--enable-wasm-pthreads" in self.configure_args
 
 
 PROFILES = {p.name: p for p in (
     Profile("recipe", "CPython's own flags: -O3 compile, -O2 link, obmalloc off"),
     Profile("fast", "as recipe, plus obmalloc (--with-pymalloc) for small objects",
             configure_args=("--with-pymalloc",)),
+    Profile("lto", "as fast, with link-time optimisation across all objects (-flto)",
+            configure_args=("--with-pymalloc",),
+            configure_env=(("CFLAGS", "-flto"), ("LDFLAGS", "-flto"))),
     Profile("size", "as fast, compiled with -Os for a smaller python.wasm",
             configure_args=("--with-pymalloc",),
             make_args=("OPT=-DNDEBUG -g -fwrapv -Os -Wall",)),
