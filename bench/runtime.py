@@ -51,7 +51,8 @@ def pyodide_package(version: str) -> Path:
 
 def interpreters(profiles: list[str], pyodide_version: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for index, profile in enumerate(profiles):
+    for index, spec in enumerate(profiles):
+        profile, _, extra = spec.partition(":")  # "fast:--no-liftoff" adds Node flags
         build = Build(Options(profile=profile))
         if index == 0:
             found["native"] = [str(build.native_dir / "python")]
@@ -59,7 +60,8 @@ def interpreters(profiles: list[str], pyodide_version: str) -> dict[str, list[st
         if not python_js.is_file():
             sys.exit(f"error: {python_js} is missing\nfix: invoke wasm.node --profile {profile}")
         flags = node_flags(build.versions, build.node, build.emscripten.version)
-        found[f"ours ({profile})"] = [str(build.node.path), *flags, str(python_js)]
+        extra_flags = extra.split(",") if extra else []
+        found[f"ours ({spec})"] = [str(build.node.path), *flags, *extra_flags, str(python_js)]
     found[f"pyodide {pyodide_version}"] = ["node", str(PYODIDE_RUNNER),
                                            str(pyodide_package(pyodide_version))]
     return found
@@ -113,7 +115,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3, help="best-of inside each process")
-    parser.add_argument("--profile", action="append", help="our build profile(s) to include")
+    parser.add_argument("--profile", action="append",
+                        help="our build profile(s) to include; PROFILE:FLAG,FLAG adds Node flags")
     parser.add_argument("--chart", type=Path, help="write a PNG bar chart here")
     args = parser.parse_args()
     versions = config.load()

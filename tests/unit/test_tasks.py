@@ -84,3 +84,12 @@ def test_missing_emcc_explains_how_to_install(fake: FakeToolchain, tmp_path: Pat
     assert result.returncode == 3
     assert "emcc not found" in result.stderr
     assert "apt-get install emscripten" in result.stderr
+
+
+def test_run_optimize_compiles_with_the_optimising_tier(fake: FakeToolchain) -> None:
+    result = invoke(fake, "--dry", "wasm.run", "--optimize", "--source", str(fake.tree), "--",
+                    "-c", "pass")
+    assert result.returncode == 0, result.stderr
+    assert "--no-liftoff" in result.stdout
+    plain = invoke(fake, "--dry", "wasm.run", "--source", str(fake.tree), "--", "-c", "pass")
+    assert "--no-liftoff" not in plain.stdout

@@ -33,7 +33,10 @@ PROFILES = {p.name: p for p in (
             configure_args=("--with-pymalloc",)),
     Profile("lto", "as fast, with link-time optimisation across all objects (-flto)",
             configure_args=("--with-pymalloc",),
-            configure_env=(("CFLAGS", "-flto"), ("LDFLAGS", "-flto"))),
+            configure_env=(("CFLAGS", "-flto"), ("LDFLAGS", "-flto"),
+                           # configure reads the float word order out of an object file, which
+                           # is LLVM bitcode under -flto; wasm32 is little-endian.
+                           ("ax_cv_c_float_words_bigendian", "no"))),
     Profile("size", "as fast, compiled with -Os for a smaller python.wasm",
             configure_args=("--with-pymalloc",),
             make_args=("OPT=-DNDEBUG -g -fwrapv -Os -Wall",)),
