@@ -26,6 +26,7 @@ def test_node_build_runs_the_recipe_in_order(fake: FakeToolchain) -> None:
     assert cross_configure[2] == [
         "-C", "--host=wasm32-unknown-emscripten", "--build=x86_64-pc-linux-gnu",
         "--with-emscripten-target=node", f"--with-build-python={build.native_dir / 'python'}",
+        "--with-pymalloc",  # the default profile, "fast"
     ]
     assert Path(cross_configure[1]) == folder
     assert calls[9][3]["CONFIG_SITE"] == str(fake.checkout / "config.site-wasm32-emscripten")
