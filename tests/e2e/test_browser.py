@@ -73,6 +73,11 @@ def page(chromium: object, request: pytest.FixtureRequest) -> Iterator[object]:
     context.close()
 
 
+def open_console(page: object, server: str) -> None:
+    page.goto(server + PAGE)  # type: ignore[attr-defined]
+    wait_ready(page)
+
+
 def wait_ready(page: object) -> None:
     page.wait_for_selector('body[data-state="ready"]', timeout=90_000)  # type: ignore[attr-defined]
 
@@ -88,8 +93,7 @@ def output(page: object) -> str:
 
 
 def test_page_starts_and_runs_code(page: object, server: str) -> None:
-    page.goto(server + PAGE)  # type: ignore[attr-defined]
-    wait_ready(page)
+    open_console(page, server)
     assert "Python 3.11.2" in output(page)
     assert page.inner_text("#status").startswith("Ready")  # type: ignore[attr-defined]
     run_line(page, "print(6*7)")
@@ -97,15 +101,13 @@ def test_page_starts_and_runs_code(page: object, server: str) -> None:
 
 
 def test_non_ascii_round_trips(page: object, server: str) -> None:
-    page.goto(server + PAGE)  # type: ignore[attr-defined]
-    wait_ready(page)
+    open_console(page, server)
     run_line(page, "s = 'héllo wörld € 🐍 日本'; print(s, len(s), s.encode().hex()[:8])")
     assert "héllo wörld € 🐍 日本 18 68c3a96c" in output(page)
 
 
 def test_pasted_block_runs_as_a_whole(page: object, server: str) -> None:
-    page.goto(server + PAGE)  # type: ignore[attr-defined]
-    wait_ready(page)
+    open_console(page, server)
     code = "def double(x):\n    return x * 2\ndouble(50)"
     page.focus("#input")  # type: ignore[attr-defined]
     page.evaluate(  # type: ignore[attr-defined]
@@ -122,8 +124,7 @@ def test_pasted_block_runs_as_a_whole(page: object, server: str) -> None:
 
 
 def test_errors_show_tracebacks_and_history_recalls(page: object, server: str) -> None:
-    page.goto(server + PAGE)  # type: ignore[attr-defined]
-    wait_ready(page)
+    open_console(page, server)
     run_line(page, "1/0")
     assert "Traceback (most recent call last)" in output(page)
     assert "ZeroDivisionError: division by zero" in output(page)
