@@ -353,7 +353,8 @@ class Build:
             "argv": list(configure.argv),
             "emscripten": f"{emscripten.version} {emscripten.origin}",
             "site": site_digests,
-            "deps": {d.dependency.name: d.dependency.fingerprint for d in built_deps},
+            "deps": {d.dependency.name: [d.dependency.fingerprint, str(d.prefix)]
+                     for d in built_deps},
         }
         if self.profile.configure_env:
             inputs["profile_env"] = dict(self.profile.configure_env)
@@ -362,7 +363,7 @@ class Build:
         # Answers are shared only within one profile: its flags may change compile checks.
         key = configcache.store_key([self.cpython.key, self._configure_digest(), *site_digests,
                                      emscripten.key, emscripten.origin, self.profile.name,
-                                     json.dumps(inputs["deps"], sort_keys=True)])
+                                     *sorted(d.dependency.fingerprint for d in built_deps)])
         config_cache = folder / "config.cache"
 
         def seed() -> None:
