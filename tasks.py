@@ -239,8 +239,6 @@ wasm.add_task(wasm_task(
     limits, browser="also probe the browser build in headless Chromium (default: yes)",
     update_readme="write the table into README.md between its limits-table markers",
     check_readme="fail if README.md's table differs from this probe"))
-for body in ():
-    wasm.add_task(wasm_task(body))
 wasm.add_task(wasm_task(
     serve, bind="address to listen on (default 127.0.0.1: this machine only)",
     port="TCP port (default 8000)", open="also open the page in a web browser",
