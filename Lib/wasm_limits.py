@@ -29,32 +29,30 @@ def _tmpdir():
 
 
 # -- network ------------------------------------------------------------------------------
+def _open_socket(family_name, kind_name):
+    import socket
+    with socket.socket(getattr(socket, family_name), getattr(socket, kind_name)) as s:
+        return f"fileno {s.fileno()}"
+
+
 @check("network")
 def socket_af_inet_stream():
-    import socket
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        return f"fileno {s.fileno()}"
+    return _open_socket("AF_INET", "SOCK_STREAM")
 
 
 @check("network")
 def socket_af_inet_dgram():
-    import socket
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        return f"fileno {s.fileno()}"
+    return _open_socket("AF_INET", "SOCK_DGRAM")
 
 
 @check("network")
 def socket_af_inet6_stream():
-    import socket
-    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-        return f"fileno {s.fileno()}"
+    return _open_socket("AF_INET6", "SOCK_STREAM")
 
 
 @check("network")
 def socket_af_unix():
-    import socket
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        return f"fileno {s.fileno()}"
+    return _open_socket("AF_UNIX", "SOCK_STREAM")
 
 
 @check("network")

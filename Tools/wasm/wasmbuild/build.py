@@ -348,8 +348,9 @@ class Build:
             cwd=folder, env=env,
         )
         site_digests = [file_digest(p) if p.is_file() else "missing" for p in self.site_files()]
+        configure_digest = self._configure_digest()
         inputs = {
-            "configure": self._configure_digest(),
+            "configure": configure_digest,
             "argv": list(configure.argv),
             "emscripten": f"{emscripten.version} {emscripten.origin}",
             "site": site_digests,
@@ -361,7 +362,7 @@ class Build:
         variant = self.variant(target)
         store = self.layout.cache_root / "configure"
         # Answers are shared only within one profile: its flags may change compile checks.
-        key = configcache.store_key([self.cpython.key, self._configure_digest(), *site_digests,
+        key = configcache.store_key([self.cpython.key, configure_digest, *site_digests,
                                      emscripten.key, emscripten.origin, self.profile.name,
                                      *sorted(d.dependency.fingerprint for d in built_deps)])
         config_cache = folder / "config.cache"

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -229,18 +229,3 @@ class Runner:
             if interactive:
                 self.out.write("\r\033[K")
                 self.out.flush()
-
-    def capture(self, argv: Sequence[str], *, cwd: Path | None = None,
-                env: Mapping[str, str] | None = None, timeout: float = 60) -> str:
-        """Run a quick probe (e.g. `node --version`) silently and return its stdout."""
-        result = subprocess.run(
-            list(argv), cwd=cwd, env={**os.environ, **(env or {})},
-            capture_output=True, text=True, timeout=timeout, check=False,
-        )
-        if result.returncode != 0:
-            raise CommandFailed(
-                f"`{Path(argv[0]).name}` exited with status {result.returncode}",
-                command=shlex.join(argv), cwd=cwd or Path.cwd(), log=None,
-                tail=(result.stdout + result.stderr).splitlines()[-TAIL_LINES:],
-            )
-        return result.stdout
