@@ -37,6 +37,30 @@ def decimal_precision():
     return {"third": str(third), "c_module": decimal.Decimal is _decimal.Decimal}
 
 
+def ctypes_calls():
+    """Foreign calls through libffi's wasm32 port: into the C library, and back into Python."""
+    import ctypes
+
+    libc = ctypes.CDLL(None)  # python.wasm itself: names resolve among its wasm exports
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    block = libc.malloc(64)
+    ctypes.memmove(block, b"wasm ctypes\0", 12)  # libc's memmove, called through ffi_call
+    text = ctypes.string_at(block)
+    libc.free(block)
+    # Callbacks are libffi closures: a new wasm function per callback, 64-bit values as BigInt.
+    scale = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_double)(
+        lambda n, factor: int(n * factor))
+    try:
+        libc.no_such_function
+        missing = "found"
+    except AttributeError as error:
+        missing = str(error)
+    return {"text": text.decode(), "callback": scale(2**40, 1.5),
+            "sizeof_pointer": ctypes.sizeof(ctypes.c_void_p), "missing": missing}
+
+
 print(json.dumps({
     "platform": sys.platform,
     "version": sys.version.split()[0],
@@ -47,4 +71,5 @@ print(json.dumps({
     "lzma": roundtrip(lzma.compress, lzma.decompress),
     "sqlite3": sqlite_query(),
     "decimal": decimal_precision(),
+    "ctypes": ctypes_calls(),
 }))

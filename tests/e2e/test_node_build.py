@@ -50,6 +50,12 @@ def test_libraries_built_by_wasm_deps_work(node_build: object) -> None:
     assert report["sqlite3"] == {"rows": [["b", 20], ["é", 30]], "sqlite": "3.40.1"}
     assert report["decimal"]["third"] == "0." + "3" * 50
     assert report["decimal"]["c_module"] is True
+    assert report["ctypes"] == {
+        "text": "wasm ctypes",  # written by libc's memmove, read back with string_at
+        "callback": 3 * 2**39,  # a 64-bit integer through a Python callback and back
+        "sizeof_pointer": 4,
+        "missing": "undefined symbol: no_such_function (not exported from python.wasm)",
+    }
 
 
 def test_threads_profile_runs_threads() -> None:

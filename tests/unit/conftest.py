@@ -22,7 +22,7 @@ from wasmbuild.build import Build, Options
 from wasmbuild.layout import Layout
 
 TOOLCHAIN_PROGRAMS = {"emcc", "em++", "emconfigure", "emmake", "embuilder", "emar", "node",
-                      "nodejs", "make", "configure"}
+                      "nodejs", "make", "configure", "autoreconf"}
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +48,8 @@ import json, os, shutil, sys
 from pathlib import Path
 NAME = "@NAME@"
 with open(os.environ["FAKE_LOG"], "a") as log:
-    keys = ("EM_CACHE", "EM_FROZEN_CACHE", "NODE_PATH", "CONFIG_SITE", "LIBFAKE_CFLAGS")
+    keys = ("EM_CACHE", "EM_FROZEN_CACHE", "NODE_PATH", "CONFIG_SITE", "LIBFAKE_CFLAGS", "LDFLAGS",
+            "CFLAGS")
     log.write(json.dumps([NAME, os.getcwd(), sys.argv[1:],
                           {k: os.environ[k] for k in keys if k in os.environ}]) + "\\n")
 if os.environ.get("FAKE_FAIL") == NAME:
@@ -97,6 +98,7 @@ BEHAVIOUR = {
         "    print(json.dumps(sys.argv[1:]))\n"
     ),
     "emcc": "print('emcc (fake) 3.1.6')\n",
+    "autoreconf": "Path('autoreconf.ran').write_text('yes')\n",
 }
 
 PORT_FILE = """VERSION = {version!r}
@@ -194,6 +196,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
     bin_dir = tmp_path / "bin"
     write_script(bin_dir / "node", "node")
     write_script(bin_dir / "make", "make")
+    write_script(bin_dir / "autoreconf", "autoreconf")
     tree = make_cpython_tree(tmp_path / "cpython")
 
     mirror = tmp_path / "mirror"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 from pathlib import Path
 
 import pytest
+import wasmbuild
 from wasmbuild.errors import CommandFailed, ConfigError, ToolMissing, ToolVersionError
 
 from .conftest import FakeToolchain
@@ -252,3 +254,33 @@ def test_libraries_are_built_once_and_a_new_one_reconfigures(fake: FakeToolchain
     fake.build(out=out).cross_build("node")
     assert fake.names() == []
     assert "fakelib 1.0: up to date" in out.getvalue()
+
+
+def test_a_library_with_setup_lines_reaches_modules_setup_local(fake: FakeToolchain) -> None:
+    """libffi's shape: a git snapshot needing autoreconf, our header forced into its CFLAGS,
+    linker flags that add to the profile's, and a module line in Modules/Setup.local."""
+    (fake.checkout / "Modules").mkdir()
+    template = fake.checkout / "Modules" / "Setup.local"
+    template.write_text("_fake _fake.c -I$(FAKELIB_PREFIX)/include\n")
+    [dep] = fake.versions.deps
+    fake.versions = dataclasses.replace(fake.versions, deps=(dataclasses.replace(
+        dep, prepare=("autoreconf", "-fi"),
+        build_env={"CFLAGS": "-O2 -include {tools}/emscripten/em_js_deps.h"},
+        env={**dep.env, "LDFLAGS": "--js-library {tools}/emscripten/ctypes_support.js"}),))
+    folder = fake.build(profile="lto").cross_build("node")
+
+    calls = fake.calls()
+    assert [c[0] for c in calls[3:5]] == ["autoreconf", "emconfigure"]  # before configure
+    tools = Path(wasmbuild.__file__).parent.parent
+    assert calls[4][3]["CFLAGS"] == f"-O2 -include {tools}/emscripten/em_js_deps.h"
+    cross = [c for c in calls if c[0] == "configure" and "--with-emscripten-target=node" in c[2]]
+    assert cross[0][3]["LDFLAGS"] == f"-flto --js-library {tools}/emscripten/ctypes_support.js"
+    prefix = fake.layout.emscripten_state("3.1.6-system") / "deps" / "fakelib-1.0"
+    assert (folder / "Modules" / "Setup.local").read_text() == (
+        f"FAKELIB_PREFIX={prefix}\n_fake _fake.c -I$(FAKELIB_PREFIX)/include\n")
+
+    fake.reset_calls()
+    template.write_text("# no extra modules\n")  # editing the template reconfigures
+    fake.build(profile="lto").cross_build("node")
+    assert fake.names() == ["emconfigure", "configure", "emmake", "make"]  # the library is kept
+    assert (folder / "Modules" / "Setup.local").read_text().endswith("# no extra modules\n")

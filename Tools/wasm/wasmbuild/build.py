@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -337,7 +337,8 @@ class Build:
         env = {**emscripten.env, "CONFIG_SITE": str(self.site_files()[0]),
                **dict(self.profile.configure_env)}
         for dep in built_deps:
-            env.update(dep.configure_env)
+            env = merge_configure_env(env, dep.configure_env)
+        setup_local = self.setup_local_text(built_deps)
         configure = Command.of(
             emscripten.tool("emconfigure"), self.source_dir / "configure", "-C",
             "--host=wasm32-unknown-emscripten",
@@ -356,6 +357,7 @@ class Build:
             "site": site_digests,
             "deps": {d.dependency.name: [d.dependency.fingerprint, str(d.prefix)]
                      for d in built_deps},
+            "setup_local": hashlib.sha256(setup_local.encode()).hexdigest(),
         }
         if self.profile.configure_env:
             inputs["profile_env"] = dict(self.profile.configure_env)
@@ -370,6 +372,18 @@ class Build:
         def seed() -> None:
             config_cache.unlink(missing_ok=True)
             folder.mkdir(parents=True, exist_ok=True)
+            # configure keeps an existing Modules/Setup.local; makesetup reads it.
+            # make does not relink for changed link flags (LDFLAGS, a --js-library file):
+            # a reconfigured build relinks.
+            for linked in ("python.js", "python.wasm"):
+                (folder / linked).unlink(missing_ok=True)
+            target_setup = folder / "Modules" / "Setup.local"
+            variables = " ".join(d.setup_variable for d in built_deps)
+            self.runner.say(f"mkdir -p {self.runner.path(target_setup.parent)} && "
+                            f"(printf '%s\\n' {variables} && cat Modules/Setup.local) "
+                            f"> {self.runner.path(target_setup)}")
+            target_setup.parent.mkdir(exist_ok=True)
+            target_setup.write_text(setup_local)
             source = configcache.seed(config_cache, store, key, variant,
                                       [t for t in TARGETS if t != target])
             if source:
@@ -385,6 +399,14 @@ class Build:
             self.install_page(folder)
         self._link_recipe_path(f"emscripten-{self.variant(target)}", folder)
         return folder
+
+    def setup_local_text(self, built_deps: Sequence[deps_module.BuiltDependency]) -> str:
+        """Modules/Setup.local for a cross build: our module lines, after the library prefixes
+        they use."""
+        template = self.layout.root / "Modules" / "Setup.local"
+        variables = "".join(f"{d.setup_variable}\n" for d in built_deps)
+        body = template.read_text() if template.is_file() else ""
+        return variables + body
 
     def page_files(self) -> list[Path]:
         """Our browser page: it replaces the python.html/python.worker.js CPython ships."""
@@ -592,6 +614,21 @@ class Build:
             if not (folder.exists() or folder.is_symlink()):
                 continue
             self.runner.action(f"rm -rf {self.runner.path(folder)}", functools.partial(_remove, folder))
+
+
+# Compiler and linker flags add up; any other variable set twice is a conflict to settle by
+# the later source (a library's own configure answers).
+FLAG_VARIABLES = ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LIBS")
+
+
+def merge_configure_env(env: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    merged = dict(env)
+    for key, value in extra.items():
+        if key in FLAG_VARIABLES and merged.get(key):
+            merged[key] = f"{merged[key]} {value}"
+        else:
+            merged[key] = value
+    return merged
 
 
 def _remove(path: Path) -> None:

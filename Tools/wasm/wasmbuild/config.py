@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,12 +113,41 @@ class Dependency:
     """Variables for CPython's configure; `{prefix}` stands for the install prefix."""
     build_env: dict[str, str]
     """Variables for the library's own configure (e.g. CFLAGS)."""
+    prepare: tuple[str, ...] = ()
+    """A command run in the unpacked source before configure (e.g. autoreconf for a git snapshot)."""
+
+    def expand(self, text: str, prefix: Path) -> str:
+        """Fill in `{prefix}` (the install prefix) and `{tools}` (this checkout's Tools/wasm)."""
+        return text.replace("{prefix}", str(prefix)).replace("{tools}", str(TOOLS_WASM))
+
+    @property
+    def build_tool_files(self) -> tuple[Path, ...]:
+        """Files of ours the library's own build reads ({tools}/... in build_env)."""
+        return _tool_files(self.build_env.values())
+
+    @property
+    def tool_files(self) -> tuple[Path, ...]:
+        """All files of ours it brings in, CPython's link included: editing one must rebuild."""
+        return _tool_files([*self.env.values(), *self.build_env.values()])
 
     @property
     def fingerprint(self) -> str:
         """Everything that makes a different library build: a changed one reconfigures CPython."""
+        files = {str(p.relative_to(TOOLS_WASM)): _digest(p) for p in self.tool_files}
         return json.dumps([self.version, self.download.sha256, self.configure_args, self.env,
-                           self.build_env], sort_keys=True)
+                           self.build_env, self.prepare, files], sort_keys=True)
+
+
+def _tool_files(values: Iterable[str]) -> tuple[Path, ...]:
+    found = re.findall(r"\{tools\}/(\S+)", " ".join(values))
+    return tuple(TOOLS_WASM / name for name in sorted(set(found)))
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return "missing"
 
 
 @dataclass(frozen=True)
@@ -212,7 +243,7 @@ def parse(data: dict[str, Any]) -> Versions:
             Dependency(name, entry["version"], entry["module"],
                        Download("debian", entry["url"], entry["sha256"]),
                        tuple(entry.get("configure", [])), dict(entry.get("env", {})),
-                       dict(entry.get("build_env", {})))
+                       dict(entry.get("build_env", {})), tuple(entry.get("prepare", [])))
             for name, entry in data.get("deps", {}).items()
         ),
         matrix=Matrix(

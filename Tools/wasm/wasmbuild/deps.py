@@ -16,7 +16,7 @@ from .config import Dependency, Versions
 from .layout import Layout
 from .shell import Command, Runner
 from .sources import fetch, unpack
-from .stamps import Stamp, locked
+from .stamps import Stamp, file_digest, locked
 from .toolchain import Emscripten
 
 
@@ -27,7 +27,12 @@ class BuiltDependency:
 
     @property
     def configure_env(self) -> dict[str, str]:
-        return {k: v.replace("{prefix}", str(self.prefix)) for k, v in self.dependency.env.items()}
+        return {k: self.dependency.expand(v, self.prefix) for k, v in self.dependency.env.items()}
+
+    @property
+    def setup_variable(self) -> str:
+        """`LIBFFI_PREFIX=/path`: how Modules/Setup.local lines find the library."""
+        return f"{self.dependency.name.upper()}_PREFIX={self.prefix}"
 
 
 def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, runner: Runner, *,
@@ -38,12 +43,13 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
     state = layout.emscripten_state(emscripten.key) / "deps"
     variant = f"{dep.name}-{dep.version}" + ("-pthread" if pthreads else "")
     prefix = state / variant
-    build_env = dict(dep.build_env)
+    build_env = {k: dep.expand(v, prefix) for k, v in dep.build_env.items()}
     if pthreads:
         build_env["CFLAGS"] = build_env.get("CFLAGS", "-g -O2") + " -pthread"
     stamp = Stamp(state / ".stamps" / f"{variant}.json", {
         "sha256": dep.download.sha256, "configure": list(dep.configure_args),
-        "build_env": build_env,
+        "build_env": build_env, "prepare": list(dep.prepare),
+        "tool_files": {p.name: file_digest(p) for p in dep.build_tool_files if p.is_file()},
         "emscripten": f"{emscripten.version} {emscripten.origin}"})
     built = BuiltDependency(dep, prefix)
     if stamp.is_current() and (prefix / "lib").is_dir() and not runner.dry_run:
@@ -61,7 +67,9 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
             log.unlink(missing_ok=True)
             stamp.clear()
         env = emscripten.env
+        prepare = [Command.of(*dep.prepare, cwd=source)] if dep.prepare else []
         for command in (
+            *prepare,
             Command.of(emscripten.tool("emconfigure"), source / "configure",
                        "--host=wasm32-unknown-emscripten", f"--prefix={prefix}",
                        *dep.configure_args, cwd=source, env={**env, **build_env}),

@@ -42,6 +42,11 @@ REQUIREMENTS = (
     Requirement("Node.js", "nodejs", lambda: bool(shutil.which("node"))),
     Requirement("tclsh, which SQLite's build runs to generate its sources", "tcl",
                 lambda: bool(shutil.which("tclsh"))),
+    # libffi's source comes as a git snapshot without a configure script.
+    Requirement("autoreconf, which generates libffi's configure script", "autoconf",
+                lambda: bool(shutil.which("autoreconf"))),
+    Requirement("automake, for autoreconf", "automake", lambda: bool(shutil.which("automake"))),
+    Requirement("libtoolize, for autoreconf", "libtool", lambda: bool(shutil.which("libtoolize"))),
     Requirement("Emscripten (emcc)", "emscripten",
                 lambda: not _uses_system_emscripten() or bool(shutil.which("emcc"))),
     Requirement("acorn, for Emscripten's JS optimizer", "node-acorn",

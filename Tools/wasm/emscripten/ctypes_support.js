@@ -1,0 +1,45 @@
+// JavaScript linked into python.js when _ctypes is built (Tools/wasm/versions.toml adds it
+// with --js-library). Our builds link statically (no MAIN_MODULE), and there Emscripten's
+// dlopen() and dlsym() abort the whole runtime; ctypes calls both (ctypes.CDLL(name), and
+// every foreign function looked up by name). These versions fail the way C code expects:
+// NULL and a dlerror() message, which ctypes turns into OSError or AttributeError.
+mergeInto(LibraryManager.library, {
+#if MAIN_MODULE == 0
+  $staticDl: {
+    mainRegistered: false,
+    fail: function(message) {
+      withStackSave(function() {
+        ___dl_seterr(allocateUTF8OnStack(message));
+      });
+      return 0;
+    },
+  },
+  $staticDl__deps: ['$withStackSave', '__dl_seterr'],
+
+  // libc's dlopen() registers the program itself ("__main__") through here on first use;
+  // that one succeeds, so dlopen(NULL) works. No other module can be loaded.
+  _dlopen_js__deps: ['$staticDl'],
+  _dlopen_js: function(handle) {
+    if (!staticDl.mainRegistered) {
+      staticDl.mainRegistered = true;
+      return handle;
+    }
+    return staticDl.fail('dynamic loading is not supported: python.wasm is linked ' +
+                         'statically (no MAIN_MODULE); use ctypes.CDLL(None)');
+  },
+
+  // A name resolves among python.wasm's exports, as a function-table index: what a C
+  // function pointer is in wasm. libffi's EM_JS code calls the table helpers listed here;
+  // _dlsym_js is linked whenever _ctypes is, so listing them here is what links them in
+  // (Emscripten 3.1.6 ignores libffi's own EM_JS_DEPS, see em_js_deps.h).
+  _dlsym_js__deps: ['$staticDl', '$getWasmTableEntry', '$setWasmTableEntry'],
+  _dlsym_js: function(handle, symbol) {
+    var name = UTF8ToString(symbol);
+    var func = Module['asm'][name];
+    if (typeof func != 'function') {
+      return staticDl.fail('undefined symbol: ' + name + ' (not exported from python.wasm)');
+    }
+    return addFunction(func);
+  },
+#endif
+});
