@@ -53,8 +53,7 @@ def ctypes_calls():
     scale = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_double)(
         lambda n, factor: int(n * factor))
     try:
-        libc.no_such_function
-        missing = "found"
+        missing = f"found {libc['no_such_function']!r}"  # CDLL[name] looks up like CDLL.name
     except AttributeError as error:
         missing = str(error)
     return {"text": text.decode(), "callback": scale(2**40, 1.5),

@@ -360,6 +360,16 @@ def ensurepip_bootstrap():
     return f"pip {ensurepip.version()} installed"
 
 
+@check("misc")
+def ctypes_load_library():
+    """A shared library by file name: what ctypes.CDLL("libc.so.6") and shared extension
+    modules need (dynamic linking)."""
+    import ctypes
+    import ctypes.util
+    name = ctypes.util.find_library("c") or "libc.so.6"
+    return repr(ctypes.CDLL(name))
+
+
 def _import(name):
     def probe():
         module = __import__(name)
