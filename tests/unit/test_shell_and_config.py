@@ -110,3 +110,20 @@ def test_a_torn_stamp_is_not_current(tmp_path: Path) -> None:
     path = tmp_path / "make.json"
     path.write_text('{"source": ')
     assert not Stamp(path, {"source": "abc"}).is_current()
+
+
+def test_a_library_fingerprint_follows_the_files_of_ours_it_uses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(config, "TOOLS_WASM", tmp_path)
+    (tmp_path / "glue.js").write_text("// one\n")
+    (tmp_path / "compat.h").write_text("/* one */\n")
+    dep = config.Dependency(
+        "lib", "1.0", "_lib", config.Download("debian", "https://x.invalid/lib.tgz", "0" * 64),
+        (), {"LDFLAGS": "--js-library {tools}/glue.js"}, {"CFLAGS": "-include {tools}/compat.h"})
+    assert dep.expand("-I{prefix}/include {tools}/glue.js", Path("/p")) == (
+        f"-I/p/include {tmp_path}/glue.js")
+    assert dep.build_tool_files == (tmp_path / "compat.h",)
+    before = dep.fingerprint
+    (tmp_path / "glue.js").write_text("// two\n")  # link-time only: CPython relinks
+    assert dep.fingerprint != before
+    assert dep.tool_files == (tmp_path / "compat.h", tmp_path / "glue.js")

@@ -48,7 +48,7 @@ def _stable(detail: str) -> str:
     """Error text without the parts that change from run to run (paths, addresses)."""
     text = re.sub(r"'/[^']*'", "'…'", detail)
     text = re.sub(r"0x[0-9a-f]+", "0x…", text)
-    return text.replace("|", "\\|").replace("`", "'")[:90]
+    return text.replace("|", "\\|").replace("`", "'")[:130]
 
 
 def group_of() -> dict[str, str]:
