@@ -49,7 +49,7 @@ from pathlib import Path
 NAME = "@NAME@"
 with open(os.environ["FAKE_LOG"], "a") as log:
     keys = ("EM_CACHE", "EM_FROZEN_CACHE", "NODE_PATH", "CONFIG_SITE", "LIBFAKE_CFLAGS", "LDFLAGS",
-            "CFLAGS")
+            "CFLAGS", "LIBS")
     log.write(json.dumps([NAME, os.getcwd(), sys.argv[1:],
                           {k: os.environ[k] for k in keys if k in os.environ}]) + "\\n")
 if os.environ.get("FAKE_FAIL") == NAME:
@@ -69,6 +69,7 @@ BEHAVIOUR = {
         " f'py_cv_module_termios=${{py_cv_module_termios={target}}}\\n'"
         " 'ac_cv_env_CC_set=\\n')\n"
         "Path('Makefile').write_text('all:\\n')\n"
+        "Path('pyconfig.h').write_text('#define HAVE_FORK 1\\n')\n"
         "prefix = [a.split('=', 1)[1] for a in sys.argv if a.startswith('--prefix=')]\n"
         "if prefix:\n"
         "    Path('prefix.txt').write_text(prefix[0])\n"
@@ -136,6 +137,12 @@ def make_cpython_tree(tree: Path, version: str = "3.11.2") -> Path:
     (tree / "Include" / "patchlevel.h").write_text(f'#define PY_VERSION "{version}"\n')
     (tree / "Python").mkdir(exist_ok=True)
     (tree / "Python" / "ceval.c").write_text("/* eval loop */\n")
+    (tree / "Misc").mkdir(exist_ok=True)
+    (tree / "Misc" / "stable_abi.toml").write_text(
+        "[function.Py_Initialize]\nadded = '3.2'\n"
+        "[function.PyOS_AfterFork]\nadded = '3.2'\nifdef = 'HAVE_FORK'\n"
+        "[function.PyErr_SetFromWindowsErr]\nadded = '3.7'\nifdef = 'MS_WINDOWS'\n"
+        "[data.PyExc_TypeError]\nadded = '3.2'\n")
     (tree / "Tools" / "wasm").mkdir(parents=True, exist_ok=True)
     (tree / "Tools" / "wasm" / "config.site-wasm32-emscripten").write_text("ac_cv_x=no\n")
     return tree

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import os
 from pathlib import Path
 
@@ -41,6 +42,11 @@ def test_node_build_runs_the_recipe_in_order(fake: FakeToolchain) -> None:
     assert calls[2][3]["EM_FROZEN_CACHE"] == ""
     assert (em_cache / "sysroot" / "include" / "stdio.h").is_file()
     assert (folder / "python.js").is_file()
+    # The C API is exported for ctypes.pythonapi, as far as this build's pyconfig.h has it.
+    assert calls[10][3]["LIBS"] == f"-sEXPORTED_FUNCTIONS=@{folder}/c-api-exports.json"
+    exports = json.loads((folder / "c-api-exports.json").read_text())
+    assert {"_Py_Initialize", "_PyOS_AfterFork", "_PyExc_TypeError", "_main"} <= set(exports)
+    assert "_PyErr_SetFromWindowsErr" not in exports
     assert os.readlink(fake.layout.recipe_link("emscripten-node")) == os.path.relpath(
         folder, fake.layout.builddir)
 

@@ -28,18 +28,24 @@ mergeInto(LibraryManager.library, {
                          'statically (no MAIN_MODULE); use ctypes.CDLL(None)');
   },
 
-  // A name resolves among python.wasm's exports, as a function-table index: what a C
-  // function pointer is in wasm. libffi's EM_JS code calls the table helpers listed here;
+  // A name resolves among python.wasm's exports (the C API is exported for
+  // ctypes.pythonapi, see wasmbuild/exports.py): a function as a function-table index,
+  // which is what a C function pointer is in wasm, and data as its address, which Emscripten
+  // puts on Module as a number. libffi's EM_JS code calls the table helpers listed here;
   // _dlsym_js is linked whenever _ctypes is, so listing them here is what links them in
   // (Emscripten 3.1.6 ignores libffi's own EM_JS_DEPS, see em_js_deps.h).
   _dlsym_js__deps: ['$staticDl', '$getWasmTableEntry', '$setWasmTableEntry'],
   _dlsym_js: function(handle, symbol) {
     var name = UTF8ToString(symbol);
     var func = Module['asm'][name];
-    if (typeof func != 'function') {
-      return staticDl.fail('undefined symbol: ' + name + ' (not exported from python.wasm)');
+    if (typeof func == 'function') {
+      return addFunction(func);
     }
-    return addFunction(func);
+    var address = Module['_' + name];
+    if (typeof address == 'number') {
+      return address;
+    }
+    return staticDl.fail('undefined symbol: ' + name + ' (not exported from python.wasm)');
   },
 #endif
 });

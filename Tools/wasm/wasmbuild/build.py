@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from . import browser_tests, configcache, limits, profiles, testsuite
 from . import config as config_module
 from . import deps as deps_module
+from . import exports as exports_module
 from .config import Versions
 from .errors import ConfigError, ToolMissing
 from .layout import TARGETS, Layout
@@ -338,6 +339,10 @@ class Build:
                **dict(self.profile.configure_env)}
         for dep in built_deps:
             env = merge_configure_env(env, dep.configure_env)
+        exports_file = folder / "c-api-exports.json"
+        # In LIBS, which the Makefile puts on python.js's link only; the extension modules it
+        # links as separate files (unusable here) would fail on names they do not define.
+        env = merge_configure_env(env, {"LIBS": f"-sEXPORTED_FUNCTIONS=@{exports_file}"})
         setup_local = self.setup_local_text(built_deps)
         configure = Command.of(
             emscripten.tool("emconfigure"), self.source_dir / "configure", "-C",
@@ -353,11 +358,13 @@ class Build:
         inputs = {
             "configure": configure_digest,
             "argv": list(configure.argv),
+            "env": {k: v for k, v in env.items() if k not in emscripten.env},
             "emscripten": f"{emscripten.version} {emscripten.origin}",
             "site": site_digests,
             "deps": {d.dependency.name: [d.dependency.fingerprint, str(d.prefix)]
                      for d in built_deps},
             "setup_local": hashlib.sha256(setup_local.encode()).hexdigest(),
+            "exports": list(exports_module.EXTRA_EXPORTS),
         }
         if self.profile.configure_env:
             inputs["profile_env"] = dict(self.profile.configure_env)
@@ -369,14 +376,14 @@ class Build:
                                      *sorted(d.dependency.fingerprint for d in built_deps)])
         config_cache = folder / "config.cache"
 
-        def seed() -> None:
+        def before_configure() -> None:
             config_cache.unlink(missing_ok=True)
             folder.mkdir(parents=True, exist_ok=True)
-            # configure keeps an existing Modules/Setup.local; makesetup reads it.
             # make does not relink for changed link flags (LDFLAGS, a --js-library file):
             # a reconfigured build relinks.
             for linked in ("python.js", "python.wasm"):
                 (folder / linked).unlink(missing_ok=True)
+            # configure keeps an existing Modules/Setup.local; makesetup reads it.
             target_setup = folder / "Modules" / "Setup.local"
             variables = " ".join(d.setup_variable for d in built_deps)
             self.runner.say(f"mkdir -p {self.runner.path(target_setup.parent)} && "
@@ -384,13 +391,26 @@ class Build:
                             f"> {self.runner.path(target_setup)}")
             target_setup.parent.mkdir(exist_ok=True)
             target_setup.write_text(setup_local)
+            placeholder = json.dumps(exports_module.PLACEHOLDER)
+            self.runner.say(f"echo '{placeholder}' > {self.runner.path(exports_file)}"
+                            "  # for configure's link tests")
+            exports_file.write_text(placeholder)
             source = configcache.seed(config_cache, store, key, variant,
                                       [t for t in TARGETS if t != target])
             if source:
                 self.runner.note(f"configure starts from {source} ({self.runner.path(store)})")
 
-        self._step("configure", folder, inputs, [configure], [folder / "Makefile"], before=seed,
-                   after=lambda: configcache.save(config_cache, store, key, variant))
+        def after_configure() -> None:
+            configcache.save(config_cache, store, key, variant)
+            pyconfig = folder / "pyconfig.h"
+            self.runner.say(f"python3 {self.runner.path(Path(exports_module.__file__))} "
+                            f"{self.runner.path(self.source_dir)} {self.runner.path(pyconfig)} "
+                            f"> {self.runner.path(exports_file)}")
+            names = exports_module.export_list(self.source_dir, pyconfig)
+            exports_file.write_text(json.dumps(names))
+
+        self._step("configure", folder, inputs, [configure], [folder / "Makefile", exports_file],
+                   before=before_configure, after=after_configure)
         make = Command.of(emscripten.tool("emmake"), "make", f"-j{self.options.jobs}",
                           *self.profile.make_args, cwd=folder, env=emscripten.env)
         self._step("make", folder, {**inputs, "source": self.source_digest},
