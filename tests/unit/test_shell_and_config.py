@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from wasmbuild import config
 from wasmbuild.config import parse_version
-from wasmbuild.errors import ConfigError
-from wasmbuild.shell import Command, render
+from wasmbuild.errors import ConfigError, ToolMissing
+from wasmbuild.shell import Command, Runner, render
 from wasmbuild.stamps import Stamp
 from wasmbuild.toolchain import Node, node_flags
 
@@ -127,3 +128,12 @@ def test_a_library_fingerprint_follows_the_files_of_ours_it_uses(
     (tmp_path / "glue.js").write_text("// two\n")  # link-time only: CPython relinks
     assert dep.fingerprint != before
     assert dep.tool_files == (tmp_path / "compat.h", tmp_path / "glue.js")
+
+
+def test_a_missing_program_is_a_one_line_error_naming_setup(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, out=io.StringIO())
+    with pytest.raises(ToolMissing) as caught:
+        runner.run(Command.of("autoreconf-not-here", "-fi", cwd=tmp_path,
+                              env={"PATH": str(tmp_path)}))
+    assert "`autoreconf-not-here` is not installed" in str(caught.value)
+    assert "wasm.setup" in caught.value.fix

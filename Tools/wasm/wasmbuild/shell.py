@@ -11,6 +11,7 @@ import ctypes
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .errors import CommandFailed, Interrupted
+from .errors import CommandFailed, Interrupted, ToolMissing
 
 TAIL_LINES = 25
 PR_SET_PDEATHSIG = 1
@@ -152,6 +153,14 @@ class Runner:
         if self.dry_run:
             return
         env = {**os.environ, **command.env}
+        program = command.argv[0]
+        found = (command.cwd / program).is_file() if "/" in program else shutil.which(
+            program, path=env.get("PATH"))
+        if not found:
+            raise ToolMissing(f"`{Path(program).name}` is not installed (needed to run: "
+                              f"{render(command, self.root)[:120]})",
+                              fix="run `invoke wasm.setup` as root to install the system "
+                              "packages, or see `invoke wasm.doctor`")
         command.cwd.mkdir(parents=True, exist_ok=True)
         if log is None or self.verbose:
             self._run_attached(command, env, log, fix)
