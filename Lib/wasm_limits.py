@@ -361,6 +361,17 @@ def ensurepip_bootstrap():
 
 
 @check("misc")
+def time_sleep():
+    import time
+    start = time.monotonic()
+    time.sleep(0.05)
+    elapsed = time.monotonic() - start
+    if not 0.04 <= elapsed < 5:
+        raise RuntimeError(f"time.sleep(0.05) took {elapsed:.3f} s")
+    return "slept 0.05 s"
+
+
+@check("misc")
 def ctypes_load_library():
     """A shared library by file name: what ctypes.CDLL("libc.so.6") and shared extension
     modules need (dynamic linking)."""
