@@ -22,9 +22,10 @@ from typing import Any
 # Emscripten's own exports, which an explicit list must repeat.
 RUNTIME_EXPORTS = ("main", "malloc", "free")
 
-# Outside the stable ABI, used through ctypes.pythonapi by the stdlib or its tests.
+# Outside the stable ABI, used through ctypes.pythonapi by the stdlib or its tests
+# (test_capi checks that Py_FrozenMain is exported, as on every platform but Windows).
 EXTRA_EXPORTS = ("_PyEval_RequestCodeExtraIndex", "_PyCode_GetExtra", "_PyCode_SetExtra",
-                 "PyFile_NewStdPrinter", "Py_OptimizeFlag")
+                 "PyFile_NewStdPrinter", "Py_OptimizeFlag", "Py_FrozenMain")
 
 # Feature macros that headers derive from pyconfig.h rather than pyconfig.h defining them.
 DERIVED_MACROS = {"Py_REF_DEBUG": "Py_DEBUG"}
