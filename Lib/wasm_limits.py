@@ -360,6 +360,17 @@ def ensurepip_bootstrap():
     return f"pip {ensurepip.version()} installed"
 
 
+@check("file system")
+def os_utime():
+    path = os.path.join(_tmpdir(), "stamped")
+    open(path, "w").close()
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+    mtime = os.stat(path).st_mtime
+    if mtime != 1_000_000_000:
+        raise ValueError(f"st_mtime is {mtime} after os.utime(path, (1e9, 1e9))")
+    return "st_mtime set"
+
+
 @check("misc")
 def time_sleep():
     import time

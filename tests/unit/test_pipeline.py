@@ -280,7 +280,8 @@ def test_a_library_with_setup_lines_reaches_modules_setup_local(fake: FakeToolch
     tools = Path(wasmbuild.__file__).parent.parent
     assert calls[4][3]["CFLAGS"] == f"-O2 -include {tools}/emscripten/em_js_deps.h"
     cross = [c for c in calls if c[0] == "configure" and "--with-emscripten-target=node" in c[2]]
-    assert cross[0][3]["LDFLAGS"] == f"-flto --js-library {tools}/emscripten/ctypes_support.js"
+    assert cross[0][3]["LDFLAGS"] == (f"-flto --js-library {tools}/emscripten/ctypes_support.js "
+                                      f"--js-library {tools}/emscripten/fs_fixes.js")
     prefix = fake.layout.emscripten_state("3.1.6-system") / "deps" / "fakelib-1.0"
     assert (folder / "Modules" / "Setup.local").read_text() == (
         f"FAKELIB_PREFIX={prefix}\n_fake _fake.c -I$(FAKELIB_PREFIX)/include\n")

@@ -339,6 +339,7 @@ class Build:
                **dict(self.profile.configure_env)}
         for dep in built_deps:
             env = merge_configure_env(env, dep.configure_env)
+        env = merge_configure_env(env, {"LDFLAGS": f"--js-library {FS_FIXES}"})
         exports_file = folder / "c-api-exports.json"
         # In LIBS, which the Makefile puts on python.js's link only; the extension modules it
         # links as separate files (unusable here) would fail on names they do not define.
@@ -365,6 +366,7 @@ class Build:
                      for d in built_deps},
             "setup_local": hashlib.sha256(setup_local.encode()).hexdigest(),
             "exports": list(exports_module.EXTRA_EXPORTS),
+            "fs_fixes": file_digest(FS_FIXES),
         }
         if self.profile.configure_env:
             inputs["profile_env"] = dict(self.profile.configure_env)
@@ -635,6 +637,9 @@ class Build:
                 continue
             self.runner.action(f"rm -rf {self.runner.path(folder)}", functools.partial(_remove, folder))
 
+
+# Replacements for Emscripten's file-system calls where they are wrong (see the file).
+FS_FIXES = config_module.TOOLS_WASM / "emscripten" / "fs_fixes.js"
 
 # Compiler and linker flags add up; any other variable set twice is a conflict to settle by
 # the later source (a library's own configure answers).
