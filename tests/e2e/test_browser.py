@@ -106,6 +106,16 @@ def test_non_ascii_round_trips(page: object, server: str) -> None:
     assert "héllo wörld € 🐍 日本 18 68c3a96c" in output(page)
 
 
+def test_ctypes_calls_c_and_python_callbacks_in_the_page(page: object, server: str) -> None:
+    open_console(page, server)
+    run_line(page, "import ctypes; b = ctypes.create_string_buffer(8); "
+                   "ctypes.memmove(b, b'page', 4); "
+                   "twice = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)(lambda n: 2 * n); "
+                   "ctypes.pythonapi.PyLong_FromLong.restype = ctypes.py_object; "
+                   "print(b.value, twice(2**40), ctypes.pythonapi.PyLong_FromLong(7))")
+    assert f"b'page' {2**41} 7" in output(page)
+
+
 def test_pasted_block_runs_as_a_whole(page: object, server: str) -> None:
     open_console(page, server)
     code = "def double(x):\n    return x * 2\ndouble(50)"
