@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from wasmbuild import config
+from wasmbuild import config, exports
 from wasmbuild.config import parse_version
 from wasmbuild.errors import ConfigError, ToolMissing
 from wasmbuild.shell import Command, Runner, render
@@ -137,3 +137,14 @@ def test_a_missing_program_is_a_one_line_error_naming_setup(tmp_path: Path) -> N
                               env={"PATH": str(tmp_path)}))
     assert "`autoreconf-not-here` is not installed" in str(caught.value)
     assert "wasm.setup" in caught.value.fix
+
+
+def test_c_api_exports_follow_the_builds_feature_macros() -> None:
+    stable_abi = {"function": {"Py_Initialize": {}, "_Py_NegativeRefcount": {"ifdef": "Py_REF_DEBUG"},
+                               "PyErr_SetFromWindowsErr": {"ifdef": "MS_WINDOWS"}},
+                  "data": {"PyExc_TypeError": {}}}
+    release = exports.c_api_names(stable_abi, exports.defined_macros("#define HAVE_FORK 1\n"))
+    assert release == ["Py_Initialize", "PyExc_TypeError"]
+    # Py_REF_DEBUG is set by the headers in a Py_DEBUG build, not by pyconfig.h.
+    debug = exports.c_api_names(stable_abi, exports.defined_macros("#define Py_DEBUG 1\n"))
+    assert "_Py_NegativeRefcount" in debug
