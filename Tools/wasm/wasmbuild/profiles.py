@@ -3,7 +3,8 @@
 The default was chosen by measurement (bench/runtime.py, README "Running"): `fast` turns
 CPython's small-object allocator back on, which the recipe's build leaves off; it ran the
 workloads 3% faster (geometric mean) than `recipe`, while `lto` gained little for a 40% larger
-python.wasm and three times the start-up. `size` has not been measured yet.
+python.wasm and three times the start-up; `size` makes python.wasm 12% smaller and the
+workloads 34% slower.
 """
 
 from __future__ import annotations
