@@ -339,11 +339,15 @@ class Build:
                **dict(self.profile.configure_env)}
         for dep in built_deps:
             env = merge_configure_env(env, dep.configure_env)
-        env = merge_configure_env(env, {"LDFLAGS": f"--js-library {FS_FIXES}"})
         exports_file = folder / "c-api-exports.json"
-        # In LIBS, which the Makefile puts on python.js's link only; the extension modules it
-        # links as separate files (unusable here) would fail on names they do not define.
-        env = merge_configure_env(env, {"LIBS": f"-sEXPORTED_FUNCTIONS=@{exports_file}"})
+        env = merge_configure_env(env, {
+            "LDFLAGS": f"--js-library {FS_FIXES}",
+            # In LIBS, which the Makefile puts on python.js's link only; the extension modules
+            # it links as separate files (unusable here) would fail on names they don't define.
+            "LIBS": f"-sEXPORTED_FUNCTIONS=@{exports_file}",
+        })
+        # Each one digests files of ours: computed once here.
+        fingerprints = {d.dependency.name: d.dependency.fingerprint for d in built_deps}
         setup_local = self.setup_local_text(built_deps)
         configure = Command.of(
             emscripten.tool("emconfigure"), self.source_dir / "configure", "-C",
@@ -362,7 +366,7 @@ class Build:
             "env": {k: v for k, v in env.items() if k not in emscripten.env},
             "emscripten": f"{emscripten.version} {emscripten.origin}",
             "site": site_digests,
-            "deps": {d.dependency.name: [d.dependency.fingerprint, str(d.prefix)]
+            "deps": {d.dependency.name: [fingerprints[d.dependency.name], str(d.prefix)]
                      for d in built_deps},
             "setup_local": hashlib.sha256(setup_local.encode()).hexdigest(),
             "exports": list(exports_module.EXTRA_EXPORTS),
@@ -375,7 +379,7 @@ class Build:
         # Answers are shared only within one profile: its flags may change compile checks.
         key = configcache.store_key([self.cpython.key, configure_digest, *site_digests,
                                      emscripten.key, emscripten.origin, self.profile.name,
-                                     *sorted(d.dependency.fingerprint for d in built_deps)])
+                                     *sorted(fingerprints.values())])
         config_cache = folder / "config.cache"
 
         def before_configure() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import re
 import tomllib
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .stamps import file_digest
 
 TOOLS_WASM = Path(__file__).resolve().parent.parent
 CHECKOUT = TOOLS_WASM.parent.parent
@@ -133,7 +133,8 @@ class Dependency:
     @property
     def fingerprint(self) -> str:
         """Everything that makes a different library build: a changed one reconfigures CPython."""
-        files = {str(p.relative_to(TOOLS_WASM)): _digest(p) for p in self.tool_files}
+        files = {str(p.relative_to(TOOLS_WASM)): file_digest(p) if p.is_file() else "missing"
+                 for p in self.tool_files}
         return json.dumps([self.version, self.download.sha256, self.configure_args, self.env,
                            self.build_env, self.prepare, files], sort_keys=True)
 
@@ -142,12 +143,6 @@ def _tool_files(values: Iterable[str]) -> tuple[Path, ...]:
     found = re.findall(r"\{tools\}/(\S+)", " ".join(values))
     return tuple(TOOLS_WASM / name for name in sorted(set(found)))
 
-
-def _digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return "missing"
 
 
 @dataclass(frozen=True)
