@@ -47,6 +47,10 @@ REQUIREMENTS = (
                 lambda: bool(shutil.which("autoreconf"))),
     Requirement("automake, for autoreconf", "automake", lambda: bool(shutil.which("automake"))),
     Requirement("libtoolize, for autoreconf", "libtool", lambda: bool(shutil.which("libtoolize"))),
+    # libffi's configure.ac calls LT_SYS_SYMBOL_USCORE, defined in ltdl.m4, which Debian ships in
+    # libltdl-dev, not libtool: without it autoreconf stops with "possibly undefined macro".
+    Requirement("libtool's ltdl.m4 macros, for libffi's configure.ac", "libltdl-dev",
+                lambda: Path("/usr/share/aclocal/ltdl.m4").is_file()),
     Requirement("Emscripten (emcc)", "emscripten",
                 lambda: not _uses_system_emscripten() or bool(shutil.which("emcc"))),
     Requirement("acorn, for Emscripten's JS optimizer", "node-acorn",
