@@ -68,3 +68,12 @@ def test_browser(session: nox.Session, emscripten: str) -> None:
     session.run("invoke", "wasm.browser", f"--emscripten={emscripten}")
     session.run("invoke", "wasm.test-browser", f"--emscripten={emscripten}", "--",
                 *session.posargs)
+
+
+@nox.session(python=False)
+@nox.parametrize("debian", list(config.load().debian.releases))
+def fresh(session: nox.Session, debian: str) -> None:
+    """The clean room: README's quick start, as written, on a Debian root made from nothing.
+    Posargs go to `invoke wasm.fresh`: [--command N] [--keep] [--downloads]."""
+    session.run(sys.executable, "-m", "invoke", "wasm.fresh", f"--debian={debian}",
+                *session.posargs, external=True)

@@ -22,12 +22,16 @@ from invoke.tasks import Task, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
+from wasmbuild import cleanroom, config, provision
 from wasmbuild import dist as dist_module
 from wasmbuild import doctor as doctor_module
-from wasmbuild import provision
 from wasmbuild import serve as serve_module
 from wasmbuild.build import Build, Options
+from wasmbuild.config import CHECKOUT
 from wasmbuild.errors import WasmBuildError
+from wasmbuild.layout import Layout
+from wasmbuild.roots import Roots, choose_tools
+from wasmbuild.shell import Runner
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -219,14 +223,28 @@ def clean(c: Context, what: str = "all", python_version: str | None = None,
     make_build(c, python_version=python_version, source=source).clean(what, downloads=downloads)
 
 
-def setup(c: Context, traceback: bool = False) -> None:
+def setup(c: Context, clean_room: bool = False, traceback: bool = False) -> None:
     """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
-    provision.setup(dry_run=bool(c.config.run.dry))
+    purposes = ("build", "clean-room") if clean_room else ("build",)
+    provision.setup(dry_run=bool(c.config.run.dry), purposes=purposes)
+
+
+def fresh(c: Context, debian: str = "bookworm", command: int = 0, keep: bool = False,
+          downloads: bool = False, traceback: bool = False) -> None:
+    """The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and
+    the README's quick-start commands run there as written, each phase timed."""
+    dry_run = bool(c.config.run.dry)
+    provision.setup(dry_run=dry_run, purposes=("clean-room",))
+    runner = Runner(CHECKOUT, dry_run=dry_run)
+    roots = Roots(config.load(), Layout.default(), runner, choose_tools(dry_run=dry_run))
+    report = cleanroom.run(roots, cleanroom.Options(debian, command or None, keep, downloads))
+    if not report.ok:
+        raise Exit(code=1)
 
 
 namespace = Collection()
 wasm = Collection("wasm")
-for body in (build_python, ports, deps, node, browser, doctor, setup):
+for body in (build_python, ports, deps, node, browser, doctor):
     wasm.add_task(wasm_task(body))
 wasm.add_task(wasm_task(
     run, optimize="compile with V8's optimising tier first (--no-liftoff): Python code runs about "
@@ -249,4 +267,12 @@ wasm.add_task(wasm_task(
     clean, what="node, browser, build (the build Python), cpython, or all",
     downloads="also delete the download cache (never deleted otherwise)"))
 wasm.add_task(wasm_task(dist))
+wasm.add_task(wasm_task(
+    setup, clean_room="also what `wasm.fresh` needs: debootstrap, bubblewrap, git"))
+wasm.add_task(wasm_task(
+    fresh, debian="Debian release to make the root of: bookworm (12), trixie (13) or sid",
+    command="run only the first N quick-start commands (default: all)",
+    keep="leave the root for inspection and print how to enter it",
+    downloads="show this machine's download cache to the root, read-only, as a mirror folder "
+    "(saves bandwidth; by default the pinned addresses are used)"))
 namespace.add_collection(wasm)

@@ -22,7 +22,8 @@ from wasmbuild.build import Build, Options
 from wasmbuild.layout import Layout
 
 TOOLCHAIN_PROGRAMS = {"emcc", "em++", "emconfigure", "emmake", "embuilder", "emar", "node",
-                      "nodejs", "make", "configure", "autoreconf"}
+                      "nodejs", "make", "configure", "autoreconf", "debootstrap", "mmdebstrap",
+                      "bwrap", "apt-get", "chroot", "unshare"}
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import browser_tests, configcache, limits, profiles, testsuite
+from . import browser_tests, configcache, limits, profiles, provision, testsuite
 from . import config as config_module
 from . import deps as deps_module
 from . import exports as exports_module
@@ -44,6 +44,8 @@ from .toolchain import (
 )
 
 SITE_FILE_NAME = "config.site-wasm32-emscripten"
+# A folder of pinned archives used when --mirror is not given (the clean room's --downloads).
+MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class Build:
                               fix="pass only one: a local tree or a pinned release")
         if options.jobs < 1:
             raise ConfigError(f"--jobs {options.jobs}: must be at least 1", fix="pass --jobs 1 or more")
+        if options.mirror is None and os.environ.get(MIRROR_VARIABLE):
+            options = dataclasses.replace(options, mirror=Path(os.environ[MIRROR_VARIABLE]))
         self.options = options
         self.layout = layout or Layout.default()
         self.versions = versions or config_module.load()
@@ -98,6 +102,7 @@ class Build:
                              verbose=options.verbose, out=out)
         self._source_digest: str | None = None
         self._lock_depth = 0
+        self._setup_shown = False
 
     # -- what we build with -----------------------------------------------------------------
     @cached_property
@@ -222,6 +227,13 @@ class Build:
         tmp.symlink_to(os.path.relpath(target, link.parent))
         os.replace(tmp, link)
 
+    def show_setup_in_dry_run(self) -> None:
+        """A dry run starts with the system packages `invoke wasm.setup` would install, so the
+        first look at the recipe (before anything is installed) shows the whole of it."""
+        if self.runner.dry_run and not self._setup_shown:
+            self._setup_shown = True
+            provision.setup(dry_run=True, runner=self.runner)
+
     # -- step 0: the CPython source -----------------------------------------------------------
     def fetch_source(self) -> Path:
         """Unpack the pinned release, or refresh the snapshot of --source. Returns the tree."""
@@ -268,6 +280,7 @@ class Build:
 
     # -- step 1: the build Python ---------------------------------------------------------------
     def build_python(self) -> Path:
+        self.show_setup_in_dry_run()
         with self.exclusive():
             return self._build_python()
 
@@ -288,6 +301,7 @@ class Build:
 
     # -- step 2: ports -------------------------------------------------------------------------
     def ports(self) -> None:
+        self.show_setup_in_dry_run()
         emscripten = self.emscripten
         self.runner.heading(f"Emscripten ports zlib, bzip2 (Emscripten {emscripten.version}, "
                             f"{emscripten.origin})")
@@ -300,6 +314,7 @@ class Build:
     # -- step 2b: external libraries ---------------------------------------------------------
     def deps(self) -> list[deps_module.BuiltDependency]:
         """Libraries for stdlib modules (xz for _lzma, ...) built with emcc into a prefix."""
+        self.show_setup_in_dry_run()
         emscripten = self.emscripten
         names = ", ".join(f"{d.name} {d.version} ({d.module})" for d in self.versions.deps)
         self.runner.heading(f"libraries for stdlib modules: {names or 'none'}")
@@ -324,6 +339,7 @@ class Build:
 
     def cross_build(self, target: str) -> Path:
         check_target(target)
+        self.show_setup_in_dry_run()
         with self.exclusive():
             return self._cross_build(target)
 

@@ -139,6 +139,23 @@ class Dependency:
                            self.build_env, self.prepare, files], sort_keys=True)
 
 
+@dataclass(frozen=True)
+class DebianRelease:
+    name: str
+    """The code name: bookworm, trixie, sid."""
+    number: str
+    """12, 13, unstable."""
+    suites: tuple[str, ...]
+    security_suite: str | None
+
+
+@dataclass(frozen=True)
+class DebianArchive:
+    mirror: str
+    security_mirror: str
+    releases: dict[str, DebianRelease]
+
+
 def _tool_files(values: Iterable[str]) -> tuple[Path, ...]:
     found = re.findall(r"\{tools\}/(\S+)", " ".join(values))
     return tuple(TOOLS_WASM / name for name in sorted(set(found)))
@@ -159,6 +176,15 @@ class Versions:
     matrix: Matrix
     bench_pyodide: str
     deps: tuple[Dependency, ...]
+    debian: DebianArchive
+
+    def debian_release(self, name: str) -> DebianRelease:
+        try:
+            return self.debian.releases[name]
+        except KeyError:
+            known = ", ".join(self.debian.releases)
+            raise ConfigError(f"unknown Debian release {name!r} (known: {known})",
+                              fix=f"pick one of {known}, or add it to {VERSIONS_FILE.name}") from None
 
     def node_release(self, major: str) -> NodeRelease:
         try:
@@ -241,11 +267,23 @@ def parse(data: dict[str, Any]) -> Versions:
                        dict(entry.get("build_env", {})), tuple(entry.get("prepare", [])))
             for name, entry in data.get("deps", {}).items()
         ),
+        debian=_debian(data.get("debian", {})),
         matrix=Matrix(
             emscripten=tuple(data.get("matrix", {}).get("emscripten", [defaults["emscripten"]])),
             node=tuple(data.get("matrix", {}).get("node", [])),
         ),
     )
+
+
+def _debian(data: dict[str, Any]) -> DebianArchive:
+    releases = {
+        name: DebianRelease(name, str(entry["number"]), tuple(entry.get("suites", [name])),
+                            entry.get("security_suite"))
+        for name, entry in data.get("releases", {}).items()
+    }
+    return DebianArchive(data.get("mirror", "http://deb.debian.org/debian"),
+                         data.get("security_mirror", "http://deb.debian.org/debian-security"),
+                         releases)
 
 
 @functools.cache

@@ -117,7 +117,7 @@ def build_ports(
     names: tuple[str, ...] = PORTS,
 ) -> None:
     cache = emscripten.cache_dir
-    if cache is None:
+    if cache is None or emscripten.planned:
         # An emsdk manages its own cache; embuilder fetches and builds there.
         runner.run(Command.of(emscripten.tool("embuilder"), "build", *names,
                               cwd=layout.root, env=emscripten.env))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,8 @@ class Requirement:
     what: str
     package: str
     present: Callable[[], bool]
+    purpose: str = "build"
+    """'build' (every machine that builds) or 'clean-room' (making and entering Debian roots)."""
 
 
 def _has_acorn() -> bool:
@@ -59,25 +61,36 @@ REQUIREMENTS = (
                 lambda: bool(shutil.which("ccache"))),
     Requirement("Chromium, for the browser tests", "chromium",
                 lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser"))),
+    Requirement("debootstrap, which makes minimal Debian roots", "debootstrap",
+                lambda: bool(shutil.which("debootstrap")), "clean-room"),
+    Requirement("bwrap (bubblewrap), which enters them", "bubblewrap",
+                lambda: bool(shutil.which("bwrap")), "clean-room"),
+    Requirement("git, which clones the checkout into them", "git",
+                lambda: bool(shutil.which("git")), "clean-room"),
 )
+PURPOSES = ("build", "clean-room")
 
 
-def missing_packages() -> list[Requirement]:
-    return [r for r in REQUIREMENTS if not r.present()]
+def missing_packages(purposes: Sequence[str] = ("build",)) -> list[Requirement]:
+    return [r for r in REQUIREMENTS if r.purpose in purposes and not r.present()]
 
 
-def setup(*, dry_run: bool = False, runner: Runner | None = None) -> None:
+def setup(*, dry_run: bool = False, runner: Runner | None = None,
+          purposes: Sequence[str] = ("build",)) -> None:
     runner = runner or Runner(CHECKOUT, dry_run=dry_run)
     dry_run = runner.dry_run
-    runner.heading("system packages")
-    missing = missing_packages()
+    runner.heading(f"system packages ({', '.join(purposes)})")
+    missing = missing_packages(purposes)
     if not missing:
-        runner.note("everything the build needs is installed")
+        runner.note(f"everything for: {', '.join(purposes)} is installed")
         return
     packages = sorted({r.package for r in missing})
     for r in missing:
         runner.note(f"missing: {r.what} (Debian package {r.package})")
     if not shutil.which("apt-get"):
+        if dry_run:
+            runner.note("not a Debian/Ubuntu machine: install them with your package manager")
+            return
         raise ToolMissing(
             f"missing {', '.join(r.what for r in missing)} and this is not a Debian/Ubuntu machine",
             fix="install them with your package manager; for Emscripten see "
@@ -93,7 +106,7 @@ def setup(*, dry_run: bool = False, runner: Runner | None = None) -> None:
     runner.run(Command.of("apt-get", "install", "-y", "--no-install-recommends", *packages,
                           cwd=runner.root, env=env))
     if not dry_run:
-        still = missing_packages()
+        still = missing_packages(purposes)
         if still:
             raise ToolMissing(f"still missing after apt-get: {', '.join(r.what for r in still)}",
                               fix="check the apt-get output above")

@@ -49,6 +49,8 @@ class Emscripten:
     """Environment changes every emcc/emconfigure/emmake/embuilder call needs."""
     cache_seed: Path | None = None
     """A read-only cache to copy into EM_CACHE before the first use."""
+    planned: bool = False
+    """Not installed yet: what a dry run shows on a machine `invoke wasm.setup` would set up."""
 
     def tool(self, name: str) -> str:
         return str(self.bin_dir / name)
@@ -151,6 +153,34 @@ def system_emscripten(layout: Layout) -> Emscripten | None:
     return Emscripten(version, root, emcc.parent, "system", origin, env, cache_seed)
 
 
+def apt_candidate(package: str) -> str | None:
+    """The version `apt-get install package` would install, or None (no apt, no such package)."""
+    if not shutil.which("apt-cache"):
+        return None
+    try:
+        out = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True,
+                             timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"Candidate:\s*(\S+)", out.stdout)
+    return match.group(1) if match and match.group(1) != "(none)" else None
+
+
+def planned_system_emscripten(layout: Layout) -> Emscripten:
+    """The Emscripten Debian's package would install, as the system one would be set up, for a
+    dry run on a machine that lacks it (the first look at the recipe needs no toolchain)."""
+    candidate = apt_candidate("emscripten")
+    version = ".".join(str(n) for n in parse_version(candidate.split(":")[-1].split("~")[0])) \
+        if candidate else "3.1.6"
+    root = SYSTEM_ROOTS[0]
+    env = {"EM_CACHE": str(layout.emscripten_state(f"{version}-system") / "cache"),
+           "EM_FROZEN_CACHE": "", "NODE_PATH": str(NODE_MODULE_DIRS[0])}
+    source = f"Debian's package emscripten {candidate}" if candidate else "Debian's package emscripten"
+    return Emscripten(version, root, Path("/usr/bin"), "system",
+                      f"{source}, which `invoke wasm.setup` installs", env, root / "cache",
+                      planned=True)
+
+
 def compiler_cache_env(layout: Layout) -> dict[str, str]:
     """Run clang through ccache when it is installed, so rebuilds after a clean (or in a new
     checkout) compile nothing that was compiled before. CPYTHON_WASM_NO_CCACHE=1 turns it off."""
@@ -208,6 +238,9 @@ def find_emscripten(
             found = emsdk_emscripten(emsdk)
     else:
         found = system_emscripten(layout)
+        if found is None and runner is not None and runner.dry_run:
+            found = planned_system_emscripten(layout)
+            runner.note(f"Emscripten is not installed: showing {found.origin}")
         if found is None:
             raise ToolMissing("emcc not found (no EMSDK, no --emsdk, no emcc on PATH)",
                               fix=EMSDK_INSTALL_HINT)
