@@ -230,7 +230,7 @@ def setup(c: Context, clean_room: bool = False, traceback: bool = False) -> None
 
 
 def fresh(c: Context, debian: str = "bookworm", command: int = 0, keep: bool = False,
-          downloads: bool = False, traceback: bool = False) -> None:
+          downloads: bool = False, update_readme: bool = False, traceback: bool = False) -> None:
     """The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and
     the README's quick-start commands run there as written, each phase timed."""
     dry_run = bool(c.config.run.dry)
@@ -238,6 +238,8 @@ def fresh(c: Context, debian: str = "bookworm", command: int = 0, keep: bool = F
     runner = Runner(CHECKOUT, dry_run=dry_run)
     roots = Roots(config.load(), Layout.default(), runner, choose_tools(dry_run=dry_run))
     report = cleanroom.run(roots, cleanroom.Options(debian, command or None, keep, downloads))
+    if update_readme and not dry_run:
+        cleanroom.update_readme(CHECKOUT / "README.md", report, list(roots.versions.debian.releases))
     if not report.ok:
         raise Exit(code=1)
 
@@ -274,5 +276,6 @@ wasm.add_task(wasm_task(
     command="run only the first N quick-start commands (default: all)",
     keep="leave the root for inspection and print how to enter it",
     downloads="show this machine's download cache to the root, read-only, as a mirror folder "
-    "(saves bandwidth; by default the pinned addresses are used)"))
+    "(saves bandwidth; by default the pinned addresses are used)",
+    update_readme="write this run's phase table into README.md (between its clean-room markers)"))
 namespace.add_collection(wasm)

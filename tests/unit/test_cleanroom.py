@@ -266,3 +266,25 @@ def test_an_unknown_release_is_one_line_with_a_fix() -> None:
     assert result.returncode == 2
     assert "error: unknown Debian release 'buster'" in result.stderr
     assert "fix: " in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_readme_keeps_one_section_per_release(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{cleanroom.README_BEGIN}\n{cleanroom.README_END}\nrest\n")
+    order = ["bookworm", "trixie", "sid"]
+
+    def report(release: str, number: str, seconds: float) -> cleanroom.Report:
+        made = cleanroom.Report(release, number, "abc", "2026-11-25 10:00 UTC")
+        made.phases = [cleanroom.Phase("README command 1", seconds, "ok")]
+        return made
+
+    cleanroom.update_readme(readme, report("trixie", "13", 61), order)
+    cleanroom.update_readme(readme, report("bookworm", "12", 5), order)
+    cleanroom.update_readme(readme, report("trixie", "13", 125), order)
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith(f"{cleanroom.README_END}\nrest\n")
+    assert text.count("**Debian") == 2
+    assert text.index("(bookworm)") < text.index("(trixie)")
+    assert "| README command 1 | 2 min 05 s | ok |" in text
+    assert "1 min 01 s" not in text
+    assert "| README command 1 | 5.0 s | ok |" in text

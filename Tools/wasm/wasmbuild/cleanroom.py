@@ -26,6 +26,8 @@ from .roots import Roots
 from .shell import Command, render
 
 QUICK_START_HEADING = "## Quick start"
+README_BEGIN = "<!-- clean-room:begin -->"
+README_END = "<!-- clean-room:end -->"
 CLONE_INSIDE = "/root/cpython-wasm"
 MIRROR_INSIDE = "/mnt/host-downloads"
 TAIL_LINES = 30
@@ -92,6 +94,10 @@ class Report:
     @property
     def ok(self) -> bool:
         return all(p.status == "ok" for p in self.phases if p.status != "not run")
+
+    @property
+    def title(self) -> str:
+        return f"Debian {self.number} ({self.release})"
 
     def table(self) -> str:
         rows = ["| phase | wall time | result |", "|---|---:|---|"]
@@ -290,6 +296,28 @@ def _tail(log: Path, lines: int = TAIL_LINES) -> list[str]:
 def _write_report(folder: Path, report: Report) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.json").write_text(json.dumps(asdict(report), indent=2) + "\n")
-    header = (f"Clean room, Debian {report.number} ({report.release}), commit {report.commit}, "
-              f"started {report.started}\n\n")
-    (folder / "report.md").write_text(header + report.table() + "\n")
+    (folder / "report.md").write_text(readme_section(report) + "\n")
+
+
+def readme_section(report: Report) -> str:
+    return (f"**{report.title}**, commit `{report.commit}`, {report.started}, "
+            f"{os.cpu_count()} CPUs:\n\n{report.table()}")
+
+
+def update_readme(readme: Path, report: Report, order: Sequence[str]) -> None:
+    """Put this release's section between the clean-room markers, keeping the other releases'
+    (sections in the order of `order`, the releases known to versions.toml)."""
+    text = readme.read_text()
+    if README_BEGIN not in text or README_END not in text:
+        raise ConfigError(f"{readme.name} has no {README_BEGIN} ... {README_END} markers",
+                          fix="put them where the clean-room results belong")
+    start, end = text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
+    sections: dict[str, str] = {}
+    for chunk in re.split(r"\n(?=\*\*Debian )", text[start:end].strip()):
+        match = re.match(r"\*\*Debian \S+ \((\w+)\)\*\*", chunk)
+        if match:
+            sections[match.group(1)] = chunk.strip()
+    sections[report.release] = readme_section(report)
+    body = "\n\n".join(sections[name] for name in sorted(
+        sections, key=lambda n: order.index(n) if n in order else len(order)))
+    readme.write_text(text[:start] + "\n" + body + "\n" + text[end:])
