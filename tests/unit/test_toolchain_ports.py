@@ -61,6 +61,18 @@ def test_port_files_tell_what_they_fetch(fake: FakeToolchain) -> None:
         "https://ports.invalid/bzip2-1.0.6.zip", "bzip2-1.0.6", "1.0.6")
 
 
+def test_newer_port_files_without_a_folder_name_use_their_version(fake: FakeToolchain) -> None:
+    # Emscripten 3.1.69's form: a sha512 instead of the folder, read later as <name>-<VERSION>.
+    (fake.emscripten_root / "tools" / "ports" / "zlib.py").write_text(
+        "VERSION = '1.2.13'\n"
+        "def get(ports, settings, shared):\n"
+        "    ports.fetch_project('zlib', f'https://ports.invalid/v{VERSION}.tar.gz', "
+        "sha512hash='ab')\n")
+    info = port_fetch(find_emscripten(fake.layout), "zlib")
+    assert (info.url, info.subdir, info.version) == (
+        "https://ports.invalid/v1.2.13.tar.gz", "zlib-1.2.13", "1.2.13")
+
+
 def test_ports_offline_are_seeded_from_verified_archives(fake: FakeToolchain) -> None:
     out = io.StringIO()
     fake.build(out=out).ports()

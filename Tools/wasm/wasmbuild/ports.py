@@ -2,7 +2,7 @@
 
 Each Emscripten release pins its own port versions and download addresses in
 `tools/ports/<name>.py`. We ask the port file itself what it would fetch (its `get()` calls
-`ports.fetch_project(name, url, subdir)`), so nothing here depends on one release. When that
+`ports.fetch_project(name, url, ...)`), so nothing here depends on one release. When that
 address is unreachable, the port's cache folder is filled from a verified archive (mirror
 folder or Debian's archive) together with the marker file that tells Emscripten the port is
 already fetched; `embuilder` then builds it without touching the network.
@@ -60,7 +60,15 @@ def port_fetch(emscripten: Emscripten, name: str) -> PortFetch:
     spec.loader.exec_module(module)
     recorded: dict[str, str] = {}
 
-    def fetch_project(project: str, url: str, subdir: str, *args: Any, **kwargs: Any) -> None:
+    def fetch_project(project: str, url: str, subdir: str | None = None, *args: Any,
+                      **kwargs: Any) -> None:
+        # Up to about 3.1.40 the port names the folder its archive unpacks to; later releases
+        # pass a sha512 instead and read the folder as <name>-<VERSION> when building.
+        if subdir is None and hasattr(module, "VERSION"):
+            subdir = f"{project}-{module.VERSION}"
+        if subdir is None:
+            raise ToolVersionError(f"port {name!r} in {path} names no source folder",
+                                   fix="build the port yourself with `embuilder build " + name + "`")
         recorded.update(name=project, url=url, subdir=subdir)
         raise _Fetched
 
@@ -70,6 +78,8 @@ def port_fetch(emscripten: Emscripten, name: str) -> PortFetch:
         module.get(ports, settings, SimpleNamespace())
     except _Fetched:
         return PortFetch(recorded["name"], recorded["url"], recorded["subdir"])
+    except ToolVersionError:
+        raise
     except Exception as exc:  # a port file of a release we don't know: say so plainly
         raise ToolVersionError(
             f"cannot read the download address of port {name!r} from {path}: {exc!r}",
