@@ -9,6 +9,7 @@ would find the host's libraries).
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,12 @@ class BuiltDependency:
         return f"{self.dependency.name.upper()}_PREFIX={self.prefix}"
 
 
+# Said explicitly, so configure knows it cross-compiles: Emscripten 3.1.69's emconfigure runs
+# emcc's output through Node, configure then concludes "not cross compiling" and SQLite's build
+# compiles its generator tools with emcc and fails to execute them.
+BUILD_TRIPLE = f"{platform.machine()}-{'pc' if platform.machine() == 'x86_64' else 'unknown'}-linux-gnu"
+
+
 def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, runner: Runner, *,
                      jobs: int, mirror: Path | None, offline: bool,
                      pthreads: bool = False) -> BuiltDependency:
@@ -50,7 +57,7 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
         "sha256": dep.download.sha256, "configure": list(dep.configure_args),
         "build_env": build_env, "prepare": list(dep.prepare),
         "tool_files": {p.name: file_digest(p) for p in dep.build_tool_files if p.is_file()},
-        "emscripten": f"{emscripten.version} {emscripten.origin}"})
+        "emscripten": f"{emscripten.version} {emscripten.origin}", "build": BUILD_TRIPLE})
     built = BuiltDependency(dep, prefix)
     if stamp.is_current() and (prefix / "lib").is_dir() and not runner.dry_run:
         runner.note(f"{dep.name} {dep.version}: up to date in {runner.path(prefix)}")
@@ -71,7 +78,8 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
         for command in (
             *prepare,
             Command.of(emscripten.tool("emconfigure"), source / "configure",
-                       "--host=wasm32-unknown-emscripten", f"--prefix={prefix}",
+                       "--host=wasm32-unknown-emscripten", f"--build={BUILD_TRIPLE}",
+                       f"--prefix={prefix}",
                        *dep.configure_args, cwd=source, env={**env, **build_env}),
             Command.of(emscripten.tool("emmake"), "make", f"-j{jobs}", cwd=source, env=env),
             Command.of(emscripten.tool("emmake"), "make", "install", cwd=source, env=env),
