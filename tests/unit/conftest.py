@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tarfile
@@ -17,31 +18,59 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wasmbuild import config
+from wasmbuild import config, procs
 from wasmbuild.build import Build, Options
 from wasmbuild.layout import Layout
 
-TOOLCHAIN_PROGRAMS = {"emcc", "em++", "emconfigure", "emmake", "embuilder", "emar", "node",
-                      "nodejs", "make", "configure", "autoreconf", "debootstrap", "mmdebstrap",
-                      "bwrap", "apt-get", "chroot", "unshare"}
+# Host programs a unit test may start besides the fakes and its own interpreter: harmless,
+# fast and not part of the toolchain (the clean-room tests clone with git and pack with tar).
+ALLOWED_HOST_PROGRAMS = {"git", "tar", "mkdir", "sh", "bash", "dpkg", "dpkg-query", "apt-cache"}
+
+
+def program_of(args: Any) -> str:
+    """The program a Popen call starts, looking through procs' guard."""
+    argv = [str(a) for a in args] if isinstance(args, (list, tuple)) else str(args).split()
+    if len(argv) > 4 and argv[1] == "-c" and argv[2] == procs._GUARD:
+        return argv[4]
+    return argv[0]
 
 
 @pytest.fixture(autouse=True)
-def forbid_real_toolchain(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Any toolchain program started by a unit test must be one of the fakes under tmp_path."""
+def forbid_real_programs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Deny by default: a unit test may start only fakes under tmp_path, this interpreter and
+    ALLOWED_HOST_PROGRAMS; anything else (a real emcc, node, make, apt-get...) fails the test."""
     real_popen = subprocess.Popen
 
     class GuardedPopen(real_popen):  # type: ignore[misc,valid-type]
         def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
-            argv0 = str(args[0] if isinstance(args, (list, tuple)) else str(args).split()[0])
-            if Path(argv0).name in TOOLCHAIN_PROGRAMS:
-                env = kwargs.get("env") or os.environ
-                found = argv0 if "/" in argv0 else shutil.which(argv0, path=env.get("PATH"))
-                if not found or not Path(found).resolve().is_relative_to(tmp_path.resolve()):
-                    pytest.fail(f"a unit test tried to start the real {argv0} ({found})")
+            program = program_of(args)
+            env = kwargs.get("env") or os.environ
+            found = program if "/" in program else shutil.which(program, path=env.get("PATH"))
+            resolved = Path(found).resolve() if found else None
+            allowed = resolved is not None and (
+                resolved.is_relative_to(tmp_path.resolve())
+                or resolved == Path(sys.executable).resolve()
+                or Path(program).name in ALLOWED_HOST_PROGRAMS)
+            if not allowed:
+                pytest.fail(f"a unit test tried to start {program} ({found})")
             super().__init__(args, *rest, **kwargs)
 
     monkeypatch.setattr(subprocess, "Popen", GuardedPopen)
+
+
+@pytest.fixture(autouse=True)
+def forbid_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests never reach the network: connecting anywhere but this machine fails the test."""
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") \
+                and not host.startswith("/"):
+            pytest.fail(f"a unit test tried to connect to {address}")
+        real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
 
 
 SCRIPT_HEAD = """#!@PYTHON@
@@ -53,6 +82,14 @@ with open(os.environ["FAKE_LOG"], "a") as log:
             "CFLAGS", "LIBS")
     log.write(json.dumps([NAME, os.getcwd(), sys.argv[1:],
                           {k: os.environ[k] for k in keys if k in os.environ}]) + "\\n")
+if os.environ.get("FAKE_HANG") == NAME:
+    # a tree under this program: a child in its process group and one that left it
+    import subprocess, time
+    sleep = [sys.executable, "-c", "import time; time.sleep(120)"]
+    pids = [os.getpid()] + [subprocess.Popen(sleep, start_new_session=escape).pid
+                            for escape in (False, True)]
+    Path(os.environ["FAKE_PIDS"]).write_text(" ".join(map(str, pids)))
+    time.sleep(120)
 if os.environ.get("FAKE_FAIL") == NAME:
     for i in range(40):
         print(f"{NAME} output line {i}")

@@ -10,9 +10,12 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+from wasmbuild import procs
 from wasmbuild.stamps import locked
 
 from ..conftest import CHECKOUT
+from .conftest import FakeToolchain
 
 
 def _alive(pid: int) -> bool:
@@ -72,3 +75,30 @@ def test_a_held_lock_makes_the_second_run_wait_and_say_so(tmp_path: Path) -> Non
     assert holder.wait(timeout=10) == 0
     assert waited == [True]
     assert waited_for > 0.5
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
+                         ids=["SIGTERM", "Ctrl-C", "kill -9"])
+def test_a_task_stopped_mid_configure_leaves_no_process_of_its_tree(
+        fake: FakeToolchain, tmp_path: Path, how: signal.Signals) -> None:
+    pids_file = tmp_path / "tree.pids"
+    env = {**os.environ, **fake.env, "CPYTHON_WASM_CACHE": str(fake.tmp / "cache"),
+           "CPYTHON_WASM_BUILDDIR": str(fake.tmp / "builddir"), "FAKE_HANG": "configure",
+           "FAKE_PIDS": str(pids_file)}
+    task = subprocess.Popen([sys.executable, "-m", "invoke", "-r", str(CHECKOUT), "wasm.node",
+                             "--source", str(fake.tree), "--offline", "--mirror",
+                             str(fake.mirror)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (pids_file.exists() and len(pids_file.read_text().split()) == 3):
+        assert task.poll() is None, "the task ended before configure started"
+        assert time.monotonic() < deadline, "configure never started"
+        time.sleep(0.05)
+    tree = [int(p) for p in pids_file.read_text().split()]
+    assert all(_alive(p) for p in tree)
+    os.kill(task.pid, how)
+    task.wait(timeout=30)
+    deadline = time.monotonic() + procs.GRACE_SECONDS + 10
+    while any(_alive(p) for p in tree) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in tree if _alive(p)] == []

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, exports
+from wasmbuild import config, exports, procs
 from wasmbuild.config import parse_version
 from wasmbuild.errors import ConfigError, ToolMissing
 from wasmbuild.shell import Command, Runner, render
@@ -148,3 +150,15 @@ def test_c_api_exports_follow_the_builds_feature_macros() -> None:
     # Py_REF_DEBUG is set by the headers in a Py_DEBUG build, not by pyconfig.h.
     debug = exports.c_api_names(stable_abi, exports.defined_macros("#define Py_DEBUG 1\n"))
     assert "_Py_NegativeRefcount" in debug
+
+
+def test_unit_tests_may_not_start_real_programs(tmp_path: Path) -> None:
+    with pytest.raises(pytest.fail.Exception, match="tried to start node"):
+        subprocess.Popen(["node", "--version"])
+    with pytest.raises(pytest.fail.Exception, match="tried to start make"):
+        procs.start(["make", "--version"], cwd=tmp_path)
+
+
+def test_unit_tests_may_not_reach_the_network() -> None:
+    with socket.socket() as s, pytest.raises(pytest.fail.Exception, match="tried to connect"):
+        s.connect(("192.0.2.1", 80))

@@ -14,13 +14,13 @@ import datetime
 import json
 import os
 import re
-import signal
 import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import procs
 from .errors import CommandFailed, ConfigError, Interrupted
 from .roots import Roots
 from .shell import Command, render
@@ -264,9 +264,8 @@ def _run_streaming(command: Command, log: Path) -> tuple[int, list[float]]:
     last_note = started
     with log.open("a", encoding="utf-8", errors="replace") as sink:
         sink.write(f"### {render(command, command.cwd)}\n")
-        proc = subprocess.Popen(command.argv, cwd=command.cwd, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, text=True, errors="replace")
+        proc = procs.start(command.argv, cwd=command.cwd, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
         assert proc.stdout is not None
         try:
             for line in proc.stdout:
@@ -279,9 +278,8 @@ def _run_streaming(command: Command, log: Path) -> tuple[int, list[float]]:
                     print(f"#   {_minutes(now)}: {line.rstrip()[:100]}", flush=True)
                     last_note = time.monotonic()
             code = proc.wait()
-        except KeyboardInterrupt:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait()
+        except BaseException:
+            procs.stop(proc)
             raise
     return code, marks
 

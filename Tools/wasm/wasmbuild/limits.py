@@ -10,18 +10,17 @@ fails when a fresh probe disagrees with the README.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import procs
 from .config import CHECKOUT
-from .shell import _die_with_parent
 from .testsuite import CRASH_MARKERS
 
 PROBE = CHECKOUT / "Lib" / "wasm_limits.py"
@@ -76,17 +75,12 @@ def probe_node(prefix: Sequence[str], jobs: int, cwd: Path) -> list[Finding]:
     names = list(groups)
 
     def one(name: str) -> Finding:
-        proc = subprocess.Popen([*prefix, str(PROBE), "--check", name], cwd=cwd,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                stdin=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-        try:
-            output, _ = proc.communicate(timeout=CHECK_TIMEOUT)
-            return finding_from(name, groups.get(name, "?"), output, proc.returncode, False)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            return finding_from(name, groups.get(name, "?"), "", None, True)
+        with tempfile.TemporaryFile() as sink:
+            code, timed_out, _ = procs.run([*prefix, str(PROBE), "--check", name], cwd=cwd,
+                                           sink=sink, timeout=CHECK_TIMEOUT)
+            sink.seek(0)
+            output = "" if timed_out else sink.read().decode(errors="replace")
+        return finding_from(name, groups.get(name, "?"), output, code, timed_out)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(one, names))

@@ -7,12 +7,10 @@ a dry run prints the same text and runs nothing.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from . import procs
 from .errors import CommandFailed, Interrupted, ToolMissing
 
 TAIL_LINES = 25
@@ -80,16 +79,6 @@ def render(command: Command, root: Path) -> str:
     if command.cwd.resolve() == root.resolve():
         return line
     return f"(cd {_display_path(str(command.cwd), root, root)} && {line})"
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGTERM this child when the task process dies, even by kill -9, so that no
-    orphaned make keeps writing into a build folder the next run is using."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass  # not Linux: Ctrl-C still reaches the child's process group
 
 
 def _tail(path: Path, lines: int = TAIL_LINES) -> list[str]:
@@ -181,10 +170,12 @@ class Runner:
     def _run_attached(
         self, command: Command, env: dict[str, str], log: Path | None, fix: str
     ) -> None:
+        proc = procs.start(command.argv, cwd=command.cwd, env=env, stdin=None)
         try:
-            code = subprocess.call(command.argv, cwd=command.cwd, env=env)
+            code, _ = procs.wait(proc)
         except KeyboardInterrupt:
             raise Interrupted("interrupted", fix="run the same task again to resume") from None
+        assert code is not None
         if code != 0:
             raise self._failure(command, code, log, fix)
 
@@ -194,21 +185,12 @@ class Runner:
         with log.open("ab") as sink:
             sink.write(f"\n### {render(command, self.root)}\n".encode())
             sink.flush()
-            proc = subprocess.Popen(
-                command.argv,
-                cwd=command.cwd,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-            )
+            proc = procs.start(command.argv, cwd=command.cwd, env=env, stdout=sink,
+                               stderr=subprocess.STDOUT)
             try:
                 code = self._wait_with_progress(proc, log, started)
             except KeyboardInterrupt:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait()
+                procs.stop(proc)
                 raise Interrupted(
                     "interrupted; nothing was recorded as done for this step",
                     fix="run the same task again to resume",

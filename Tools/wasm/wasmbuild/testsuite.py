@@ -17,9 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import tomllib
@@ -29,9 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import procs
 from .config import TOOLS_WASM
 from .errors import ConfigError, WasmBuildError
-from .shell import Command, Runner, _die_with_parent
+from .shell import Command, Runner
 
 EXPECTATIONS_DIR = TOOLS_WASM / "expectations"
 DEFAULT_TIMEOUT = 120.0  # the slowest module takes ~10 s here; a hang costs two minutes
@@ -335,20 +333,11 @@ def run_one(node_prefix: Sequence[str], module: str, results_dir: Path, timeout:
     argv = [*node_prefix, "-m", "test", "--tempdir", str(temps / module), "--junit-xml",
             str(junit), "-u", RESOURCES, module]
     started = time.monotonic()
-    timed_out = False
     with log.open("wb") as sink:
         sink.write(f"### {' '.join(argv)}\n".encode())
         sink.flush()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True,
-                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-        try:
-            code: int | None = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            code = None
+        code, timed_out, _ = procs.run(argv, cwd=cwd, sink=sink, timeout=timeout)
+        if timed_out:
             sink.write(f"\n### killed after {timeout:.0f} s\n".encode())
     return classify(module, code, timed_out, junit, log, time.monotonic() - started)
 
