@@ -16,22 +16,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from invoke.collection import Collection
-from invoke.context import Context
+from invoke.context import Context as InvokeContext
 from invoke.exceptions import Exit
 from invoke.tasks import Task, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
-from wasmbuild import cleanroom, config, provision
+from wasmbuild import clean as clean_module
+from wasmbuild import cleanroom, config, provision, recipe, runs
 from wasmbuild import dist as dist_module
 from wasmbuild import doctor as doctor_module
 from wasmbuild import serve as serve_module
-from wasmbuild.build import Build, Options
 from wasmbuild.config import CHECKOUT
+from wasmbuild.context import Context, Options, resolve
 from wasmbuild.errors import WasmBuildError
 from wasmbuild.layout import Layout
 from wasmbuild.roots import Roots, choose_tools
 from wasmbuild.shell import Runner
+from wasmbuild.targets.node import run_python
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,14 +52,14 @@ HELP = {
     "debug": "short for --profile debug: DWARF debug info, no optimisation",
     "traceback": "show a Python traceback for expected errors too",
 }
-BUILD_OPTIONS = tuple(HELP)
+BUILD_OPTIONS = (*HELP, "node_version")
 
 
 def reports_errors(body: F) -> F:
     """Print a library error as `error:`/`fix:` lines and exit with its code, no traceback."""
 
     @functools.wraps(body)
-    def wrapper(c: Context, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(c: InvokeContext, *args: Any, **kwargs: Any) -> Any:
         try:
             return body(c, *args, **kwargs)
         except WasmBuildError as exc:
@@ -77,16 +79,17 @@ def wasm_task(body: Callable[..., None], **extra_help: str) -> Task[Any]:
     return made
 
 
-def make_build(c: Context, **options: Any) -> Build:
+def make_context(c: InvokeContext, **options: Any) -> Context:
     def path(value: str | None) -> Path | None:
         return Path(value) if value else None
 
-    return Build(Options(
+    return resolve(Options(
         python_version=options.get("python_version"),
         source=path(options.get("source")),
         emscripten=options.get("emscripten"),
         emsdk=path(options.get("emsdk")),
         node=path(options.get("node")),
+        node_version=options.get("node_version"),
         mirror=path(options.get("mirror")),
         offline=bool(options.get("offline")),
         jobs=int(options["jobs"]) if options.get("jobs") else Options().jobs,
@@ -100,136 +103,134 @@ def build_options(scope: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in scope.items() if k in BUILD_OPTIONS}
 
 
-def python_args(c: Context) -> list[str]:
+def python_args(c: InvokeContext) -> list[str]:
     """The words after `--`, with their quoting intact (invoke joins them with spaces)."""
     if "--" in sys.argv:
         return sys.argv[sys.argv.index("--") + 1:]
     return shlex.split(c.remainder) if getattr(c, "remainder", "") else []
 
 
-def build_python(c: Context, python_version: str | None = None, source: str | None = None,
+def build_python(c: InvokeContext, python_version: str | None = None, source: str | None = None,
                  mirror: str | None = None, offline: bool = False, jobs: int = 0,
                  verbose: bool = False, traceback: bool = False) -> None:
     """Compile the native "build Python" (builddir/build): configure -C && make."""
-    make_build(c, **build_options(locals())).build_python()
+    recipe.build_python(make_context(c, **build_options(locals())))
 
 
-def ports(c: Context, emscripten: str | None = None, emsdk: str | None = None,
+def ports(c: InvokeContext, emscripten: str | None = None, emsdk: str | None = None,
           mirror: str | None = None, offline: bool = False, verbose: bool = False,
           traceback: bool = False) -> None:
     """Build the Emscripten ports zlib and bzip2 (embuilder build zlib bzip2), offline if need be."""
-    make_build(c, **build_options(locals())).ports()
+    recipe.build_ports(make_context(c, **build_options(locals())))
 
 
-def deps(c: Context, emscripten: str | None = None, emsdk: str | None = None,
+def deps(c: InvokeContext, emscripten: str | None = None, emsdk: str | None = None,
          mirror: str | None = None, offline: bool = False, jobs: int = 0, verbose: bool = False,
          traceback: bool = False) -> None:
     """Build the libraries stdlib modules need (xz for lzma, ...) with emcc, into a prefix."""
-    make_build(c, **build_options(locals())).deps()
+    recipe.build_deps(make_context(c, **build_options(locals())))
 
 
-def node(c: Context, python_version: str | None = None, source: str | None = None,
+def node(c: InvokeContext, python_version: str | None = None, source: str | None = None,
          emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
          offline: bool = False, jobs: int = 0, profile: str | None = None, debug: bool = False,
          verbose: bool = False, traceback: bool = False) -> None:
     """Cross-compile for Node.js (builddir/emscripten-node), with the build Python and ports."""
-    make_build(c, **build_options(locals())).cross_build("node")
+    recipe.build_target(make_context(c, **build_options(locals())), "node")
 
 
-def browser(c: Context, python_version: str | None = None, source: str | None = None,
+def browser(c: InvokeContext, python_version: str | None = None, source: str | None = None,
             emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
             offline: bool = False, jobs: int = 0, profile: str | None = None, debug: bool = False,
             verbose: bool = False, traceback: bool = False) -> None:
     """Cross-compile for browsers (builddir/emscripten-browser) with our REPL page."""
-    make_build(c, **build_options(locals())).cross_build("browser")
+    recipe.build_target(make_context(c, **build_options(locals())), "browser")
 
 
-def run(c: Context, python_version: str | None = None, source: str | None = None,
+def run(c: InvokeContext, python_version: str | None = None, source: str | None = None,
         emscripten: str | None = None, emsdk: str | None = None, node: str | None = None,
         profile: str | None = None, debug: bool = False, optimize: bool = False,
         traceback: bool = False) -> None:
     """Run the Node build's python.js; arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
-    status = make_build(c, **build_options(locals())).run_python(python_args(c),
-                                                                 optimize=optimize)
+    status = run_python(make_context(c, **build_options(locals())), python_args(c),
+                        optimize=optimize)
     if status:
         raise Exit(code=status)
 
 
-def test(c: Context, python_version: str | None = None, source: str | None = None,
+def test(c: InvokeContext, python_version: str | None = None, source: str | None = None,
          emscripten: str | None = None, emsdk: str | None = None, node: str | None = None,
          node_version: str | None = None, mirror: str | None = None, offline: bool = False,
          profile: str | None = None, debug: bool = False, traceback: bool = False) -> None:
     """Run CPython's test suite on the Node build, sharded; after `--`: [-j N] [--timeout S]
     [--update-expectations] [--run-known-hangs] [-x MODULE] [test_module ...]."""
-    build = make_build(c, **build_options(locals()))
-    if node_version:
-        build.use_pinned_node(node_version)
-    build.run_tests(python_args(c))
+    runs.run_tests(make_context(c, **build_options(locals())), "node", python_args(c))
 
 
-def test_browser(c: Context, python_version: str | None = None, source: str | None = None,
+def test_browser(c: InvokeContext, python_version: str | None = None, source: str | None = None,
                  emscripten: str | None = None, emsdk: str | None = None,
                  profile: str | None = None, traceback: bool = False) -> None:
     """Run the declared browser subset of CPython's test suite in headless Chromium; after `--`:
     [-j N] [--timeout S] [--update-expectations] [test_module ...]."""
-    make_build(c, **build_options(locals())).run_browser_tests(python_args(c))
+    runs.run_tests(make_context(c, **build_options(locals())), "browser", python_args(c))
 
 
-def limits(c: Context, browser: bool = True, update_readme: bool = False,
+def limits(c: InvokeContext, browser: bool = True, update_readme: bool = False,
            check_readme: bool = False, python_version: str | None = None,
            source: str | None = None, emscripten: str | None = None, emsdk: str | None = None,
            profile: str | None = None, jobs: int = 0, traceback: bool = False) -> None:
     """Probe what works in the builds (sockets, processes, signals, file system, modules...)
     and print the table capability x target; --update-readme writes it into README.md."""
     targets = ["node", "browser"] if browser else ["node"]
-    make_build(c, **build_options(locals())).probe_limits(
-        targets, update_readme=update_readme, check_readme=check_readme)
+    runs.probe_limits(make_context(c, **build_options(locals())), targets,
+                      update_readme=update_readme, check_readme=check_readme)
 
 
-def serve(c: Context, bind: str = "127.0.0.1", port: int = 8000, open: bool = False,
+def serve(c: InvokeContext, bind: str = "127.0.0.1", port: int = 8000, open: bool = False,
           emrun: bool = False, profile: str | None = None, debug: bool = False,
           traceback: bool = False) -> None:
     """Serve the checkout with the headers the browser build needs; prints the URL to open."""
-    build = make_build(c, profile=profile, debug=debug)
-    page = build.page_url_path("browser")
+    ctx = make_context(c, profile=profile, debug=debug)
+    page = ctx.page_url_path("browser")
     if emrun:
-        build.runner.run(serve_module.emrun_command(build, bind=bind, port=port, page=page,
-                                                    open_browser=open))
+        ctx.runner.run(serve_module.emrun_command(ctx.emscripten, ctx.paths.root, bind=bind,
+                                                  port=port, page=page, open_browser=open))
         return
-    serve_module.serve_until_interrupted(build.layout.root, build.runner, bind=bind, port=port,
+    serve_module.serve_until_interrupted(ctx.paths.root, ctx.runner, bind=bind, port=port,
                                          page=page, open_browser=open)
 
 
-def dist(c: Context, python_version: str | None = None, source: str | None = None,
+def dist(c: InvokeContext, python_version: str | None = None, source: str | None = None,
          emscripten: str | None = None, emsdk: str | None = None, profile: str | None = None,
          debug: bool = False, traceback: bool = False) -> None:
     """Pack the built browser page into builddir/dist/*.tar.gz with a manifest (sizes, sha256)."""
-    dist_module.make_dist(make_build(c, **build_options(locals())))
+    dist_module.make_dist(make_context(c, **build_options(locals())))
 
 
-def doctor(c: Context, python_version: str | None = None, emscripten: str | None = None,
+def doctor(c: InvokeContext, python_version: str | None = None, emscripten: str | None = None,
            emsdk: str | None = None, node: str | None = None, mirror: str | None = None,
            traceback: bool = False) -> None:
     """Show what was found (Python, emcc, Node, ports, sources, caches, disk) and how to fix gaps."""
-    report = doctor_module.examine(make_build(c, **build_options(locals())))
+    report = doctor_module.examine(make_context(c, **build_options(locals())))
     print(doctor_module.render(report))
     if not report.ok:
         raise Exit(code=1)
 
 
-def clean(c: Context, what: str = "all", python_version: str | None = None,
+def clean(c: InvokeContext, what: str = "all", python_version: str | None = None,
           source: str | None = None, downloads: bool = False, traceback: bool = False) -> None:
     """Delete build folders (one target, the build Python, or all); keeps downloads unless asked."""
-    make_build(c, python_version=python_version, source=source).clean(what, downloads=downloads)
+    clean_module.clean(make_context(c, python_version=python_version, source=source), what,
+                       downloads=downloads)
 
 
-def setup(c: Context, clean_room: bool = False, traceback: bool = False) -> None:
+def setup(c: InvokeContext, clean_room: bool = False, traceback: bool = False) -> None:
     """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
     purposes = ("build", "clean-room") if clean_room else ("build",)
     provision.setup(dry_run=bool(c.config.run.dry), purposes=purposes)
 
 
-def fresh(c: Context, debian: str = "bookworm", command: int = 0, keep: bool = False,
+def fresh(c: InvokeContext, debian: str = "bookworm", command: int = 0, keep: bool = False,
           downloads: bool = False, update_readme: bool = False, traceback: bool = False) -> None:
     """The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and
     the README's quick-start commands run there as written, each phase timed."""

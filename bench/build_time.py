@@ -31,7 +31,8 @@ from pathlib import Path
 CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
-from wasmbuild.build import Build, Options  # noqa: E402
+from wasmbuild import recipe as kit_recipe  # noqa: E402
+from wasmbuild.context import Context, Options, resolve  # noqa: E402
 from wasmbuild.layout import default_cache_root  # noqa: E402
 from wasmbuild.toolchain import node_flags  # noqa: E402
 
@@ -45,7 +46,7 @@ def timed(argv: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> floa
     return time.monotonic() - started
 
 
-def literal_recipe(source: Path, build: Build, jobs: int, browser: bool, log: Path
+def literal_recipe(source: Path, build: Context, jobs: int, browser: bool, log: Path
                    ) -> dict[str, float]:
     """The seed's commands, verbatim but for the machine fixes noted in the docstring."""
     emscripten = build.emscripten
@@ -91,8 +92,8 @@ def main() -> None:
     parser.add_argument("--skip-browser", action="store_true")
     args = parser.parse_args()
     browser = not args.skip_browser
-    build = Build(Options(jobs=args.jobs))
-    build.cross_build("node")  # source, ports and the Emscripten cache in place first
+    build = resolve(Options(jobs=args.jobs))
+    kit_recipe.build_target(build, "node")  # source, ports and the Emscripten cache in place first
     log = Path(tempfile.gettempdir()) / "bench-build-time.log"
     log.unlink(missing_ok=True)
     rows: list[tuple[str, float]] = []

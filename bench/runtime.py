@@ -29,7 +29,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from wasmbuild import config  # noqa: E402
-from wasmbuild.build import Build, Options  # noqa: E402
+from wasmbuild.context import Options, resolve  # noqa: E402
 from wasmbuild.layout import default_cache_root  # noqa: E402
 from wasmbuild.toolchain import node_flags  # noqa: E402
 
@@ -53,7 +53,7 @@ def interpreters(profiles: list[str], pyodide_version: str) -> dict[str, list[st
     found: dict[str, list[str]] = {}
     for index, spec in enumerate(profiles):
         profile, _, extra = spec.partition(":")  # "fast:--no-liftoff" adds Node flags
-        build = Build(Options(profile=profile))
+        build = resolve(Options(profile=profile))
         if index == 0:
             found["native"] = [str(build.native_dir / "python")]
         python_js = build.python_js("node")

@@ -23,7 +23,8 @@ from pathlib import Path
 CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
-from wasmbuild.build import Build, Options  # noqa: E402
+from wasmbuild.context import Options, resolve  # noqa: E402
+from wasmbuild.steps.source import fetch_source  # noqa: E402
 from wasmbuild.testsuite import Expectations, discover, expectations_path  # noqa: E402
 
 
@@ -32,8 +33,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    build = Build(Options())
-    build.fetch_source()
+    build = resolve(Options())
+    fetch_source(build)
     expected = Expectations.load(expectations_path(build.emscripten.version, build.variant("node")))
     skipped = expected.not_to_run(run_known_hangs=False)
     modules = [m for m in discover(build.source_dir) if m not in skipped][::args.every]

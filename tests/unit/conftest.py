@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from wasmbuild import config, procs
-from wasmbuild.build import Build, Options
+from wasmbuild.context import Context, Options, resolve
 from wasmbuild.layout import Layout
 
 # Host programs a unit test may start besides the fakes and its own interpreter: harmless,
@@ -212,13 +212,13 @@ class FakeToolchain:
     def reset_calls(self) -> None:
         Path(self.env["FAKE_LOG"]).unlink(missing_ok=True)
 
-    def build(self, out: io.StringIO | None = None, **options: Any) -> Build:
+    def build(self, out: io.StringIO | None = None, **options: Any) -> Context:
         options.setdefault("source", self.tree)
         options.setdefault("offline", True)
         options.setdefault("mirror", self.mirror)
         options.setdefault("jobs", 2)
-        return Build(Options(**options), layout=self.layout, versions=self.versions,
-                     out=out or io.StringIO())
+        return resolve(Options(**options), layout=self.layout, versions=self.versions,
+                       out=out or io.StringIO())
 
 
 @pytest.fixture

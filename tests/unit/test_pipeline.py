@@ -10,14 +10,17 @@ from pathlib import Path
 
 import pytest
 import wasmbuild
+from wasmbuild import clean, recipe
 from wasmbuild.errors import CommandFailed, ConfigError, ToolMissing, ToolVersionError
+from wasmbuild.steps.source import fetch_source
+from wasmbuild.targets.node import run_python
 
 from .conftest import FakeToolchain
 
 
 def test_node_build_runs_the_recipe_in_order(fake: FakeToolchain) -> None:
     build = fake.build()
-    folder = build.cross_build("node")
+    folder = recipe.build_target(build, "node")
 
     assert fake.names() == ["configure", "make", "embuilder",
                             "emconfigure", "configure", "emmake", "make", "emmake", "make",  # deps
@@ -52,30 +55,30 @@ def test_node_build_runs_the_recipe_in_order(fake: FakeToolchain) -> None:
 
 
 def test_second_run_with_nothing_changed_runs_nothing(fake: FakeToolchain) -> None:
-    fake.build().cross_build("node")
+    recipe.build_target(fake.build(), "node")
     fake.reset_calls()
     out = io.StringIO()
-    fake.build(out=out).cross_build("node")
+    recipe.build_target(fake.build(out=out), "node")
     assert fake.names() == []
     assert out.getvalue().count("up to date") >= 5
 
 
 def test_a_changed_source_file_reruns_make_but_not_configure(fake: FakeToolchain) -> None:
-    fake.build().cross_build("node")
+    recipe.build_target(fake.build(), "node")
     fake.reset_calls()
     (fake.tree / "Python" / "ceval.c").write_text("/* changed */\n")
     build = fake.build()
-    build.cross_build("node")
+    recipe.build_target(build, "node")
     assert fake.names() == ["make", "emmake", "make"]
     assert (build.source_dir / "Python" / "ceval.c").read_text() == "/* changed */\n"
 
 
 def test_a_changed_site_file_reconfigures_the_target_only(fake: FakeToolchain) -> None:
-    fake.build().cross_build("node")
+    recipe.build_target(fake.build(), "node")
     fake.reset_calls()
     (fake.checkout / "config.site-wasm32-emscripten").write_text("# ours, changed\n")
     out = io.StringIO()
-    fake.build(out=out).cross_build("node")
+    recipe.build_target(fake.build(out=out), "node")
     assert fake.names() == ["emconfigure", "configure", "emmake", "make"]
     assert "inputs changed (site)" in out.getvalue()
 
@@ -83,10 +86,10 @@ def test_a_changed_site_file_reconfigures_the_target_only(fake: FakeToolchain) -
 def test_a_failed_make_records_nothing_and_the_next_run_finishes(
     fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake.build().deps()  # built first, so the failure below is CPython's make
+    recipe.build_deps(fake.build())  # built first, so the failure below is CPython's make
     monkeypatch.setenv("FAKE_FAIL", "emmake")
     with pytest.raises(CommandFailed) as failure:
-        fake.build().cross_build("node")
+        recipe.build_target(fake.build(), "node")
     error = failure.value
     assert error.log is not None and error.log.name == "make.log"
     assert error.tail[-1] == "emmake: simulated failure"
@@ -95,13 +98,13 @@ def test_a_failed_make_records_nothing_and_the_next_run_finishes(
 
     monkeypatch.delenv("FAKE_FAIL")
     fake.reset_calls()
-    fake.build().cross_build("node")
+    recipe.build_target(fake.build(), "node")
     assert fake.names() == ["emmake", "make"]
 
 
 def test_dry_run_prints_every_command_and_runs_nothing(fake: FakeToolchain) -> None:
     out = io.StringIO()
-    fake.build(out=out, dry_run=True).cross_build("node")
+    recipe.build_target(fake.build(out=out, dry_run=True), "node")
     text = out.getvalue()
     assert fake.names() == []
     assert not fake.layout.builddir.exists()
@@ -115,32 +118,32 @@ def test_dry_run_prints_every_command_and_runs_nothing(fake: FakeToolchain) -> N
 def test_the_user_tree_is_never_written(fake: FakeToolchain) -> None:
     before = sorted((p.relative_to(fake.tree), p.stat().st_mtime_ns)
                     for p in fake.tree.rglob("*"))
-    fake.build().cross_build("node")
+    recipe.build_target(fake.build(), "node")
     after = sorted((p.relative_to(fake.tree), p.stat().st_mtime_ns) for p in fake.tree.rglob("*"))
     assert before == after
 
 
 def test_release_source_is_verified_and_unpacked(fake: FakeToolchain) -> None:
     build = fake.build(source=None, python_version="3.11.2")
-    source = build.fetch_source()
+    source = fetch_source(build).tree
     assert (source / "README").read_text() == "x"
     assert build.cpython.key == "3.11.2"
 
 
 def test_unknown_python_version_fails_before_any_work(fake: FakeToolchain) -> None:
     with pytest.raises(ConfigError, match=r"unknown CPython version '3\.99\.0'"):
-        fake.build(source=None, python_version="3.99.0").cross_build("node")
+        recipe.build_target(fake.build(source=None, python_version="3.99.0"), "node")
     assert fake.names() == []
 
 
 def test_unknown_target_is_refused(fake: FakeToolchain) -> None:
     with pytest.raises(ConfigError, match="unknown target 'wasi'"):
-        fake.build().cross_build("wasi")
+        recipe.build_target(fake.build(), "wasi")
 
 
 def test_asking_for_another_emscripten_version_says_how(fake: FakeToolchain) -> None:
     with pytest.raises(ToolVersionError) as error:
-        fake.build(emscripten="3.1.8").cross_build("node")
+        recipe.build_target(fake.build(emscripten="3.1.8"), "node")
     assert "3.1.8 was asked for" in error.value.message
     assert "--emsdk" in error.value.fix
 
@@ -148,9 +151,9 @@ def test_asking_for_another_emscripten_version_says_how(fake: FakeToolchain) -> 
 def test_run_uses_the_flags_for_this_node(fake: FakeToolchain, capfd: pytest.CaptureFixture[str]
                                           ) -> None:
     build = fake.build()
-    build.cross_build("node")
+    recipe.build_target(build, "node")
     capfd.readouterr()
-    assert build.run_python(["-c", "print(1)"]) == 0
+    assert run_python(build, ["-c", "print(1)"]) == 0
     printed = capfd.readouterr().out
     assert '["--no-experimental-fetch", "' in printed
     assert '"-c", "print(1)"]' in printed
@@ -158,29 +161,29 @@ def test_run_uses_the_flags_for_this_node(fake: FakeToolchain, capfd: pytest.Cap
 
 def test_run_before_build_explains(fake: FakeToolchain) -> None:
     with pytest.raises(ToolMissing, match="the Node target is not built") as error:
-        fake.build().run_python([])
+        run_python(fake.build(), [])
     assert "invoke wasm.node" in error.value.fix
 
 
 def test_clean_one_target_keeps_the_rest(fake: FakeToolchain) -> None:
     build = fake.build()
-    build.cross_build("node")
+    recipe.build_target(build, "node")
     fake.layout.downloads.mkdir(parents=True)
     (fake.layout.downloads / "Python-3.11.2.tgz").write_text("kept")
-    build.clean("node")
+    clean.clean(build, "node")
     assert not build.target_dir("node").exists()
     assert not fake.layout.recipe_link("emscripten-node").is_symlink()
     assert (build.native_dir / "python").exists()
-    build.clean("all")
+    clean.clean(build, "all")
     assert not fake.layout.builddir.exists()
     assert (fake.tree / "configure").exists()
     assert (fake.layout.downloads / "Python-3.11.2.tgz").exists()
-    build.clean("all", downloads=True)
+    clean.clean(build, "all", downloads=True)
     assert not fake.layout.downloads.exists()
 
 
 def test_browser_build_installs_our_page(fake: FakeToolchain) -> None:
-    folder = fake.build().cross_build("browser")
+    folder = recipe.build_target(fake.build(), "browser")
     for name in ("python.html", "python.worker.js", "console.js", "console.css", "wasm_console.py"):
         assert (folder / name).is_file(), name
     assert "wasm_console.py" in (folder / "console.js").read_text()
@@ -188,9 +191,9 @@ def test_browser_build_installs_our_page(fake: FakeToolchain) -> None:
 
 
 def test_debug_flavour_has_its_own_folder_and_configure_target(fake: FakeToolchain) -> None:
-    release = fake.build().cross_build("browser")
+    release = recipe.build_target(fake.build(), "browser")
     debug_build = fake.build(profile="debug")
-    debug = debug_build.cross_build("browser")
+    debug = recipe.build_target(debug_build, "browser")
     assert debug.name == "emscripten-browser-debug" and debug != release
     assert "--with-emscripten-target=browser-debug" in fake.calls()[-3][2]
     assert debug_build.page_url_path() == os.path.relpath(debug / "python.html", fake.checkout)
@@ -205,7 +208,7 @@ def test_dist_archive_has_a_manifest_of_sizes_and_digests(fake: FakeToolchain) -
     from wasmbuild.dist import make_dist
 
     build = fake.build()
-    folder = build.cross_build("browser")
+    folder = recipe.build_target(build, "browser")
     archive = make_dist(build)
     with tarfile.open(archive) as tar:
         names = {Path(n).name for n in tar.getnames()}
@@ -227,37 +230,37 @@ def test_dist_before_the_browser_build_says_what_to_run(fake: FakeToolchain) -> 
 
 
 def test_configure_answers_are_reused_across_targets_and_runs(fake: FakeToolchain) -> None:
-    node = fake.build().cross_build("node")
+    node = recipe.build_target(fake.build(), "node")
     assert (node / "config.cache.seen").read_text() == ""  # nothing stored yet: a full run
 
     out = io.StringIO()
-    browser = fake.build(out=out).cross_build("browser")
+    browser = recipe.build_target(fake.build(out=out), "browser")
     seen = (browser / "config.cache.seen").read_text()
     assert "ac_cv_c_compiler_gnu" in seen  # compiler checks shared between targets
     assert "py_cv_module" not in seen  # module choices are per target
     assert "ac_cv_env_" not in seen
     assert "configure starts from the compiler checks of the node configure" in out.getvalue()
 
-    fake.build().clean("node")
-    node = fake.build().cross_build("node")
+    clean.clean(fake.build(), "node")
+    node = recipe.build_target(fake.build(), "node")
     seen = (node / "config.cache.seen").read_text()
     assert "py_cv_module_termios=${py_cv_module_termios=node}" in seen  # its own earlier answers
     assert "ac_cv_env_" not in seen
 
 
 def test_a_changed_site_file_never_reuses_stored_answers(fake: FakeToolchain) -> None:
-    fake.build().cross_build("node")
-    fake.build().clean("node")
+    recipe.build_target(fake.build(), "node")
+    clean.clean(fake.build(), "node")
     (fake.checkout / "config.site-wasm32-emscripten").write_text("ac_cv_func_dup3=no\n")
-    node = fake.build().cross_build("node")
+    node = recipe.build_target(fake.build(), "node")
     assert (node / "config.cache.seen").read_text() == ""
 
 
 def test_libraries_are_built_once_and_a_new_one_reconfigures(fake: FakeToolchain) -> None:
-    fake.build().cross_build("node")
+    recipe.build_target(fake.build(), "node")
     fake.reset_calls()
     out = io.StringIO()
-    fake.build(out=out).cross_build("node")
+    recipe.build_target(fake.build(out=out), "node")
     assert fake.names() == []
     assert "fakelib 1.0: up to date" in out.getvalue()
 
@@ -273,7 +276,7 @@ def test_a_library_with_setup_lines_reaches_modules_setup_local(fake: FakeToolch
         dep, prepare=("autoreconf", "-fi"),
         build_env={"CFLAGS": "-O2 -include {tools}/emscripten/em_js_deps.h"},
         env={**dep.env, "LDFLAGS": "--js-library {tools}/emscripten/ctypes_support.js"}),))
-    folder = fake.build(profile="lto").cross_build("node")
+    folder = recipe.build_target(fake.build(profile="lto"), "node")
 
     calls = fake.calls()
     assert [c[0] for c in calls[3:5]] == ["autoreconf", "emconfigure"]  # before configure
@@ -288,6 +291,6 @@ def test_a_library_with_setup_lines_reaches_modules_setup_local(fake: FakeToolch
 
     fake.reset_calls()
     template.write_text("# no extra modules\n")  # editing the template reconfigures
-    fake.build(profile="lto").cross_build("node")
+    recipe.build_target(fake.build(profile="lto"), "node")
     assert fake.names() == ["emconfigure", "configure", "emmake", "make"]  # the library is kept
     assert (folder / "Modules" / "Setup.local").read_text().endswith("# no extra modules\n")

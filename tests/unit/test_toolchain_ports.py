@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from wasmbuild import doctor, provision
+from wasmbuild import doctor, provision, recipe
 from wasmbuild.errors import DownloadError, ToolMissing
-from wasmbuild.ports import port_fetch
+from wasmbuild.steps.ports import port_fetch
 from wasmbuild.toolchain import find_emscripten
 
 from .conftest import FakeToolchain, write_script
@@ -75,14 +75,14 @@ def test_newer_port_files_without_a_folder_name_use_their_version(fake: FakeTool
 
 def test_ports_offline_are_seeded_from_verified_archives(fake: FakeToolchain) -> None:
     out = io.StringIO()
-    fake.build(out=out).ports()
+    recipe.build_ports(fake.build(out=out))
     cache = Path(fake.calls()[0][3]["EM_CACHE"])
     marker = cache / "ports" / "bzip2" / ".emscripten_url"
     assert marker.read_text().strip() == "https://ports.invalid/bzip2-1.0.6.zip"
     assert (cache / "ports" / "bzip2" / "bzip2-1.0.6" / "bzlib.h").is_file()
     assert "seeding it from bzip2-1.0.8.tar.gz (1.0.8, via mirror)" in out.getvalue()
     fake.reset_calls()
-    fake.build().ports()
+    recipe.build_ports(fake.build())
     assert fake.names() == []
 
 
@@ -90,7 +90,7 @@ def test_ports_offline_without_an_archive_say_what_to_do(fake: FakeToolchain) ->
     for archive in fake.mirror.glob("zlib-*"):
         archive.unlink()
     with pytest.raises(DownloadError) as error:
-        fake.build().ports()
+        recipe.build_ports(fake.build())
     assert "port zlib 1.2.11" in error.value.message
     assert "--mirror" in error.value.fix
 

@@ -1,4 +1,4 @@
-// JavaScript linked into every python.js we build (--js-library, added by wasmbuild/build.py).
+// JavaScript linked into every python.js we build (--js-library, added by wasmbuild/steps/cross.py).
 //
 // utimensat(), behind os.utime(), shutil.copystat() and tarfile's extraction, is wrong in
 // Emscripten 3.1.6 in three ways, which CPython's test_os, test_pathlib, test_mailbox and

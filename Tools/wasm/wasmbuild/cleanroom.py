@@ -162,7 +162,7 @@ def run(roots: Roots, options: Options) -> Report:
     report = Report(release.name, release.number, commit[:12], f"{started:%Y-%m-%d %H:%M} UTC")
     stamp = f"{started:%Y%m%d-%H%M%S}"
     root = roots.folder / "run" / f"{release.name}-{stamp}"
-    results = roots.layout.builddir / "clean-room" / release.name
+    results = roots.layout.clean_room(release.name)
     runner.heading(f"clean room: Debian {release.number} ({release.name}) made from nothing, "
                    f"the README's quick start run in it, commit {commit[:12]}")
     if not runner.dry_run and uncommitted_changes(checkout):

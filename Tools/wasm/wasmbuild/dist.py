@@ -9,12 +9,10 @@ import json
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .context import Context
 from .errors import ToolMissing
-
-if TYPE_CHECKING:
-    from .build import Build
+from .targets.browser import page_files
 
 BUILD_OUTPUTS = ("python.js", "python.wasm", "python.data")
 HEADERS_NOTE = """Serve these files over HTTP(S) with, on every response:
@@ -45,24 +43,24 @@ def size_table(entries: list[Entry]) -> str:
     return "\n".join(lines)
 
 
-def make_dist(build: Build) -> Path:
-    folder = build.target_dir("browser")
+def make_dist(ctx: Context) -> Path:
+    folder = ctx.target_dir("browser")
     missing = [n for n in BUILD_OUTPUTS if not (folder / n).is_file()]
-    if missing and not build.runner.dry_run:
+    if missing and not ctx.runner.dry_run:
         raise ToolMissing(f"the browser build is incomplete ({', '.join(missing)} missing in "
-                          f"{build.runner.path(folder)})", fix="run `invoke wasm.browser` first")
-    name = f"cpython-{build.cpython.key}-emscripten-{build.emscripten.version}-{build.variant('browser')}"
-    archive = build.layout.builddir / "dist" / f"{name}.tar.gz"
-    files = [folder / n for n in BUILD_OUTPUTS] + [folder / p.name for p in build.page_files()]
-    build.runner.say(f"tar -czf {build.runner.path(archive)} -C {build.runner.path(folder)} "
+                          f"{ctx.runner.path(folder)})", fix="run `invoke wasm.browser` first")
+    name = f"cpython-{ctx.cpython.key}-emscripten-{ctx.emscripten.version}-{ctx.variant('browser')}"
+    archive = ctx.paths.dist / f"{name}.tar.gz"
+    files = [folder / n for n in BUILD_OUTPUTS] + [folder / p.name for p in page_files()]
+    ctx.runner.say(f"tar -czf {ctx.runner.path(archive)} -C {ctx.runner.path(folder)} "
                      + " ".join(f.name for f in files) + " manifest.json HEADERS.txt")
-    if build.runner.dry_run:
+    if ctx.runner.dry_run:
         return archive
     entries = [describe(f) for f in files]
     manifest = {
-        "cpython": build.cpython.version,
-        "emscripten": build.emscripten.version,
-        "flavour": build.flavour("browser"),
+        "cpython": ctx.cpython.version,
+        "emscripten": ctx.emscripten.version,
+        "flavour": ctx.flavour("browser"),
         "files": [e.__dict__ for e in entries],
     }
     archive.parent.mkdir(parents=True, exist_ok=True)
@@ -77,6 +75,6 @@ def make_dist(build: Build) -> Path:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     partial.replace(archive)
-    build.runner.say(size_table(entries))
-    build.runner.note(f"wrote {build.runner.path(archive)}")
+    ctx.runner.say(size_table(entries))
+    ctx.runner.note(f"wrote {ctx.runner.path(archive)}")
     return archive

@@ -6,15 +6,12 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .context import Context
 from .errors import WasmBuildError
-from .ports import PORTS, library_path, port_fetch
 from .provision import missing_packages
+from .steps.ports import PORTS, library_path, port_fetch
 from .toolchain import node_flags
-
-if TYPE_CHECKING:
-    from .build import Build
 
 MIN_FREE_GB = 5.0
 
@@ -43,7 +40,7 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else 0
 
 
-def examine(build: Build) -> Report:
+def examine(ctx: Context) -> Report:
     report = Report()
     py = sys.version_info
     report.add("host Python", "ok" if py >= (3, 11) else "missing",
@@ -55,9 +52,9 @@ def examine(build: Build) -> Report:
 
     emscripten = None
     try:
-        emscripten = build.emscripten
+        emscripten = ctx.emscripten
         report.add("emcc", "ok", f"{emscripten.version} from {emscripten.origin}")
-        for advisory in build.versions.advisories_for(emscripten.version):
+        for advisory in ctx.versions.advisories_for(emscripten.version):
             report.add("emcc version", "warn", advisory.problem, advisory.fix)
         if emscripten.env:
             shown = " ".join(f"{k}={v or repr('')}" for k, v in emscripten.env.items())
@@ -78,22 +75,22 @@ def examine(build: Build) -> Report:
         report.add("emcc", "missing", exc.message, exc.fix)
 
     try:
-        node = build.node
-        flags = node_flags(build.versions, node, emscripten.version) if emscripten else []
+        node = ctx.node
+        flags = node_flags(ctx.versions, node, emscripten.version) if emscripten else []
         report.add("node", "ok", f"{node.version} ({node.path}); python.js flags: "
                    f"{' '.join(flags) or '(none)'}")
     except WasmBuildError as exc:
         report.add("node", "missing", exc.message, exc.fix)
 
     try:
-        spec = build.cpython
-        if spec.user_tree is not None:
+        spec = ctx.cpython
+        if spec.release is None:
             report.add("CPython source", "ok", f"{spec.version} from {spec.user_tree}")
         else:
-            release = build.versions.cpython_release(spec.version)
-            unpacked = (build.source_dir / "configure").is_file()
+            release = spec.release
+            unpacked = (ctx.source_dir / "configure").is_file()
             cached = [d.filename for d in release.downloads
-                      if (build.layout.downloads / d.filename).is_file()]
+                      if (ctx.paths.downloads / d.filename).is_file()]
             if unpacked or cached:
                 where = "unpacked" if unpacked else f"cached as {cached[0]}"
                 report.add("CPython source", "ok", f"{spec.version}, {where}")
@@ -108,12 +105,12 @@ def examine(build: Build) -> Report:
     report.add("ccache", "ok" if ccache else "warn",
                f"{ccache} (clang runs through it)" if ccache else "not installed",
                "" if ccache else "`sudo apt-get install ccache`: rebuilds after a clean get faster")
-    report.add("build profile", "ok", f"{build.profile.name}: {build.profile.summary}")
+    report.add("build profile", "ok", f"{ctx.profile.name}: {ctx.profile.summary}")
 
-    downloads = build.layout.downloads
+    downloads = ctx.paths.downloads
     report.add("download cache", "ok",
                f"{downloads} ({_size(downloads) / 1e6:.0f} MB)".replace(str(Path.home()), "~"))
-    probe = build.layout.builddir if build.layout.builddir.exists() else build.layout.root
+    probe = ctx.paths.builddir if ctx.paths.builddir.exists() else ctx.paths.root
     free_gb = shutil.disk_usage(probe).free / 1e9
     report.add("free disk", "ok" if free_gb >= MIN_FREE_GB else "missing",
                f"{free_gb:.1f} GB free at {probe}",

@@ -6,6 +6,10 @@
     builddir/build, builddir/emscripten-<target>            links to the last build, as in the recipe
     ~/.cache/cpython-wasm/downloads                         verified archives
     ~/.cache/cpython-wasm/emscripten/<version>-<provider>   a writable Emscripten cache, when needed
+    builddir/test-results/<build>-<runtime>                 a test run's results
+    ~/.cache/cpython-wasm/roots                             Debian roots for the clean room
+
+Every path the kit writes is a method or property here.
 """
 
 from __future__ import annotations
@@ -63,6 +67,32 @@ class Layout:
     def recipe_link(self, name: str) -> Path:
         """`builddir/build`, `builddir/emscripten-node`, ...: the recipe's paths."""
         return self.builddir / name
+
+    def results_dir(self, name: str) -> Path:
+        """A test run's results: results.jsonl, junit.xml and one log per module."""
+        return self.builddir / "test-results" / name
+
+    @property
+    def configure_answers(self) -> Path:
+        """Stored config.cache files, shared between build folders (configcache.py)."""
+        return self.cache_root / "configure"
+
+    @property
+    def dist(self) -> Path:
+        return self.builddir / "dist"
+
+    @property
+    def limits_scratch(self) -> Path:
+        return self.builddir / "limits-scratch"
+
+    @property
+    def roots(self) -> Path:
+        """Pristine Debian root tarballs, and unpacked roots under run/ (roots.py)."""
+        return self.cache_root / "roots"
+
+    def clean_room(self, release: str) -> Path:
+        """Logs and report of a clean-room run (cleanroom.py)."""
+        return self.builddir / "clean-room" / release
 
     def logs(self, folder: Path) -> Path:
         return folder / "logs"

@@ -13,13 +13,9 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import procs
 from .config import CHECKOUT
 from .testsuite import CRASH_MARKERS
 
@@ -68,33 +64,6 @@ def finding_from(name: str, group: str, output: str, code: int | None, timed_out
     marker = next((ln for ln in reversed(output.splitlines())
                    if any(m in ln for m in CRASH_MARKERS)), f"exit status {code}")
     return Finding(name, group, "crashes the runtime", marker.strip()[:120])
-
-
-def probe_node(prefix: Sequence[str], jobs: int, cwd: Path) -> list[Finding]:
-    groups = group_of()
-    names = list(groups)
-
-    def one(name: str) -> Finding:
-        with tempfile.TemporaryFile() as sink:
-            code, timed_out, _ = procs.run([*prefix, str(PROBE), "--check", name], cwd=cwd,
-                                           sink=sink, timeout=CHECK_TIMEOUT)
-            sink.seek(0)
-            output = "" if timed_out else sink.read().decode(errors="replace")
-        return finding_from(name, groups.get(name, "?"), output, code, timed_out)
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, names))
-
-
-def probe_with(run_args: Callable[[list[str]], tuple[str, int | None, bool]],
-               names: Sequence[str]) -> list[Finding]:
-    """Run each check through `run_args` (e.g. one browser page each); sequential."""
-    groups = group_of()
-    findings = []
-    for name in names:
-        output, code, timed_out = run_args(["/wasm_limits.py", "--check", name])
-        findings.append(finding_from(name, groups.get(name, "?"), output, code, timed_out))
-    return findings
 
 
 def render(findings: dict[str, list[Finding]], emscripten_version: str, cpython: str) -> str:

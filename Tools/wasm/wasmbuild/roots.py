@@ -119,7 +119,7 @@ class Roots:
 
     @property
     def folder(self) -> Path:
-        return self.layout.cache_root / "roots"
+        return self.layout.roots
 
     def release(self, name: str) -> DebianRelease:
         return self.versions.debian_release(name)

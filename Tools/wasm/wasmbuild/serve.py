@@ -20,13 +20,11 @@ import urllib.parse
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import ConfigError
 from .shell import Command, Runner
-
-if TYPE_CHECKING:
-    from .build import Build
+from .toolchain import Emscripten
 
 ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -179,10 +177,11 @@ def serve_until_interrupted(root: Path, runner: Runner, *, bind: str, port: int,
         server.server_close()
 
 
-def emrun_command(build: Build, *, bind: str, port: int, page: str, open_browser: bool) -> Command:
+def emrun_command(emscripten: Emscripten, root: Path, *, bind: str, port: int, page: str,
+                  open_browser: bool) -> Command:
     """The recipe's other route: Emscripten's emrun, which sends the same isolation headers."""
-    argv: list[str] = [build.emscripten.tool("emrun")]
+    argv: list[str] = [emscripten.tool("emrun")]
     if not open_browser:
         argv.append("--no_browser")
     argv += ["--hostname", bind, "--port", str(port), page]
-    return Command.of(*argv, cwd=build.layout.root, env=build.emscripten.env)
+    return Command.of(*argv, cwd=root, env=emscripten.env)

@@ -13,12 +13,14 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Dependency, Versions
-from .layout import Layout
-from .shell import Command, Runner
-from .sources import fetch, unpack
-from .stamps import Stamp, file_digest, locked
-from .toolchain import Emscripten
+from ..config import Dependency, Versions
+from ..context import Context
+from ..layout import Layout
+from ..shell import Command, Runner
+from ..sources import fetch, unpack
+from ..stamps import file_digest, locked
+from ..toolchain import Emscripten, prepare_cache
+from .base import Action, Step, run_step
 
 
 @dataclass(frozen=True)
@@ -53,41 +55,38 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
     build_env = {k: dep.expand(v, prefix) for k, v in dep.build_env.items()}
     if pthreads:
         build_env["CFLAGS"] = build_env.get("CFLAGS", "-g -O2") + " -pthread"
-    stamp = Stamp(state / ".stamps" / f"{variant}.json", {
+    inputs = {
         "sha256": dep.download.sha256, "configure": list(dep.configure_args),
         "build_env": build_env, "prepare": list(dep.prepare),
         "tool_files": {p.name: file_digest(p) for p in dep.build_tool_files if p.is_file()},
-        "emscripten": f"{emscripten.version} {emscripten.origin}", "build": BUILD_TRIPLE})
-    built = BuiltDependency(dep, prefix)
-    if stamp.is_current() and (prefix / "lib").is_dir() and not runner.dry_run:
-        runner.note(f"{dep.name} {dep.version}: up to date in {runner.path(prefix)}")
-        return built
-    with locked(state / f".{variant}.lock"):
+        "emscripten": f"{emscripten.version} {emscripten.origin}", "build": BUILD_TRIPLE}
+    source = state / "src" / variant
+    archive_path: list[Path] = []
+
+    def download() -> None:
         archive = fetch([dep.download], what=f"{dep.name} {dep.version}",
                         downloads=layout.downloads, mirror=mirror, runner=runner, offline=offline)
-        source = state / "src" / variant
-        runner.action(f"mkdir -p {runner.path(source)} && tar -xf {runner.path(archive.path)} "
-                      f"-C {runner.path(source)} --strip-components=1",
-                      lambda: unpack(archive.path, source))
-        log = state / "logs" / f"{variant}.log"
-        if not runner.dry_run:
-            log.unlink(missing_ok=True)
-            stamp.clear()
-        env = emscripten.env
-        prepare = [Command.of(*dep.prepare, cwd=source)] if dep.prepare else []
-        for command in (
-            *prepare,
-            Command.of(emscripten.tool("emconfigure"), source / "configure",
-                       "--host=wasm32-unknown-emscripten", f"--build={BUILD_TRIPLE}",
-                       f"--prefix={prefix}",
-                       *dep.configure_args, cwd=source, env={**env, **build_env}),
-            Command.of(emscripten.tool("emmake"), "make", f"-j{jobs}", cwd=source, env=env),
-            Command.of(emscripten.tool("emmake"), "make", "install", cwd=source, env=env),
-        ):
-            runner.run(command, log=log)
-        if not runner.dry_run:
-            stamp.record()
-    return built
+        archive_path.append(archive.path)
+
+    shown_archive = runner.path(layout.downloads / dep.download.filename)
+    env = emscripten.env
+    prepare = [Command.of(*dep.prepare, cwd=source)] if dep.prepare else []
+    step = Step(variant, state, inputs, work=[
+        download,
+        Action(f"mkdir -p {runner.path(source)} && tar -xf {shown_archive} "
+               f"-C {runner.path(source)} --strip-components=1",
+               lambda: unpack(archive_path[0], source)),
+        *prepare,
+        Command.of(emscripten.tool("emconfigure"), source / "configure",
+                   "--host=wasm32-unknown-emscripten", f"--build={BUILD_TRIPLE}",
+                   f"--prefix={prefix}", *dep.configure_args, cwd=source,
+                   env={**env, **build_env}),
+        Command.of(emscripten.tool("emmake"), "make", f"-j{jobs}", cwd=source, env=env),
+        Command.of(emscripten.tool("emmake"), "make", "install", cwd=source, env=env),
+    ], outputs=[prefix / "lib"], lock=state / f".{variant}.lock", quiet_when_current=True)
+    if not run_step(runner, step):
+        runner.note(f"{dep.name} {dep.version}: up to date in {runner.path(prefix)}")
+    return BuiltDependency(dep, prefix)
 
 
 def build_all(versions: Versions, emscripten: Emscripten, layout: Layout, runner: Runner, *,
@@ -95,3 +94,15 @@ def build_all(versions: Versions, emscripten: Emscripten, layout: Layout, runner
               pthreads: bool = False) -> list[BuiltDependency]:
     return [build_dependency(dep, emscripten, layout, runner, jobs=jobs, mirror=mirror,
                              offline=offline, pthreads=pthreads) for dep in versions.deps]
+
+
+def deps(ctx: Context) -> list[BuiltDependency]:
+    """Step 2b: the libraries stdlib modules need (xz for _lzma, ...), built with emcc."""
+    emscripten = ctx.emscripten
+    names = ", ".join(f"{d.name} {d.version} ({d.module})" for d in ctx.versions.deps)
+    ctx.runner.heading(f"libraries for stdlib modules: {names or 'none'}")
+    with locked(ctx.paths.emscripten_state(emscripten.key) / ".lock"):
+        prepare_cache(emscripten, ctx.runner)
+    return build_all(ctx.versions, emscripten, ctx.paths, ctx.runner, jobs=ctx.options.jobs,
+                     mirror=ctx.options.mirror, offline=ctx.options.offline,
+                     pthreads=ctx.profile.pthreads)

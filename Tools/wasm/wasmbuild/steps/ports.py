@@ -20,13 +20,15 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from .config import Versions
-from .errors import ConfigError, DownloadError, ToolVersionError
-from .layout import Layout
-from .shell import Command, Runner
-from .sources import fetch, unpack
-from .stamps import Stamp
-from .toolchain import Emscripten
+from ..config import Versions
+from ..context import Context
+from ..errors import ConfigError, DownloadError, ToolVersionError
+from ..layout import Layout
+from ..shell import Command, Runner
+from ..sources import fetch, unpack
+from ..stamps import locked
+from ..toolchain import Emscripten, prepare_cache
+from .base import Step, run_step
 
 PORTS = ("zlib", "bzip2")
 LIBRARIES = {"zlib": "libz.a", "bzip2": "libbz2.a"}
@@ -126,60 +128,72 @@ def build_ports(
     offline: bool = False,
     names: tuple[str, ...] = PORTS,
 ) -> None:
+    state = layout.emscripten_state(emscripten.key)
+    embuilder = Command.of(emscripten.tool("embuilder"), "build", *names, cwd=layout.root,
+                           env=emscripten.env)
     cache = emscripten.cache_dir
     if cache is None or emscripten.planned:
         # An emsdk manages its own cache; embuilder fetches and builds there.
-        runner.run(Command.of(emscripten.tool("embuilder"), "build", *names,
-                              cwd=layout.root, env=emscripten.env))
+        runner.run(embuilder)
         return
     fetches = [port_fetch(emscripten, name) for name in names]
-    stamp = Stamp(
-        layout.emscripten_state(emscripten.key) / "ports.json",
-        {"emscripten": emscripten.key, "ports": {f.name: f.url for f in fetches}},
-    )
-    if stamp.is_current() and all(library_path(cache, n).is_file() for n in names):
-        runner.note(f"ports {', '.join(names)}: up to date in {runner.path(cache)}")
-        return
-    for info in fetches:
-        marker = cache / "ports" / info.name / ".emscripten_url"
-        if marker.is_file() and marker.read_text().strip() == info.url:
-            continue  # sources already in place
-        if not offline and _reachable(info.url):
-            runner.note(f"port {info.name} {info.version}: Emscripten downloads it from {info.url}")
-            continue
-        candidates = versions.port_sources_for(info.name, info.version)
-        if not candidates:
-            raise DownloadError(
-                f"port {info.name} {info.version}: {info.url} is unreachable and no archive "
-                "for this port version is pinned",
-                fix=f"add a [[port_sources]] entry for {info.name} {info.version} to versions.toml",
-            )
-        archive = fetch(
-            [c.download for c in candidates],
-            what=f"port {info.name} {info.version}",
-            downloads=layout.downloads,
-            mirror=mirror,
-            runner=runner,
-            offline=offline,
-        )
-        source = next(c for c in candidates if c.download == archive.download)
-        runner.note(
-            f"port {info.name} {info.version}: {info.url} is unreachable; seeding it from "
-            f"{archive.download.filename} ({source.version}, via {archive.provider})"
-        )
-        dest = cache / "ports" / info.name / info.subdir
-        runner.action(
-            f"mkdir -p {runner.path(dest)} && tar -xf {runner.path(archive.path)} "
-            f"-C {runner.path(dest)} --strip-components=1 && "
-            f"echo {info.url} > {runner.path(marker)}",
-            functools.partial(seed_port, cache, info, archive.path),
-        )
-    runner.run(Command.of(emscripten.tool("embuilder"), "build", *names,
-                          cwd=layout.root, env=emscripten.env),
-               log=layout.emscripten_state(emscripten.key) / "logs" / "ports.log")
-    if not runner.dry_run:
+
+    def seed_sources() -> None:
+        for info in fetches:
+            seed_if_unreachable(info, cache, versions, layout, runner, mirror=mirror,
+                                offline=offline)
+
+    def check_built() -> None:
         missing = [n for n in names if not library_path(cache, n).is_file()]
         if missing:
             raise ConfigError(f"embuilder finished but {', '.join(missing)} is not in {cache}",
                               fix="run `embuilder build --force " + " ".join(missing) + "`")
-        stamp.record()
+
+    step = Step("ports", state, {"emscripten": emscripten.key,
+                                 "ports": {f.name: f.url for f in fetches}},
+                work=[seed_sources, embuilder], outputs=[library_path(cache, n) for n in names],
+                after=check_built, lock=state / ".lock", stamp_path=state / "ports.json",
+                quiet_when_current=True)
+    if not run_step(runner, step):
+        runner.note(f"ports {', '.join(names)}: up to date in {runner.path(cache)}")
+
+
+def seed_if_unreachable(info: PortFetch, cache: Path, versions: Versions, layout: Layout,
+                        runner: Runner, *, mirror: Path | None, offline: bool) -> None:
+    """Leave the port to Emscripten when its address answers; else fill its cache folder
+    from a pinned, verified archive."""
+    marker = cache / "ports" / info.name / ".emscripten_url"
+    if marker.is_file() and marker.read_text().strip() == info.url:
+        return  # sources already in place
+    if not offline and _reachable(info.url):
+        runner.note(f"port {info.name} {info.version}: Emscripten downloads it from {info.url}")
+        return
+    candidates = versions.port_sources_for(info.name, info.version)
+    if not candidates:
+        raise DownloadError(
+            f"port {info.name} {info.version}: {info.url} is unreachable and no archive "
+            "for this port version is pinned",
+            fix=f"add a [[port_sources]] entry for {info.name} {info.version} to versions.toml",
+        )
+    archive = fetch([c.download for c in candidates], what=f"port {info.name} {info.version}",
+                    downloads=layout.downloads, mirror=mirror, runner=runner, offline=offline)
+    source = next(c for c in candidates if c.download == archive.download)
+    runner.note(f"port {info.name} {info.version}: {info.url} is unreachable; seeding it from "
+                f"{archive.download.filename} ({source.version}, via {archive.provider})")
+    dest = cache / "ports" / info.name / info.subdir
+    runner.action(
+        f"mkdir -p {runner.path(dest)} && tar -xf {runner.path(archive.path)} "
+        f"-C {runner.path(dest)} --strip-components=1 && echo {info.url} > {runner.path(marker)}",
+        functools.partial(seed_port, cache, info, archive.path),
+    )
+
+
+def ports(ctx: Context) -> None:
+    """Step 2, the recipe's `embuilder build zlib bzip2`, offline if need be."""
+    emscripten = ctx.emscripten
+    ctx.runner.heading(f"Emscripten ports zlib, bzip2 (Emscripten {emscripten.version}, "
+                       f"{emscripten.origin})")
+    with locked(ctx.paths.emscripten_state(emscripten.key) / ".lock"):
+        prepare_cache(emscripten, ctx.runner)
+    build_ports(emscripten, ctx.versions, ctx.paths, ctx.runner, mirror=ctx.options.mirror,
+                offline=ctx.options.offline)

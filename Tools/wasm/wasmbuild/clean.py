@@ -1,0 +1,42 @@
+"""`wasm.clean`: deleting build folders; the download cache only when asked."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from pathlib import Path
+
+from .context import Context
+from .errors import ConfigError
+from .layout import TARGETS
+
+
+def clean(ctx: Context, what: str, *, downloads: bool = False) -> None:
+    """'node'/'browser' (every Emscripten's folder of that target for this CPython), 'build'
+    (the build Python), 'cpython' (everything for this CPython) or 'all' (the whole builddir)."""
+    paths = ctx.paths
+    if what in TARGETS:
+        cpython_dir = paths.cpython_dir(ctx.cpython.key)
+        folders = [*sorted(cpython_dir.glob(f"emcc-*/emscripten-{what}")),
+                   paths.recipe_link(f"emscripten-{what}")]
+    elif what == "build":
+        folders = [ctx.native_dir, paths.recipe_link("build")]
+    elif what == "cpython":
+        folders = [paths.cpython_dir(ctx.cpython.key)]
+    elif what == "all":
+        folders = [paths.builddir]
+    else:
+        raise ConfigError(f"unknown clean target {what!r}",
+                          fix=f"use one of: {', '.join((*TARGETS, 'build', 'cpython', 'all'))}")
+    if downloads:
+        folders.append(paths.downloads)
+    for folder in folders:
+        if folder.exists() or folder.is_symlink():
+            ctx.runner.action(f"rm -rf {ctx.runner.path(folder)}", functools.partial(_remove, folder))
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    else:
+        shutil.rmtree(path)

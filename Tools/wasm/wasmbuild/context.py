@@ -1,0 +1,159 @@
+"""The resolved build context: the options of a task turned, once, into the values a build is
+made of (the axes CPython source x Emscripten x target x profile, and where things go).
+
+`resolve()` checks the options and looks the CPython release up; the toolchain (Emscripten,
+Node) is found on first use and then kept, because a task that builds only the native Python
+needs neither. Nothing after this module looks a release or a toolchain up again: steps,
+targets and front ends read the context.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TextIO
+
+from . import config as config_module
+from . import profiles
+from .config import CPythonRelease, Versions
+from .errors import ConfigError
+from .layout import TARGETS, Layout
+from .shell import Runner
+from .sources import check_cpython_tree
+from .toolchain import Emscripten, Node, find_emscripten, find_node, provide_node
+
+# A folder of pinned archives used when --mirror is not given (the clean room's --downloads).
+MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a user asked for, as the front ends pass it."""
+
+    python_version: str | None = None
+    source: Path | None = None
+    emscripten: str | None = None
+    emsdk: Path | None = None
+    node: Path | None = None
+    node_version: str | None = None
+    """Major version of a pinned Node release (npm registry) to run python.js with."""
+    mirror: Path | None = None
+    offline: bool = False
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    dry_run: bool = False
+    verbose: bool = False
+    profile: str | None = None
+    """A name from profiles.PROFILES; None is the default profile."""
+
+
+@dataclass(frozen=True)
+class CPython:
+    key: str
+    """Names the build folder: the release version, or local-<version>-<path digest>."""
+    version: str
+    user_tree: Path | None
+    """The user's checkout (only ever read), or None for a pinned release."""
+    release: CPythonRelease | None
+    """The pinned release with its downloads, or None for a local tree."""
+
+
+def check_target(target: str) -> str:
+    if target not in TARGETS:
+        raise ConfigError(f"unknown target {target!r}", fix=f"use one of: {', '.join(TARGETS)}")
+    return target
+
+
+@dataclass(frozen=True)
+class Context:
+    options: Options
+    versions: Versions
+    paths: Layout
+    runner: Runner
+    cpython: CPython
+    profile: profiles.Profile
+
+    # -- the toolchain, found once on first use ----------------------------------------------
+    @cached_property
+    def emscripten(self) -> Emscripten:
+        return find_emscripten(self.paths, emsdk=self.options.emsdk,
+                               version=self.options.emscripten, runner=self.runner)
+
+    @cached_property
+    def node(self) -> Node:
+        if self.options.node_version:
+            return provide_node(self.versions, self.options.node_version, self.paths, self.runner,
+                                mirror=self.options.mirror, offline=self.options.offline)
+        return find_node(self.options.node)
+
+    # -- names and folders of this build -----------------------------------------------------
+    @property
+    def dry_run(self) -> bool:
+        return self.runner.dry_run
+
+    @property
+    def source_dir(self) -> Path:
+        return self.paths.source_dir(self.cpython.key)
+
+    @property
+    def native_dir(self) -> Path:
+        return self.paths.native_dir(self.cpython.key)
+
+    def flavour(self, target: str) -> str:
+        """configure's --with-emscripten-target value: node, browser, node-debug, ..."""
+        return check_target(target) + self.profile.target_suffix
+
+    def variant(self, target: str) -> str:
+        """Names the build folder, results and expectations: node, browser-debug, node-size..."""
+        default = self.profile.name == profiles.DEFAULT_PROFILE
+        return check_target(target) + ("" if default else f"-{self.profile.name}")
+
+    def target_dir(self, target: str) -> Path:
+        return self.paths.target_dir(self.cpython.key, self.emscripten.version, self.variant(target))
+
+    def python_js(self, target: str) -> Path:
+        return self.target_dir(target) / "python.js"
+
+    def results_dir(self, target: str, runtime: str) -> Path:
+        """Where a test run of `target` under `runtime` (node20, chromium) writes its results."""
+        return self.paths.results_dir(
+            f"{self.cpython.key}-emcc-{self.emscripten.version}-{self.variant(target)}-{runtime}")
+
+    def page_url_path(self, target: str = "browser") -> str:
+        """The page's path under the served checkout. The debug flavour uses the real folder,
+        not the builddir/ link, so the C sources its DWARF info names (../../src/...) resolve."""
+        if self.profile.target_suffix == "-debug":
+            return os.path.relpath(self.target_dir(target) / "python.html", self.paths.root)
+        builddir = os.path.relpath(self.paths.builddir, self.paths.root)
+        return f"{builddir}/emscripten-{self.variant(target)}/python.html"
+
+
+def resolve_cpython(options: Options, versions: Versions) -> CPython:
+    if options.source is not None:
+        tree = options.source.expanduser().resolve()
+        version = check_cpython_tree(tree)
+        path_digest = hashlib.sha256(str(tree).encode()).hexdigest()[:8]
+        return CPython(f"local-{version}-{path_digest}", version, tree, None)
+    version = options.python_version or versions.default_cpython
+    release = versions.cpython_release(version)  # unknown versions fail here, before any work
+    return CPython(version, version, None, release)
+
+
+def resolve(options: Options, *, layout: Layout | None = None, versions: Versions | None = None,
+            out: TextIO | None = None) -> Context:
+    """Check the options and resolve them into a context; the one place that does."""
+    if options.source is not None and options.python_version is not None:
+        raise ConfigError("--source and --python-version both given",
+                          fix="pass only one: a local tree or a pinned release")
+    if options.jobs < 1:
+        raise ConfigError(f"--jobs {options.jobs}: must be at least 1", fix="pass --jobs 1 or more")
+    if options.mirror is None and os.environ.get(MIRROR_VARIABLE):
+        options = dataclasses.replace(options, mirror=Path(os.environ[MIRROR_VARIABLE]))
+    versions = versions or config_module.load()
+    layout = layout or Layout.default()
+    runner = Runner(layout.root, dry_run=options.dry_run, verbose=options.verbose, out=out)
+    return Context(options, versions, layout, runner, resolve_cpython(options, versions),
+                   profiles.get(options.profile))

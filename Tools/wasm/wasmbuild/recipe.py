@@ -1,0 +1,64 @@
+"""The recipe, as the seed README gives it, and the order the tasks run its steps in.
+
+    source        the CPython release (or a snapshot of --source)          steps/source.py
+    build Python  configure -C && make, natively                          steps/native.py
+    ports         embuilder build zlib bzip2                              steps/ports.py
+    deps          xz, SQLite, libffi built with emcc                      steps/deps.py
+    cross build   emconfigure configure --host=wasm32-... && emmake make  steps/cross.py
+    finish        what the target adds (the browser's page)               targets/
+
+`invoke wasm.build-python` runs the first two, `wasm.ports` and `wasm.deps` one each,
+`wasm.node` and `wasm.browser` all of them; `invoke --dry` prints them in this order. Every
+step skips itself when it is up to date (steps/base.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import provision, targets
+from .context import Context
+from .steps import cross, deps, native, ports, source
+from .steps.base import exclusive
+
+
+def _lock(ctx: Context) -> Path:
+    """One build of a CPython at a time: its folders are shared by all its targets."""
+    return ctx.paths.cpython_dir(ctx.cpython.key) / ".lock"
+
+
+def _show_setup(ctx: Context) -> None:
+    """A dry run starts with the system packages `invoke wasm.setup` would install, so the
+    first look at the recipe, before anything is installed, shows the whole of it."""
+    if ctx.dry_run:
+        provision.setup(dry_run=True, runner=ctx.runner)
+
+
+def build_python(ctx: Context) -> Path:
+    _show_setup(ctx)
+    with exclusive(_lock(ctx), ctx.runner):
+        return native.build_python(ctx, source.fetch_source(ctx))
+
+
+def build_ports(ctx: Context) -> None:
+    _show_setup(ctx)
+    ports.ports(ctx)
+
+
+def build_deps(ctx: Context) -> list[deps.BuiltDependency]:
+    _show_setup(ctx)
+    return deps.deps(ctx)
+
+
+def build_target(ctx: Context, target: str) -> Path:
+    """Every step, for `target` (node, browser): the folder holding python.js."""
+    chosen = targets.get(target)
+    _show_setup(ctx)
+    with exclusive(_lock(ctx), ctx.runner):
+        tree = source.fetch_source(ctx)
+        build_python = native.build_python(ctx, tree)
+        ports.ports(ctx)
+        libraries = deps.deps(ctx)
+        folder = cross.cross_build(ctx, chosen.name, tree, build_python, libraries)
+        chosen.finish(ctx, folder)
+        return folder

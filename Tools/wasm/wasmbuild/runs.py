@@ -1,0 +1,95 @@
+"""Running things on a built target, written once over the target interface (targets/):
+CPython's test suite (`wasm.test`, `wasm.test-browser`) and the limits probe (`wasm.limits`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from . import browser_tests, limits, targets, testsuite
+from .context import Context
+from .errors import ConfigError
+
+
+def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.ModuleResult]:
+    """CPython's test suite on the `target` build; fails only on deviations from expectations.
+    The browser runs its declared subset unless modules are named."""
+    chosen = targets.get(target)
+    options = testsuite.parse_run_args(args)
+    if target == "browser" and not options.tests:
+        options = dataclasses.replace(options, tests=tuple(browser_tests.declared_modules()))
+    results_dir = ctx.results_dir(target, chosen.runtime(ctx))
+    variant = ctx.variant(target)
+    expectations_file = testsuite.expectations_path(ctx.emscripten.version, variant)
+    expected = testsuite.Expectations.load(expectations_file)
+    modules = list(options.tests) or testsuite.discover(ctx.source_dir)
+    with chosen.suite_runner(ctx, modules, options.timeout, results_dir) as suite:
+        options = dataclasses.replace(options, jobs=min(options.jobs, suite.jobs))
+        ctx.runner.note(f"expected results: {ctx.runner.path(expectations_file)}")
+        results, verdict = testsuite.run_suite(suite.shown, ctx.source_dir, results_dir, expected,
+                                               options, ctx.runner, run_module=suite.run_module)
+    if ctx.dry_run:
+        return results
+    ctx.runner.say("\n" + testsuite.summary_table(results))
+    ctx.runner.note(f"logs and JUnit XML: {ctx.runner.path(results_dir)}")
+    for line in verdict.unexpected_passes:
+        ctx.runner.note(f"unexpected pass: {line}")
+    if options.update_expectations:
+        header = (f"Expected results of CPython's test suite on the {variant} build, "
+                  f"Emscripten {ctx.emscripten.version}.\n"
+                  "Regenerate with `-- --update-expectations` after the test task; reasons and "
+                  "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
+                  "timeout; not run by default), crash (kills the runtime), flaky (any "
+                  "outcome is accepted), skip (never run).")
+        testsuite.write_expectations(expectations_file, results, expected, header)
+        ctx.runner.note(f"wrote {ctx.runner.path(expectations_file)}")
+    elif not verdict.ok:
+        shown = verdict.new_failures[:15]
+        more = len(verdict.new_failures) - len(shown)
+        raise testsuite.TestRunFailed(
+            f"{len(verdict.new_failures)} deviation(s) from the expected results: "
+            + "; ".join(shown) + (f"; and {more} more" if more > 0 else ""),
+            fix=f"read the logs in {ctx.runner.path(results_dir / 'logs')}; if the change "
+            "is expected, rerun with `-- --update-expectations` and commit the file",
+        )
+    return results
+
+
+def probe_limits(ctx: Context, names: Sequence[str], *, update_readme: bool = False,
+                 check_readme: bool = False) -> str:
+    """Run Lib/wasm_limits.py's checks on the built targets; returns the Markdown table."""
+    chosen = [targets.get(name) for name in names]
+    groups = limits.group_of()
+    findings: dict[str, list[limits.Finding]] = {}
+    for target in chosen:
+        ctx.runner.heading(f"limitations: each check in a fresh {target.name} runtime")
+        with target.check_runner(ctx, limits.CHECK_TIMEOUT) as check:
+            if not ctx.dry_run:
+                # Node checks run in parallel processes; a browser's pages one at a time.
+                jobs = ctx.options.jobs if target.name == "node" else 1
+                findings[target.name] = _probe(check, groups, jobs)
+    if ctx.dry_run:
+        return ""
+    table = limits.render(findings, ctx.emscripten.version, ctx.cpython.version)
+    ctx.runner.say("\n" + table)
+    if update_readme:
+        limits.update_readme(table)
+        ctx.runner.note(f"updated the limitations table in {ctx.runner.path(limits.README)}")
+    elif check_readme and limits.readme_table() != table:
+        raise ConfigError("the README's limitations table differs from a fresh probe",
+                          fix="run `invoke wasm.limits --update-readme` and commit README.md")
+    return table
+
+
+def _probe(check: Callable[[str], targets.CheckResult], groups: dict[str, str],
+           jobs: int) -> list[limits.Finding]:
+    def one(name: str) -> limits.Finding:
+        output, code, timed_out = check(name)
+        return limits.finding_from(name, groups.get(name, "?"), output, code, timed_out)
+
+    if jobs == 1:
+        return [one(name) for name in groups]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, groups))

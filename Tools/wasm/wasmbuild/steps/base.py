@@ -1,0 +1,126 @@
+"""The step runner every recipe step goes through: skip when current, lock, log, dry run, stamp.
+
+A step declares what it is made from (`inputs`), what it makes (`outputs`) and the work, as
+commands or as shown Python actions. It is skipped when its stamp holds exactly these inputs
+and every output exists (a dry run shows the work anyway); otherwise the stamp is cleared, the
+work runs with its output in the step's log, and the stamp is written only once all of it
+finished, so an interrupted step never looks done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..shell import Command, Runner
+from ..stamps import Stamp, locked
+
+
+@dataclass(frozen=True)
+class Action:
+    """Work done in Python, shown as the shell a person would type for it."""
+
+    shell: str
+    work: Callable[[], None]
+
+
+Work = Command | Action | Callable[[], None]
+"""A command; an action; or a function that shows and does its own work (a download), which a
+dry run calls too, since it honours `runner.dry_run` itself."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    folder: Path
+    """The folder the step builds in; its stamp and log live under it unless given."""
+    inputs: Mapping[str, Any]
+    work: Sequence[Work] = ()
+    outputs: Sequence[Path] = ()
+    before: Callable[[], None] | None = None
+    """Runs before the work when the step is not current (not in a dry run)."""
+    after: Callable[[], None] | None = None
+    """Runs after the work, before the stamp is written (not in a dry run)."""
+    lock: Path | None = None
+    stamp_path: Path | None = None
+    log_path: Path | None = None
+    quiet_when_current: bool = field(default=False)
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.stamp_path or self.folder / ".stamps" / f"{self.name}.json",
+                     self.inputs)
+
+    @property
+    def log(self) -> Path:
+        return self.log_path or self.folder / "logs" / f"{self.name}.log"
+
+    def is_current(self) -> bool:
+        return self.stamp.is_current() and all(p.exists() for p in self.outputs)
+
+
+def run_step(runner: Runner, step: Step) -> bool:
+    """Run `step` unless it is current. True if its work ran (or, in a dry run, was shown)."""
+    with locked(step.lock) if step.lock and not runner.dry_run else contextlib.nullcontext():
+        current = step.is_current()
+        if current and not runner.dry_run:
+            if not step.quiet_when_current:
+                runner.note(f"{step.name}: up to date")
+            return False
+        stamp = step.stamp
+        if not current and stamp.recorded() is not None:
+            runner.note(f"{step.name}: inputs changed ({', '.join(stamp.changed_inputs())})")
+        if not runner.dry_run:
+            stamp.clear()
+            step.log.unlink(missing_ok=True)
+            if step.before is not None:
+                step.before()
+        for item in step.work:
+            if isinstance(item, Command):
+                runner.run(item, log=step.log)
+            elif isinstance(item, Action):
+                runner.action(item.shell, item.work)
+            else:
+                item()
+        if not runner.dry_run:
+            if step.after is not None:
+                step.after()
+            stamp.record()
+        return True
+
+
+_held: set[Path] = set()
+
+
+@contextlib.contextmanager
+def exclusive(lock: Path, runner: Runner) -> Iterator[None]:
+    """Hold `lock` (re-entrant within this process), so two runs never configure or make in
+    the same folders at once; the second says it waits."""
+    if runner.dry_run or lock in _held:
+        yield
+        return
+    with locked(lock, on_wait=lambda: runner.note(
+            f"another build holds {runner.path(lock)}; waiting for it")):
+        _held.add(lock)
+        try:
+            yield
+        finally:
+            _held.discard(lock)
+
+
+def link_recipe_path(runner: Runner, link: Path, target: Path) -> None:
+    """Point the recipe's path (builddir/build, builddir/emscripten-node) at the folder just
+    built, so the seed's commands work unchanged."""
+    if runner.dry_run:
+        return
+    if link.exists() and not link.is_symlink():
+        runner.note(f"not linking {link}: a real folder is in the way")
+        return
+    tmp = link.with_name(f".{link.name}.link")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(os.path.relpath(target, link.parent))
+    os.replace(tmp, link)

@@ -1,0 +1,161 @@
+"""Step 3, the cross build: the recipe's `CONFIG_SITE=... emconfigure ../../configure -C
+--host=wasm32-unknown-emscripten --build=... --with-emscripten-target=<target>
+--with-build-python=...` and `emmake make`, in one folder per CPython x Emscripten x target.
+
+Around the recipe: our site file and Modules/Setup.local, the libraries of the deps step, the
+Emscripten corrections in Tools/wasm/emscripten/, the C API exports for ctypes.pythonapi, and
+configure answers shared between build folders (configcache.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .. import configcache
+from .. import exports as exports_module
+from ..config import TOOLS_WASM
+from ..context import Context
+from ..layout import TARGETS
+from ..shell import Command
+from ..stamps import file_digest
+from .base import Step, link_recipe_path, run_step
+from .deps import BuiltDependency
+from .source import Source
+
+SITE_FILE_NAME = "config.site-wasm32-emscripten"
+# Replacements for Emscripten's file-system calls where they are wrong (see the file).
+FS_FIXES = TOOLS_WASM / "emscripten" / "fs_fixes.js"
+# Compiler and linker flags add up; any other variable set twice is a conflict to settle by
+# the later source (a library's own configure answers).
+FLAG_VARIABLES = ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LIBS")
+
+
+def merge_configure_env(env: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    merged = dict(env)
+    for key, value in extra.items():
+        if key in FLAG_VARIABLES and merged.get(key):
+            merged[key] = f"{merged[key]} {value}"
+        else:
+            merged[key] = value
+    return merged
+
+
+def build_triple(source: Source) -> str:
+    guess = source.tree / "config.guess"
+    if not guess.is_file():
+        return f"$({guess})"  # dry run before the source exists
+    return subprocess.run([str(guess)], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def site_files(checkout: Path, source: Source) -> list[Path]:
+    """Ours first; CPython's own one is read by it."""
+    return [checkout / SITE_FILE_NAME, source.tree / "Tools" / "wasm" / SITE_FILE_NAME]
+
+
+def setup_local_text(checkout: Path, built_deps: Sequence[BuiltDependency]) -> str:
+    """Modules/Setup.local for a cross build: our module lines, after the library prefixes
+    they use."""
+    template = checkout / "Modules" / "Setup.local"
+    variables = "".join(f"{d.setup_variable}\n" for d in built_deps)
+    body = template.read_text() if template.is_file() else ""
+    return variables + body
+
+
+def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
+                built_deps: Sequence[BuiltDependency]) -> Path:
+    runner, emscripten, profile = ctx.runner, ctx.emscripten, ctx.profile
+    folder = ctx.target_dir(target)
+    runner.heading(f"cross build: {target} target with Emscripten {emscripten.version} "
+                   f"in {runner.path(folder)}")
+    env = {**emscripten.env, "CONFIG_SITE": str(site_files(ctx.paths.root, source)[0]),
+           **dict(profile.configure_env)}
+    for dep in built_deps:
+        env = merge_configure_env(env, dep.configure_env)
+    exports_file = folder / "c-api-exports.json"
+    env = merge_configure_env(env, {
+        "LDFLAGS": f"--js-library {FS_FIXES}",
+        # In LIBS, which the Makefile puts on python.js's link only; the extension modules
+        # it links as separate files (unusable here) would fail on names they don't define.
+        "LIBS": f"-sEXPORTED_FUNCTIONS=@{exports_file}",
+    })
+    # Each one digests files of ours: computed once here.
+    fingerprints = {d.dependency.name: d.dependency.fingerprint for d in built_deps}
+    setup_local = setup_local_text(ctx.paths.root, built_deps)
+    configure = Command.of(
+        emscripten.tool("emconfigure"), source.tree / "configure", "-C",
+        "--host=wasm32-unknown-emscripten",
+        f"--build={build_triple(source)}",
+        f"--with-emscripten-target={ctx.flavour(target)}",
+        f"--with-build-python={build_python}",
+        *profile.configure_args,
+        cwd=folder, env=env,
+    )
+    site_digests = [file_digest(p) if p.is_file() else "missing" for p in site_files(ctx.paths.root, source)]
+    configure_digest = source.configure_digest()
+    inputs = {
+        "configure": configure_digest,
+        "argv": list(configure.argv),
+        "env": {k: v for k, v in env.items() if k not in emscripten.env},
+        "emscripten": f"{emscripten.version} {emscripten.origin}",
+        "site": site_digests,
+        "deps": {d.dependency.name: [fingerprints[d.dependency.name], str(d.prefix)]
+                 for d in built_deps},
+        "setup_local": hashlib.sha256(setup_local.encode()).hexdigest(),
+        "exports": list(exports_module.EXTRA_EXPORTS),
+        "fs_fixes": file_digest(FS_FIXES),
+    }
+    if profile.configure_env:
+        inputs["profile_env"] = dict(profile.configure_env)
+    variant = ctx.variant(target)
+    store = ctx.paths.configure_answers
+    # Answers are shared only within one profile: its flags may change compile checks.
+    key = configcache.store_key([ctx.cpython.key, configure_digest, *site_digests,
+                                 emscripten.key, emscripten.origin, profile.name,
+                                 *sorted(fingerprints.values())])
+    config_cache = folder / "config.cache"
+
+    def before_configure() -> None:
+        config_cache.unlink(missing_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        # make does not relink for changed link flags (LDFLAGS, a --js-library file):
+        # a reconfigured build relinks.
+        for linked in ("python.js", "python.wasm"):
+            (folder / linked).unlink(missing_ok=True)
+        # configure keeps an existing Modules/Setup.local; makesetup reads it.
+        target_setup = folder / "Modules" / "Setup.local"
+        variables = " ".join(d.setup_variable for d in built_deps)
+        runner.say(f"mkdir -p {runner.path(target_setup.parent)} && "
+                   f"(printf '%s\\n' {variables} && cat Modules/Setup.local) "
+                   f"> {runner.path(target_setup)}")
+        target_setup.parent.mkdir(exist_ok=True)
+        target_setup.write_text(setup_local)
+        placeholder = json.dumps(exports_module.PLACEHOLDER)
+        runner.say(f"echo '{placeholder}' > {runner.path(exports_file)}"
+                   "  # for configure's link tests")
+        exports_file.write_text(placeholder)
+        seeded_from = configcache.seed(config_cache, store, key, variant,
+                                       [t for t in TARGETS if t != target])
+        if seeded_from:
+            runner.note(f"configure starts from {seeded_from} ({runner.path(store)})")
+
+    def after_configure() -> None:
+        configcache.save(config_cache, store, key, variant)
+        pyconfig = folder / "pyconfig.h"
+        runner.say(f"python3 {runner.path(Path(exports_module.__file__))} "
+                   f"{runner.path(source.tree)} {runner.path(pyconfig)} "
+                   f"> {runner.path(exports_file)}")
+        exports_file.write_text(json.dumps(exports_module.export_list(source.tree, pyconfig)))
+
+    run_step(runner, Step("configure", folder, inputs, [configure],
+                          [folder / "Makefile", exports_file],
+                          before=before_configure, after=after_configure))
+    make = Command.of(emscripten.tool("emmake"), "make", f"-j{ctx.options.jobs}",
+                      *profile.make_args, cwd=folder, env=emscripten.env)
+    run_step(runner, Step("make", folder, {**inputs, "source": source.digest}, [make],
+                          [folder / "python.js", folder / "python.wasm"]))
+    link_recipe_path(runner, ctx.paths.recipe_link(f"emscripten-{variant}"), folder)
+    return folder

@@ -1,0 +1,27 @@
+"""Step 1, the build Python: the recipe's `mkdir -p builddir/build && cd builddir/build &&
+../../configure -C && make -j$(nproc)`, in builddir/cpython-<key>/build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..context import Context
+from ..shell import Command
+from .base import Step, link_recipe_path, run_step
+from .source import Source
+
+
+def build_python(ctx: Context, source: Source) -> Path:
+    folder = ctx.native_dir
+    python = folder / "python"
+    ctx.runner.heading(f"build Python: native CPython {ctx.cpython.version} "
+                       f"in {ctx.runner.path(folder)}")
+    configure = Command.of(source.tree / "configure", "-C", cwd=folder)
+    inputs = {"configure": source.configure_digest(), "argv": list(configure.argv)}
+    run_step(ctx.runner, Step("configure", folder, inputs, [configure], [folder / "Makefile"],
+                              before=lambda: (folder / "config.cache").unlink(missing_ok=True)))
+    make = Command.of("make", f"-j{ctx.options.jobs}", cwd=folder)
+    run_step(ctx.runner, Step("make", folder, {**inputs, "source": source.digest}, [make],
+                              [python]))
+    link_recipe_path(ctx.runner, ctx.paths.recipe_link("build"), folder)
+    return python

@@ -1,0 +1,94 @@
+"""The browser target: our page around python.js, run in headless Chromium, one page per test
+module or check (a fresh runtime each), served with the isolation headers."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .. import browser_tests, limits
+from ..config import CHECKOUT, TOOLS_WASM
+from ..context import Context
+from ..testsuite import ModuleResult
+from . import CheckResult, SuiteRunner
+from .node import built_python_js
+
+
+def page_files() -> list[Path]:
+    """Our browser page: it replaces the python.html/python.worker.js CPython ships."""
+    web = TOOLS_WASM / "web"
+    return [*sorted(p for p in web.iterdir() if p.is_file()), CHECKOUT / "Lib" / "wasm_console.py"]
+
+
+def install_page(ctx: Context, folder: Path) -> None:
+    files = page_files()
+    ctx.runner.say(f"cp {' '.join(ctx.runner.path(f) for f in files)} {ctx.runner.path(folder)}/")
+    if not ctx.dry_run:
+        for source in files:
+            shutil.copyfile(source, folder / source.name)
+
+
+class BrowserTarget:
+    name = "browser"
+
+    def finish(self, ctx: Context, folder: Path) -> None:
+        install_page(ctx, folder)
+
+    def runtime(self, ctx: Context) -> str:
+        return "chromium"
+
+    @contextlib.contextmanager
+    def suite_runner(self, ctx: Context, modules: list[str], timeout: float,
+                     results_dir: Path) -> Iterator[SuiteRunner]:
+        folder = built_python_js(ctx, "browser").parent
+        page = folder / "tests.html"
+        bundle = folder / browser_tests.BUNDLE_NAME
+        ctx.runner.say(f"# pack Lib/test/{{libregrtest,support,*.txt}} and the selected modules "
+                       f"into {ctx.runner.path(bundle)}")
+        # One page at a time: Playwright's browser belongs to the thread that started it.
+        if ctx.dry_run:
+            yield SuiteRunner(_not_in_a_dry_run,
+                              ["chromium", "--headless", str(page)], 1)
+            return
+        install_page(ctx, folder)
+        count = browser_tests.make_bundle(ctx.source_dir, modules, bundle)
+        ctx.runner.note(f"{count} files in the bundle")
+        page_path = os.path.relpath(page, ctx.paths.root)
+        browser = browser_tests.BrowserRunner(ctx.paths.root, page_path, timeout, results_dir)
+        try:
+            with browser_tests.serving(ctx.paths.root) as base_url:
+                yield SuiteRunner(lambda module: browser.run_module(base_url, module),
+                                  ["chromium", "--headless", f"{base_url}{page_path}?args=..."], 1)
+        finally:
+            browser.close()
+
+    @contextlib.contextmanager
+    def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckResult]]:
+        folder = built_python_js(ctx, "browser").parent
+        ctx.runner.say(f"chromium --headless {ctx.runner.path(folder / 'tests.html')}"
+                       "?args=/wasm_limits.py,--check,NAME")
+        if ctx.dry_run:
+            yield lambda name: ("", None, False)
+            return
+        install_page(ctx, folder)
+        bundle = folder / "limits-bundle.json"
+        bundle.write_text(json.dumps(
+            {"/wasm_limits.py": base64.b64encode(limits.PROBE.read_bytes()).decode()}))
+        browser = browser_tests.BrowserRunner(
+            ctx.paths.root, os.path.relpath(folder / "tests.html", ctx.paths.root), timeout,
+            ctx.paths.limits_scratch)
+        try:
+            with browser_tests.serving(ctx.paths.root) as base_url:
+                yield lambda name: browser.run_args(
+                    base_url, ["/wasm_limits.py", "--check", name], bundle=bundle.name)[:3]
+        finally:
+            browser.close()
+
+
+def _not_in_a_dry_run(module: str) -> ModuleResult:
+    raise AssertionError(f"{module}: a dry run runs no module")

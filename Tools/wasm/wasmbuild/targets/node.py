@@ -1,0 +1,93 @@
+"""The Node.js target: python.js run by node, one process per test module or check."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from .. import limits, procs, testsuite
+from ..context import Context
+from ..errors import ToolMissing
+from ..shell import Command
+from ..toolchain import node_flags
+from . import CheckResult, SuiteRunner
+
+
+def built_python_js(ctx: Context, target: str) -> Path:
+    python_js = ctx.python_js(target)
+    if not python_js.is_file() and not ctx.dry_run:
+        same = f" --profile {ctx.profile.name}" if ctx.options.profile else ""
+        shown = {"node": "Node"}.get(target, target)
+        raise ToolMissing(f"{ctx.runner.path(python_js)} does not exist: the {shown} target "
+                          "is not built",
+                          fix=f"run `invoke wasm.{target}{same}` first (same "
+                          "--python-version/--source/--profile)")
+    return python_js
+
+
+def node_command(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> Command:
+    """`node <flags this Node and Emscripten need> python.js args...`"""
+    flags = node_flags(ctx.versions, ctx.node, ctx.emscripten.version)
+    if optimize:
+        # V8 starts wasm in its baseline compiler and has no on-stack replacement for wasm:
+        # the interpreter loop, entered once per program, never leaves baseline code.
+        # Compiling with the optimising tier from the start runs Python code about twice
+        # as fast, for about 0.5 s more start-up (README, "Running").
+        flags.append("--no-liftoff")
+    return Command.of(ctx.node.path, *flags, ctx.python_js("node"), *args, cwd=Path.cwd())
+
+
+def run_python(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> int:
+    """Run the Node build's python.js with `args`; returns its exit status."""
+    built_python_js(ctx, "node")
+    command = node_command(ctx, args, optimize=optimize)
+    ctx.runner.show(command)
+    if ctx.dry_run:
+        return 0
+    # In the terminal's foreground, as typed: the REPL reads the terminal and gets its Ctrl-C.
+    return subprocess.call(command.argv, cwd=command.cwd)
+
+
+class NodeTarget:
+    name = "node"
+
+    def finish(self, ctx: Context, folder: Path) -> None:
+        pass  # python.js and python.wasm are all it needs
+
+    def runtime(self, ctx: Context) -> str:
+        return f"node{ctx.node.version.split('.')[0]}"
+
+    def _prefix(self, ctx: Context) -> list[str]:
+        python_js = built_python_js(ctx, "node")
+        return [str(ctx.node.path), *node_flags(ctx.versions, ctx.node, ctx.emscripten.version),
+                str(python_js)]
+
+    @contextlib.contextmanager
+    def suite_runner(self, ctx: Context, modules: list[str], timeout: float,
+                     results_dir: Path) -> Iterator[SuiteRunner]:
+        prefix = self._prefix(ctx)
+        ctx.runner.note(f"Node {ctx.node.version} ({ctx.runner.path(ctx.node.path)})")
+        yield SuiteRunner(
+            lambda module: testsuite.run_one(prefix, module, results_dir, timeout, results_dir),
+            prefix, ctx.options.jobs)
+
+    @contextlib.contextmanager
+    def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckResult]]:
+        prefix = self._prefix(ctx)
+        ctx.runner.show(Command.of(*prefix, limits.PROBE, "--check", "NAME", cwd=ctx.paths.root))
+        scratch = ctx.paths.limits_scratch
+        if not ctx.dry_run:
+            scratch.mkdir(parents=True, exist_ok=True)
+
+        def check(name: str) -> CheckResult:
+            with tempfile.TemporaryFile() as sink:
+                code, timed_out, _ = procs.run([*prefix, str(limits.PROBE), "--check", name],
+                                               cwd=scratch, sink=sink, timeout=timeout)
+                sink.seek(0)
+                output = "" if timed_out else sink.read().decode(errors="replace")
+            return output, code, timed_out
+
+        yield check
