@@ -162,3 +162,22 @@ def test_unit_tests_may_not_start_real_programs(tmp_path: Path) -> None:
 def test_unit_tests_may_not_reach_the_network() -> None:
     with socket.socket() as s, pytest.raises(pytest.fail.Exception, match="tried to connect"):
         s.connect(("192.0.2.1", 80))
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["cpython"]["3.11.2"].update(sha265="x"),
+     "unknown key 'sha265' in [cpython.3.11.2]"),
+    (lambda d: d["node_flags"][1].pop("why"), "[node_flags[1]] lacks 'why'"),
+    (lambda d: d.update(defualts={}), "unknown key 'defualts' in the top level"),
+    (lambda d: d["deps"]["xz"].update(configure_args=[]), "unknown key 'configure_args' in [deps.xz]"),
+])
+def test_a_mistake_in_versions_toml_is_one_line_naming_its_place(change, message) -> None:  # type: ignore[no-untyped-def]
+    import tomllib
+
+    data = tomllib.loads(config.VERSIONS_FILE.read_text())
+    config.parse(data)  # the real file is valid
+    change(data)
+    with pytest.raises(ConfigError) as error:
+        config.parse(data)
+    assert message in error.value.message
+    assert error.value.fix
