@@ -25,10 +25,16 @@ nox.options.reuse_existing_virtualenvs = True
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The project's pytest suite: unit tests, then the end-to-end builds in Node and Chromium
-    (`-- -m "not e2e"` for the unit tests alone)."""
+    """The unit tests: fast, against fake toolchain programs (the default session)."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-m", "not e2e", *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """The end-to-end tests: real builds with emcc, run in Node and in Chromium."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "e2e", *session.posargs)
 
 
 @nox.session

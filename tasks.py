@@ -175,15 +175,15 @@ def test_browser(c: InvokeContext, python_version: str | None = None, source: st
     runs.run_tests(make_context(c, **build_options(locals())), "browser", python_args(c))
 
 
-def limits(c: InvokeContext, browser: bool = True, update_readme: bool = False,
-           check_readme: bool = False, python_version: str | None = None,
-           source: str | None = None, emscripten: str | None = None, emsdk: str | None = None,
-           profile: str | None = None, jobs: int = 0, traceback: bool = False) -> None:
+def limits(c: InvokeContext, browser: bool = True, update: bool = False, check: bool = False,
+           python_version: str | None = None, source: str | None = None,
+           emscripten: str | None = None, emsdk: str | None = None, profile: str | None = None,
+           jobs: int = 0, traceback: bool = False) -> None:
     """Probe what works in the builds (sockets, processes, signals, file system, modules...)
-    and print the table capability x target; --update-readme writes it into README.md."""
+    and print the table capability x target; --update writes it into docs/limits.md."""
     targets = ["node", "browser"] if browser else ["node"]
-    runs.probe_limits(make_context(c, **build_options(locals())), targets,
-                      update_readme=update_readme, check_readme=check_readme)
+    runs.probe_limits(make_context(c, **build_options(locals())), targets, update=update,
+                      check=check)
 
 
 def serve(c: InvokeContext, bind: str = "127.0.0.1", port: int = 8000, open: bool = False,
@@ -231,7 +231,7 @@ def setup(c: InvokeContext, clean_room: bool = False, traceback: bool = False) -
 
 
 def fresh(c: InvokeContext, debian: str = "bookworm", command: int = 0, keep: bool = False,
-          downloads: bool = False, update_readme: bool = False, traceback: bool = False) -> None:
+          downloads: bool = False, update: bool = False, traceback: bool = False) -> None:
     """The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and
     the README's quick-start commands run there as written, each phase timed."""
     dry_run = bool(c.config.run.dry)
@@ -239,8 +239,9 @@ def fresh(c: InvokeContext, debian: str = "bookworm", command: int = 0, keep: bo
     runner = Runner(CHECKOUT, dry_run=dry_run)
     roots = Roots(config.load(), Layout.default(), runner, choose_tools(dry_run=dry_run))
     report = cleanroom.run(roots, cleanroom.Options(debian, command or None, keep, downloads))
-    if update_readme and not dry_run:
-        cleanroom.update_readme(CHECKOUT / "README.md", report, list(roots.versions.debian.releases))
+    if update and not dry_run:
+        cleanroom.update_document(CHECKOUT / cleanroom.DOCUMENT, report,
+                                  list(roots.versions.debian.releases))
     if not report.ok:
         raise Exit(code=1)
 
@@ -258,8 +259,8 @@ wasm.add_task(wasm_task(
 wasm.add_task(wasm_task(test_browser), name="test-browser")
 wasm.add_task(wasm_task(
     limits, browser="also probe the browser build in headless Chromium (default: yes)",
-    update_readme="write the table into README.md between its limits-table markers",
-    check_readme="fail if README.md's table differs from this probe"))
+    update="write the table into docs/limits.md between its markers",
+    check="fail if docs/limits.md's table differs from this probe"))
 wasm.add_task(wasm_task(
     serve, bind="address to listen on (default 127.0.0.1: this machine only)",
     port="TCP port (default 8000)", open="also open the page in a web browser",
@@ -278,5 +279,5 @@ wasm.add_task(wasm_task(
     keep="leave the root for inspection and print how to enter it",
     downloads="show this machine's download cache to the root, read-only, as a mirror folder "
     "(saves bandwidth; by default the pinned addresses are used)",
-    update_readme="write this run's phase table into README.md (between its clean-room markers)"))
+    update="write this run's phase table into docs/clean-room.md"))
 namespace.add_collection(wasm)

@@ -19,18 +19,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
+from results import machine, publish  # noqa: E402
 from wasmbuild import recipe as kit_recipe  # noqa: E402
 from wasmbuild.context import Context, Options, resolve  # noqa: E402
 from wasmbuild.layout import default_cache_root  # noqa: E402
@@ -142,15 +141,15 @@ def main() -> None:
         rows.append(("ours, warm caches, node + browser", warm[0] + (warm[1] or 0)))
     rows.append(("no-op `invoke wasm.node`", noop))
     rows.append(("one .c file changed, `invoke wasm.node`", one_file))
-    print(f"\n{date.today()}, {platform.node()}, {os.cpu_count()} CPUs, -j{args.jobs}, "
-          f"CPython {build.cpython.version}, Emscripten {build.emscripten.version} "
-          f"(log: {log})\n")
-    print("| build | wall time | ratio to the recipe |")
-    print("|---|---:|---:|")
+    lines = [f"{machine()}, -j{args.jobs}, CPython {build.cpython.version}, Emscripten "
+             f"{build.emscripten.version}, `.venv/bin/python bench/build_time.py`", "",
+             "| build | wall time | ratio to the recipe |", "|---|---:|---:|"]
     for name, seconds in rows:
         base = recipe_total if "browser" in name else recipe["node"]
-        print(f"| {name} | {seconds:.1f} s | {seconds / base:.2f} |")
-
+        lines.append(f"| {name} | {seconds:.1f} s | {seconds / base:.2f} |")
+    print("\n" + "\n".join(lines))
+    print(f"(log: {log})")
+    publish("Build time", "\n".join(lines))
 
 if __name__ == "__main__":
     main()

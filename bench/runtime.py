@@ -22,12 +22,12 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
+from results import machine, publish  # noqa: E402
 from wasmbuild import config  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
 from wasmbuild.layout import default_cache_root  # noqa: E402
@@ -137,20 +137,21 @@ def main() -> None:
     workloads = list(times["native"])
     median = {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names}
     ratios = {n: {w: median[n][w] / median["native"][w] for w in workloads} for n in names}
-    header = f"{date.today()}, {platform.node()}, {platform.processor() or platform.machine()}, " \
-             f"{os.cpu_count()} CPUs; median of {args.rounds} rounds, best of {args.repeat} each"
-    print(f"\n{header}\n")
-    print("| workload | " + " | ".join(names) + " |")
-    print("|---|" + "---:|" * len(names))
+    lines = [f"{machine()}, {platform.processor() or platform.machine()}; median of "
+             f"{args.rounds} rounds, best of {args.repeat} each; `.venv/bin/python bench/runtime.py "
+             + " ".join(sys.argv[1:]) + "`", "",
+             "| workload | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for w in workloads:
         cells = [f"{median[n][w] * 1000:.0f} ms" + ("" if n == "native" else
                  f" ({ratios[n][w]:.2f}x)") for n in names]
-        print(f"| {w} | " + " | ".join(cells) + " |")
-    print("| **geometric mean vs native** | " + " | ".join(
+        lines.append(f"| {w} | " + " | ".join(cells) + " |")
+    lines.append("| **geometric mean vs native** | " + " | ".join(
         "1.00x" if n == "native" else f"**{geomean(list(ratios[n].values())):.2f}x**"
         for n in names) + " |")
-    print("| start-up to first output | " + " | ".join(
+    lines.append("| start-up to first output | " + " | ".join(
         f"{statistics.median(starts[n]):.2f} s" for n in names) + " |")
+    print("\n" + "\n".join(lines))
+    publish("Runtime", "\n".join(lines))
     if args.chart:
         chart(args.chart, workloads, ratios, "CPython 3.11.2 workloads: time relative to native")
         print(f"\nchart: {args.chart}")

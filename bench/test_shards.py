@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
+from results import machine, publish  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
 from wasmbuild.steps.source import fetch_source  # noqa: E402
 from wasmbuild.testsuite import Expectations, discover, expectations_path  # noqa: E402
@@ -45,13 +44,13 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "invoke", "-r", str(CHECKOUT), "wasm.test", "--",
                         "-j", str(jobs), *modules], stdout=subprocess.DEVNULL, check=False)
         times[jobs] = time.monotonic() - started
-    print(f"\n{date.today()}, {platform.node()}, {os.cpu_count()} CPUs, {len(modules)} modules "
-          f"(every {args.every}. of the suite, known hangs left out)\n")
-    print("| shards | wall time | speed-up |")
-    print("|---:|---:|---:|")
-    for jobs, seconds in times.items():
-        print(f"| {jobs} | {seconds / 60:.1f} min ({seconds:.0f} s) | {times[1] / seconds:.2f}x |")
-
+    lines = [f"{machine()}, {len(modules)} modules (every {args.every}. of the suite, known "
+             f"hangs left out), `.venv/bin/python bench/test_shards.py --every {args.every}`", "",
+             "| shards | wall time | speed-up |", "|---:|---:|---:|"]
+    lines += [f"| {jobs} | {seconds / 60:.1f} min ({seconds:.0f} s) | {times[1] / seconds:.2f}x |"
+              for jobs, seconds in times.items()]
+    print("\n" + "\n".join(lines))
+    publish("Test-suite sharding", "\n".join(lines))
 
 if __name__ == "__main__":
     main()

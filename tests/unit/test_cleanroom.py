@@ -251,7 +251,7 @@ def test_dry_run_prints_the_readmes_commands_as_written() -> None:
                              "wasm.fresh", "--debian", "trixie"], capture_output=True, text=True,
                             env=env, timeout=120)
     assert result.returncode == 0, result.stderr
-    quick = cleanroom.read_quick_start((CHECKOUT / "README.md").read_text())
+    quick = cleanroom.read_quick_start(cleanroom.committed_readme(CHECKOUT, "HEAD"))
     for command in quick.commands:
         quoted = "'" + command.replace("'", "'\"'\"'") + "'"
         assert f"bash -c {quoted}" in result.stdout
@@ -268,7 +268,7 @@ def test_an_unknown_release_is_one_line_with_a_fix() -> None:
     assert "fix: " in result.stderr and "Traceback" not in result.stderr
 
 
-def test_the_readme_keeps_one_section_per_release(tmp_path: Path) -> None:
+def test_the_document_keeps_one_section_per_release(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{cleanroom.README_BEGIN}\n{cleanroom.README_END}\nrest\n")
     order = ["bookworm", "trixie", "sid"]
@@ -278,9 +278,9 @@ def test_the_readme_keeps_one_section_per_release(tmp_path: Path) -> None:
         made.phases = [cleanroom.Phase("README command 1", seconds, "ok")]
         return made
 
-    cleanroom.update_readme(readme, report("trixie", "13", 61), order)
-    cleanroom.update_readme(readme, report("bookworm", "12", 5), order)
-    cleanroom.update_readme(readme, report("trixie", "13", 125), order)
+    cleanroom.update_document(readme, report("trixie", "13", 61), order)
+    cleanroom.update_document(readme, report("bookworm", "12", 5), order)
+    cleanroom.update_document(readme, report("trixie", "13", 125), order)
     text = readme.read_text()
     assert text.startswith("intro\n") and text.endswith(f"{cleanroom.README_END}\nrest\n")
     assert text.count("**Debian") == 2

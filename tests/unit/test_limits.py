@@ -1,4 +1,4 @@
-"""Rendering the measured limitations and keeping the README's copy in step."""
+"""Rendering the measured limitations and keeping docs/limits.md in step."""
 
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ def test_table_has_one_row_per_check_and_a_column_per_target() -> None:
 def test_readme_section_is_replaced_between_markers(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(f"intro\n{limits.BEGIN}\nold\n{limits.END}\noutro\n")
-    limits.update_readme("| new |", readme)
+    limits.write_table("| new |", readme)
     assert readme.read_text() == f"intro\n{limits.BEGIN}\n| new |\n{limits.END}\noutro\n"
-    assert limits.readme_table(readme) == "| new |"
+    assert limits.stored_table(readme) == "| new |"
 
 
 def test_probe_lists_its_checks_with_areas() -> None:

@@ -26,6 +26,7 @@ from .roots import Roots
 from .shell import Command, render
 
 QUICK_START_HEADING = "## Quick start"
+DOCUMENT = "docs/clean-room.md"
 README_BEGIN = "<!-- clean-room:begin -->"
 README_END = "<!-- clean-room:end -->"
 CLONE_INSIDE = "/root/cpython-wasm"
@@ -302,12 +303,12 @@ def readme_section(report: Report) -> str:
             f"{os.cpu_count()} CPUs:\n\n{report.table()}")
 
 
-def update_readme(readme: Path, report: Report, order: Sequence[str]) -> None:
+def update_document(document: Path, report: Report, order: Sequence[str]) -> None:
     """Put this release's section between the clean-room markers, keeping the other releases'
     (sections in the order of `order`, the releases known to versions.toml)."""
-    text = readme.read_text()
+    text = document.read_text()
     if README_BEGIN not in text or README_END not in text:
-        raise ConfigError(f"{readme.name} has no {README_BEGIN} ... {README_END} markers",
+        raise ConfigError(f"{document.name} has no {README_BEGIN} ... {README_END} markers",
                           fix="put them where the clean-room results belong")
     start, end = text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
     sections: dict[str, str] = {}
@@ -318,4 +319,4 @@ def update_readme(readme: Path, report: Report, order: Sequence[str]) -> None:
     sections[report.release] = readme_section(report)
     body = "\n\n".join(sections[name] for name in sorted(
         sections, key=lambda n: order.index(n) if n in order else len(order)))
-    readme.write_text(text[:start] + "\n" + body + "\n" + text[end:])
+    document.write_text(text[:start] + "\n" + body + "\n" + text[end:])

@@ -3,8 +3,8 @@
 Lib/wasm_limits.py holds one check per capability the WebAssembly notes call limited. Each runs
 in its own interpreter process (Node) or page (Chromium), so a check that kills the runtime is
 reported as such and the others go on. The findings render as a Markdown table, capability x
-target, which the README carries between two markers; `--update-readme` rewrites it and a test
-fails when a fresh probe disagrees with the README.
+target, which docs/limits.md carries between two markers; `--update` rewrites it and a test
+fails when a fresh probe disagrees with it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .config import CHECKOUT
 from .testsuite import CRASH_MARKERS
 
 PROBE = CHECKOUT / "Lib" / "wasm_limits.py"
-README = CHECKOUT / "README.md"
+TABLE_FILE = CHECKOUT / "docs" / "limits.md"
 BEGIN, END = "<!-- limits-table:begin -->", "<!-- limits-table:end -->"
 CHECK_TIMEOUT = 60.0
 
@@ -86,14 +86,14 @@ def render(findings: dict[str, list[Finding]], emscripten_version: str, cpython:
     return "\n".join(lines)
 
 
-def readme_table(readme: Path = README) -> str | None:
-    text = readme.read_text()
+def stored_table(path: Path = TABLE_FILE) -> str | None:
+    text = path.read_text()
     if BEGIN not in text or END not in text:
         return None
     return text[text.index(BEGIN) + len(BEGIN):text.index(END)].strip()
 
 
-def update_readme(table: str, readme: Path = README) -> None:
-    text = readme.read_text()
+def write_table(table: str, path: Path = TABLE_FILE) -> None:
+    text = path.read_text()
     start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    readme.write_text(text[:start] + "\n" + table + "\n" + text[end:])
+    path.write_text(text[:start] + "\n" + table + "\n" + text[end:])

@@ -57,29 +57,29 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     return results
 
 
-def probe_limits(ctx: Context, names: Sequence[str], *, update_readme: bool = False,
-                 check_readme: bool = False) -> str:
+def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
+                 check: bool = False) -> str:
     """Run Lib/wasm_limits.py's checks on the built targets; returns the Markdown table."""
     chosen = [targets.get(name) for name in names]
     groups = limits.group_of()
     findings: dict[str, list[limits.Finding]] = {}
     for target in chosen:
         ctx.runner.heading(f"limitations: each check in a fresh {target.name} runtime")
-        with target.check_runner(ctx, limits.CHECK_TIMEOUT) as check:
+        with target.check_runner(ctx, limits.CHECK_TIMEOUT) as run_check:
             if not ctx.dry_run:
                 # Node checks run in parallel processes; a browser's pages one at a time.
                 jobs = ctx.options.jobs if target.name == "node" else 1
-                findings[target.name] = _probe(check, groups, jobs)
+                findings[target.name] = _probe(run_check, groups, jobs)
     if ctx.dry_run:
         return ""
     table = limits.render(findings, ctx.emscripten.version, ctx.cpython.version)
     ctx.runner.say("\n" + table)
-    if update_readme:
-        limits.update_readme(table)
-        ctx.runner.note(f"updated the limitations table in {ctx.runner.path(limits.README)}")
-    elif check_readme and limits.readme_table() != table:
-        raise ConfigError("the README's limitations table differs from a fresh probe",
-                          fix="run `invoke wasm.limits --update-readme` and commit README.md")
+    if update:
+        limits.write_table(table)
+        ctx.runner.note(f"updated the limitations table in {ctx.runner.path(limits.TABLE_FILE)}")
+    elif check and limits.stored_table() != table:
+        raise ConfigError("docs/limits.md's table differs from a fresh probe",
+                          fix="run `invoke wasm.limits --update` and commit docs/limits.md")
     return table
 
 
