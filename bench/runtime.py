@@ -31,7 +31,7 @@ from results import machine, publish  # noqa: E402
 from wasmbuild import config  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
 from wasmbuild.layout import default_cache_root  # noqa: E402
-from wasmbuild.toolchain import node_flags  # noqa: E402
+from wasmbuild.nodejs import node_flags  # noqa: E402
 
 WORKLOADS = CHECKOUT / "bench" / "workloads.py"
 PYODIDE_RUNNER = CHECKOUT / "bench" / "pyodide_runner.mjs"

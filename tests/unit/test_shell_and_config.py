@@ -11,9 +11,9 @@ import pytest
 from wasmbuild import config, exports, procs
 from wasmbuild.config import parse_version
 from wasmbuild.errors import ConfigError, ToolMissing
+from wasmbuild.nodejs import Node, node_flags
 from wasmbuild.shell import Command, Runner, render
 from wasmbuild.stamps import Stamp
-from wasmbuild.toolchain import Node, node_flags
 
 ROOT = Path("/work/checkout")
 

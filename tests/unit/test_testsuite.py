@@ -10,10 +10,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from wasmbuild import testsuite
+from wasmbuild import expectations, testsuite
 from wasmbuild.errors import ConfigError
+from wasmbuild.expectations import Expectation, Expectations
 from wasmbuild.shell import Runner
-from wasmbuild.testsuite import Expectation, Expectations, ModuleResult, RunOptions
+from wasmbuild.testsuite import ModuleResult, RunOptions
 
 FAKE_REGRTEST = """#!@PYTHON@
 import sys, time
@@ -44,7 +45,7 @@ def fake_node(tmp_path: Path) -> list[str]:
 
 
 def run(fake_node: list[str], tmp_path: Path, modules: list[str], expected: Expectations,
-        **options: object) -> tuple[list[ModuleResult], testsuite.Verdict, str]:
+        **options: object) -> tuple[list[ModuleResult], expectations.Verdict, str]:
     out = io.StringIO()
     results, verdict = testsuite.run_suite(
         fake_node, tmp_path, tmp_path / "results", expected,
@@ -112,11 +113,11 @@ def test_update_writes_expectations_that_then_pass(fake_node: list[str], tmp_pat
     path = tmp_path / "expectations.toml"
     old = Expectations(path, {"test_crash": Expectation("crash", "known abort", "https://x/1")}, {})
     results, _, _ = run(fake_node, tmp_path, ["test_pass", "test_fail", "test_crash"], old, jobs=3)
-    testsuite.write_expectations(path, results, old, "generated\nby a test")
+    expectations.write_expectations(path, results, old, "generated\nby a test")
     reloaded = Expectations.load(path)
     assert reloaded.modules["test_crash"] == Expectation("crash", "known abort", "https://x/1")
     assert reloaded.tests["test.test_fail.T.test_b"].status == "fail"
-    assert testsuite.judge(results, reloaded).ok
+    assert expectations.judge(results, reloaded).ok
 
 
 def test_summary_has_totals(fake_node: list[str], tmp_path: Path) -> None:
@@ -157,5 +158,5 @@ def test_flaky_modules_accept_any_outcome_and_survive_updates(fake_node: list[st
     (source / "Lib" / "test" / "test_crash.py").write_text("")
     not_run, _ = testsuite.run_suite(fake_node, source, tmp_path / "r2", old, RunOptions(),
                                      Runner(tmp_path, out=io.StringIO()))
-    testsuite.write_expectations(path, [*results, *not_run], old, "header")
+    expectations.write_expectations(path, [*results, *not_run], old, "header")
     assert Expectations.load(path).modules == old.modules

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ToolMissing
+from .expectations import EXPECTATIONS_DIR
 from .serve import start, url_for
-from .testsuite import EXPECTATIONS_DIR, RESOURCES, ModuleResult, classify
+from .testsuite import RESOURCES, ModuleResult, classify
 
 MODULES_FILE = EXPECTATIONS_DIR / "browser-modules.txt"
 BUNDLE_NAME = "tests-bundle.json"

@@ -22,9 +22,10 @@ from . import profiles
 from .config import CPythonRelease, Versions
 from .errors import ConfigError
 from .layout import TARGETS, Layout
+from .nodejs import Node, find_node, provide_node
 from .shell import Runner
 from .sources import check_cpython_tree
-from .toolchain import Emscripten, Node, find_emscripten, find_node, provide_node
+from .toolchain import Emscripten, find_emscripten
 
 # A folder of pinned archives used when --mirror is not given (the clean room's --downloads).
 MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from .context import Context
 from .errors import WasmBuildError
+from .nodejs import node_flags
 from .provision import missing_packages
 from .steps.ports import PORTS, library_path, port_fetch
-from .toolchain import node_flags
 
 MIN_FREE_GB = 5.0
 

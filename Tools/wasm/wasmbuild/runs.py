@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from . import browser_tests, limits, targets, testsuite
+from . import browser_tests, expectations, limits, targets, testsuite
 from .context import Context
 from .errors import ConfigError
 
@@ -22,8 +22,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
         options = dataclasses.replace(options, tests=tuple(browser_tests.declared_modules()))
     results_dir = ctx.results_dir(target, chosen.runtime(ctx))
     variant = ctx.variant(target)
-    expectations_file = testsuite.expectations_path(ctx.emscripten.version, variant)
-    expected = testsuite.Expectations.load(expectations_file)
+    expectations_file = expectations.expectations_path(ctx.emscripten.version, variant)
+    expected = expectations.Expectations.load(expectations_file)
     modules = list(options.tests) or testsuite.discover(ctx.source_dir)
     with chosen.suite_runner(ctx, modules, options.timeout, results_dir) as suite:
         options = dataclasses.replace(options, jobs=min(options.jobs, suite.jobs))
@@ -43,7 +43,7 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
                   "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
                   "timeout; not run by default), crash (kills the runtime), flaky (any "
                   "outcome is accepted), skip (never run).")
-        testsuite.write_expectations(expectations_file, results, expected, header)
+        expectations.write_expectations(expectations_file, results, expected, header)
         ctx.runner.note(f"wrote {ctx.runner.path(expectations_file)}")
     elif not verdict.ok:
         shown = verdict.new_failures[:15]

@@ -1,4 +1,4 @@
-"""Finding Emscripten and Node, and deciding in one place what each detected version needs.
+"""Finding Emscripten, and deciding in one place what each detected version needs (Node: nodejs.py).
 
 Emscripten comes from, in order: `--emsdk DIR` (installing the version with emsdk when asked),
 an activated emsdk (`EMSDK` in the environment), or the system's `emcc` on PATH (Debian's
@@ -14,15 +14,13 @@ an activated emsdk (`EMSDK` in the environment), or the system's `emcc` on PATH 
 from __future__ import annotations
 
 import os
-import platform
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import TOOLS_WASM, Versions, parse_version
+from .config import parse_version
 from .errors import ConfigError, ToolMissing, ToolVersionError, WasmBuildError
 from .layout import Layout
 from .shell import Command, Runner
@@ -63,12 +61,6 @@ class Emscripten:
     def cache_dir(self) -> Path | None:
         cache = self.env.get("EM_CACHE")
         return Path(cache) if cache else None
-
-
-@dataclass(frozen=True)
-class Node:
-    path: Path
-    version: str
 
 
 def read_emscripten_version(root: Path) -> str:
@@ -274,55 +266,6 @@ def prepare_cache(emscripten: Emscripten, runner: Runner) -> None:
     runner.action(f"cp -r {runner.path(emscripten.cache_seed)} {runner.path(cache)}", copy)
 
 
-# -- Node ------------------------------------------------------------------------------------
-
-def find_node(explicit: Path | None = None) -> Node:
-    if explicit is not None:
-        path = explicit.expanduser()
-        if not path.exists():
-            raise ConfigError(f"--node {explicit}: no such file", fix="pass the path of a node binary")
-    else:
-        found = shutil.which("node") or shutil.which("nodejs")
-        if not found:
-            raise ToolMissing("node not found on PATH",
-                              fix="`sudo apt-get install nodejs`, or pass --node PATH")
-        path = Path(found)
-    try:
-        out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=30)
-    except OSError as exc:
-        raise ToolMissing(f"cannot run {path}: {exc.strerror}", fix="pass a working node") from exc
-    version = out.stdout.strip().lstrip("v")
-    if out.returncode != 0 or not version:
-        raise ToolVersionError(f"{path} --version failed", fix="pass a working node with --node")
-    return Node(path, version)
-
-
-def provide_node(versions: Versions, major: str, layout: Layout, runner: Runner, *,
-                 mirror: Path | None = None, offline: bool = False) -> Node:
-    """A pinned Node release from the npm registry, unpacked once into the cache."""
-    release = versions.node_release(major)
-    if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
-        raise ToolMissing(f"pinned Node binaries are for Linux x64, not {sys.platform} "
-                          f"{platform.machine()}", fix="pass --node PATH to a local node instead")
-    home = layout.cache_root / "node" / release.version
-    node = home / "bin" / "node"
-    if not node.is_file():
-        from .sources import fetch, unpack
-
-        archive = fetch([release.download], what=f"Node {release.version}",
-                        downloads=layout.downloads, mirror=mirror, runner=runner, offline=offline)
-        runner.action(f"mkdir -p {runner.path(home)} && tar -xzf {runner.path(archive.path)} "
-                      f"-C {runner.path(home)} --strip-components=1",
-                      lambda: unpack(archive.path, home))
-        if runner.dry_run:
-            return Node(node, release.version)
-    found = find_node(node)
-    if found.version != release.version:
-        raise ToolVersionError(f"{node} is {found.version}, expected {release.version}",
-                               fix=f"delete {home} and run again")
-    return found
-
-
 def emscripten_unavailable(layout: Layout, version: str) -> str | None:
     """Why Emscripten `version` can't be used here, or None if it can (for the test matrix)."""
     if os.environ.get("EMSDK"):
@@ -337,9 +280,3 @@ def emscripten_unavailable(layout: Layout, version: str) -> str | None:
         return (f"Emscripten {version} is not installed (the system has {system.version}) and "
                 "installing it needs an emsdk with access to its download servers (set EMSDK)")
     return None
-
-
-def node_flags(versions: Versions, node: Node, emscripten_version: str) -> list[str]:
-    """The flags python.js needs under this Node, built by this Emscripten."""
-    return [rule.flag.replace("{tools}", str(TOOLS_WASM))
-            for rule in versions.node_flags(node.version, emscripten_version)]

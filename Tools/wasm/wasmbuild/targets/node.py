@@ -11,8 +11,8 @@ from pathlib import Path
 from .. import limits, procs, testsuite
 from ..context import Context
 from ..errors import ToolMissing
+from ..nodejs import node_flags
 from ..shell import Command
-from ..toolchain import node_flags
 from . import CheckResult, SuiteRunner
 
 

@@ -1,0 +1,148 @@
+"""Expected results of the test suite: one file per Emscripten version and target
+(Tools/wasm/expectations/), the verdict of a run against it, and rewriting it from a run.
+
+A run fails only on a deviation: a new failure, a new timeout or crash. Unexpected passes are
+reported, so fixes show too. Statuses: fail, hang (not run by default), crash, flaky (any
+outcome accepted), skip (never run).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import TOOLS_WASM
+
+if TYPE_CHECKING:
+    from .testsuite import ModuleResult
+
+EXPECTATIONS_DIR = TOOLS_WASM / "expectations"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    status: str  # fail, hang, crash, flaky (any outcome accepted), skip
+    reason: str = ""
+    link: str = ""
+
+
+@dataclass
+class Expectations:
+    path: Path
+    modules: dict[str, Expectation]
+    tests: dict[str, Expectation]
+
+    @classmethod
+    def load(cls, path: Path) -> Expectations:
+        if not path.is_file():
+            return cls(path, {}, {})
+        data = tomllib.loads(path.read_text())
+        return cls(path,
+                   {k: Expectation(**v) for k, v in data.get("modules", {}).items()},
+                   {k: Expectation(**v) for k, v in data.get("tests", {}).items()})
+
+    def not_to_run(self, run_known_hangs: bool) -> dict[str, Expectation]:
+        skip = {"skip"} if run_known_hangs else {"skip", "hang"}
+        return {m: e for m, e in self.modules.items() if e.status in skip}
+
+
+@dataclass
+class Verdict:
+    new_failures: list[str] = field(default_factory=list)
+    unexpected_passes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.new_failures
+
+
+def expectations_path(emscripten_version: str, target: str) -> Path:
+    return EXPECTATIONS_DIR / f"emscripten-{emscripten_version}-{target}.toml"
+
+
+def judge(results: Iterable[ModuleResult], expected: Expectations) -> Verdict:
+    verdict = Verdict()
+    for r in results:
+        if r.status == "not-run":
+            continue
+        module_exp = expected.modules.get(r.module)
+        if module_exp is not None and module_exp.status == "flaky":
+            continue  # any outcome is accepted; the summary still shows what happened
+        if r.status in ("timeout", "crash"):
+            wanted = "hang" if r.status == "timeout" else "crash"
+            if module_exp is None or module_exp.status != wanted:
+                verdict.new_failures.append(f"{r.module}: new {r.status.upper()}")
+            continue
+        if module_exp is not None and module_exp.status in ("hang", "crash"):
+            verdict.unexpected_passes.append(f"{r.module}: expected {module_exp.status}, "
+                                             f"now {r.status}")
+        if r.status == "failed":
+            for test in r.failed_tests:
+                known = expected.tests.get(test)
+                if (known is None or known.status != "fail") and not (
+                        test == r.module and module_exp is not None and module_exp.status == "fail"):
+                    verdict.new_failures.append(f"{test}: new FAILURE")
+        failed = set(r.failed_tests)
+        for test, exp in expected.tests.items():
+            if exp.status == "fail" and _in_module(test, r.module) and test not in failed \
+                    and r.status in ("passed", "failed"):
+                verdict.unexpected_passes.append(f"{test}: expected to fail, passed")
+        if module_exp is not None and module_exp.status == "fail" and r.status == "passed":
+            verdict.unexpected_passes.append(f"{r.module}: expected to fail, passed")
+    return verdict
+
+
+def _in_module(test_id: str, module: str) -> bool:
+    return test_id == module or test_id.startswith((f"test.{module}.", f"{module}."))
+
+
+def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expectations,
+                       header: str) -> None:
+    """The expectations a run implies; reasons and links of entries that remain are kept."""
+    lines = [f"# {line}" for line in header.splitlines()] + ["", "[modules]"]
+    status_of = {"timeout": "hang", "crash": "crash"}
+    modules: dict[str, Expectation] = {}
+    for r in results:
+        previous = old.modules.get(r.module)
+        if previous is not None and (previous.status in ("flaky", "skip") or r.status == "not-run"):
+            modules[r.module] = previous  # curated by hand, or not run this time
+            continue
+        if r.status in status_of:
+            kept = old.modules.get(r.module, Expectation(status_of[r.status]))
+            modules[r.module] = Expectation(status_of[r.status], kept.reason, kept.link)
+        elif r.status == "failed" and r.failed_tests == [r.module]:
+            kept = old.modules.get(r.module, Expectation("fail"))
+            modules[r.module] = Expectation("fail", kept.reason, kept.link)
+    ran = {r.module for r in results if r.status != "not-run"}
+    for name, exp in old.modules.items():  # modules this run did not touch keep their entry
+        if name not in ran:
+            modules[name] = exp
+    for name in sorted(modules):
+        lines.append(f"{name} = {_toml_inline(modules[name])}")
+    lines += ["", "[tests]"]
+    tests: dict[str, Expectation] = {}
+    for r in results:
+        if r.status == "failed" and r.failed_tests != [r.module]:
+            for test in r.failed_tests:
+                kept = old.tests.get(test, Expectation("fail"))
+                tests[test] = Expectation("fail", kept.reason, kept.link)
+    for name, exp in old.tests.items():
+        if not any(_in_module(name, m) for m in ran):
+            tests[name] = exp
+    for name in sorted(tests):
+        lines.append(f"{json.dumps(name)} = {_toml_inline(tests[name])}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _toml_inline(exp: Expectation) -> str:
+    parts = [f"status = {json.dumps(exp.status)}"]
+    if exp.reason:
+        parts.append(f"reason = {json.dumps(exp.reason)}")
+    if exp.link:
+        parts.append(f"link = {json.dumps(exp.link)}")
+    return "{ " + ", ".join(parts) + " }"
