@@ -23,7 +23,7 @@ from invoke.tasks import Task, task
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
 from wasmbuild import clean as clean_module
-from wasmbuild import cleanroom, config, provision, recipe, runs
+from wasmbuild import cleanroom, config, profiles, provision, recipe, runs
 from wasmbuild import dist as dist_module
 from wasmbuild import doctor as doctor_module
 from wasmbuild import serve as serve_module
@@ -38,7 +38,8 @@ from wasmbuild.targets.node import run_python
 F = TypeVar("F", bound=Callable[..., Any])
 
 HELP = {
-    "python_version": "CPython release to build (pinned in Tools/wasm/versions.toml; default 3.11.2)",
+    "python_version": "CPython release to build (pinned in Tools/wasm/versions.toml; default "
+    f"{config.load().default_cpython})",
     "source": "build this local CPython tree instead of a release (it is only read, never written)",
     "emscripten": "Emscripten version that must be used (default: the one found)",
     "emsdk": "emsdk folder to take Emscripten from (installs --emscripten there if needed)",
@@ -47,8 +48,8 @@ HELP = {
     "offline": "never use the network; take archives from the cache or --mirror only",
     "jobs": "parallel make jobs (default: number of CPUs)",
     "verbose": "show the output of every command instead of writing it to a log file",
-    "profile": "build profile: recipe, fast, size or debug (Tools/wasm/wasmbuild/profiles.py; "
-    "each builds in its own folder)",
+    "profile": f"build profile: {', '.join(profiles.PROFILES)} (default {profiles.DEFAULT_PROFILE}; "
+    "Tools/wasm/wasmbuild/profiles.py; each builds in its own folder)",
     "debug": "short for --profile debug: DWARF debug info, no optimisation",
     "traceback": "show a Python traceback for expected errors too",
 }

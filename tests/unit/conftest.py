@@ -15,7 +15,7 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from wasmbuild import config, procs
@@ -186,6 +186,15 @@ def make_cpython_tree(tree: Path, version: str = "3.11.2") -> Path:
     return tree
 
 
+class FakeCall(NamedTuple):
+    """One start of a fake program, as it recorded itself."""
+
+    name: str
+    cwd: str
+    argv: list[str]
+    env: dict[str, str]
+
+
 @dataclass
 class FakeToolchain:
     tmp: Path
@@ -198,12 +207,18 @@ class FakeToolchain:
     layout: Layout
     env: dict[str, str]
 
-    def calls(self) -> list[tuple[str, str, list[str], dict[str, str]]]:
+    def calls(self) -> list[FakeCall]:
         log = Path(self.env["FAKE_LOG"])
         if not log.exists():
             return []
-        calls = [tuple(json.loads(line)) for line in log.read_text().splitlines()]
-        return [c for c in calls if c[0] != "config.guess"]  # type: ignore[misc]
+        calls = [FakeCall(*json.loads(line)) for line in log.read_text().splitlines()]
+        return [c for c in calls if c.name != "config.guess"]
+
+    def find(self, name: str, *, arg: str = "", cwd: Path | None = None) -> list[FakeCall]:
+        """The calls of program `name`, with an argument starting with `arg`, run in `cwd`."""
+        return [c for c in self.calls() if c.name == name
+                and (not arg or any(a.startswith(arg) for a in c.argv))
+                and (cwd is None or Path(c.cwd) == cwd)]
 
     def names(self) -> list[str]:
         """Programs started, in order (config.guess, a probe, left out)."""

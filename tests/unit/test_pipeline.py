@@ -25,28 +25,29 @@ def test_node_build_runs_the_recipe_in_order(fake: FakeToolchain) -> None:
     assert fake.names() == ["configure", "make", "embuilder",
                             "emconfigure", "configure", "emmake", "make", "emmake", "make",  # deps
                             "emconfigure", "configure", "emmake", "make"]
-    calls = fake.calls()
-    native_configure, cross_configure = calls[0], calls[10]
-    assert native_configure[2] == ["-C"]
-    assert Path(native_configure[1]) == build.native_dir
-    assert cross_configure[2] == [
+    [native_configure] = fake.find("configure", cwd=build.native_dir)
+    [cross_configure] = fake.find("configure", arg="--with-emscripten-target=node")
+    [cross_emconfigure] = fake.find("emconfigure", arg="--with-emscripten-target=node")
+    [embuilder] = fake.find("embuilder")
+    assert native_configure.argv == ["-C"]
+    assert cross_configure.argv == [
         "-C", "--host=wasm32-unknown-emscripten", "--build=x86_64-pc-linux-gnu",
         "--with-emscripten-target=node", f"--with-build-python={build.native_dir / 'python'}",
         "--with-pymalloc",  # the default profile, "fast"
     ]
-    assert Path(cross_configure[1]) == folder
-    assert calls[9][3]["CONFIG_SITE"] == str(fake.checkout / "config.site-wasm32-emscripten")
+    assert Path(cross_configure.cwd) == folder
+    assert cross_emconfigure.env["CONFIG_SITE"] == str(fake.checkout / "config.site-wasm32-emscripten")
     prefix = fake.layout.emscripten_state("3.1.6-system") / "deps" / "fakelib-1.0"
-    assert calls[9][3]["LIBFAKE_CFLAGS"] == f"-I{prefix}/include"  # the library reaches configure
+    assert cross_emconfigure.env["LIBFAKE_CFLAGS"] == f"-I{prefix}/include"  # the library reaches configure
     assert (prefix / "lib" / "libfake.a").is_file()
     # The packaged cache is frozen: the build gets a writable copy and unfreezes it.
-    em_cache = Path(calls[2][3]["EM_CACHE"])
+    em_cache = Path(embuilder.env["EM_CACHE"])
     assert em_cache.is_relative_to(fake.layout.cache_root)
-    assert calls[2][3]["EM_FROZEN_CACHE"] == ""
+    assert embuilder.env["EM_FROZEN_CACHE"] == ""
     assert (em_cache / "sysroot" / "include" / "stdio.h").is_file()
     assert (folder / "python.js").is_file()
     # The C API is exported for ctypes.pythonapi, as far as this build's pyconfig.h has it.
-    assert calls[10][3]["LIBS"] == f"-sEXPORTED_FUNCTIONS=@{folder}/c-api-exports.json"
+    assert cross_configure.env["LIBS"] == f"-sEXPORTED_FUNCTIONS=@{folder}/c-api-exports.json"
     exports = json.loads((folder / "c-api-exports.json").read_text())
     assert {"_Py_Initialize", "_PyOS_AfterFork", "_PyExc_TypeError", "_main"} <= set(exports)
     assert "_PyErr_SetFromWindowsErr" not in exports
@@ -195,7 +196,7 @@ def test_debug_flavour_has_its_own_folder_and_configure_target(fake: FakeToolcha
     debug_build = fake.build(profile="debug")
     debug = recipe.build_target(debug_build, "browser")
     assert debug.name == "emscripten-browser-debug" and debug != release
-    assert "--with-emscripten-target=browser-debug" in fake.calls()[-3][2]
+    assert fake.find("configure", arg="--with-emscripten-target=browser-debug")
     assert debug_build.page_url_path() == os.path.relpath(debug / "python.html", fake.checkout)
     assert fake.build().page_url_path() == "builddir/emscripten-browser/python.html"
 
@@ -278,12 +279,13 @@ def test_a_library_with_setup_lines_reaches_modules_setup_local(fake: FakeToolch
         env={**dep.env, "LDFLAGS": "--js-library {tools}/emscripten/ctypes_support.js"}),))
     folder = recipe.build_target(fake.build(profile="lto"), "node")
 
-    calls = fake.calls()
-    assert [c[0] for c in calls[3:5]] == ["autoreconf", "emconfigure"]  # before configure
+    names = fake.names()
+    assert names.index("autoreconf") + 1 == names.index("emconfigure")  # before configure
+    [library_configure] = fake.find("emconfigure", arg="--prefix=")
     tools = Path(wasmbuild.__file__).parent.parent
-    assert calls[4][3]["CFLAGS"] == f"-O2 -include {tools}/emscripten/em_js_deps.h"
-    cross = [c for c in calls if c[0] == "configure" and "--with-emscripten-target=node" in c[2]]
-    assert cross[0][3]["LDFLAGS"] == (f"-flto --js-library {tools}/emscripten/ctypes_support.js "
+    assert library_configure.env["CFLAGS"] == f"-O2 -include {tools}/emscripten/em_js_deps.h"
+    cross = fake.find("configure", arg="--with-emscripten-target=node")
+    assert cross[0].env["LDFLAGS"] == (f"-flto --js-library {tools}/emscripten/ctypes_support.js "
                                       f"--js-library {tools}/emscripten/fs_fixes.js")
     prefix = fake.layout.emscripten_state("3.1.6-system") / "deps" / "fakelib-1.0"
     assert (folder / "Modules" / "Setup.local").read_text() == (

@@ -76,7 +76,8 @@ def test_newer_port_files_without_a_folder_name_use_their_version(fake: FakeTool
 def test_ports_offline_are_seeded_from_verified_archives(fake: FakeToolchain) -> None:
     out = io.StringIO()
     recipe.build_ports(fake.build(out=out))
-    cache = Path(fake.calls()[0][3]["EM_CACHE"])
+    [embuilder] = fake.find("embuilder")
+    cache = Path(embuilder.env["EM_CACHE"])
     marker = cache / "ports" / "bzip2" / ".emscripten_url"
     assert marker.read_text().strip() == "https://ports.invalid/bzip2-1.0.6.zip"
     assert (cache / "ports" / "bzip2" / "bzip2-1.0.6" / "bzlib.h").is_file()
