@@ -288,3 +288,16 @@ def test_the_document_keeps_one_section_per_release(tmp_path: Path) -> None:
     assert "| README command 1 | 2 min 05 s | ok |" in text
     assert "1 min 01 s" not in text
     assert "| README command 1 | 5.0 s | ok |" in text
+
+
+def test_missing_root_tools_are_one_line_with_the_fix(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from wasmbuild.errors import ToolMissing
+    from wasmbuild.roots import choose_tools
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing installed
+    with pytest.raises(ToolMissing) as error:
+        choose_tools()
+    assert "debootstrap" in error.value.message or "mmdebstrap" in error.value.message
+    assert "apt-get install" in error.value.fix
+    assert choose_tools(dry_run=True).enter == "bwrap"  # a dry run shows what it would use
