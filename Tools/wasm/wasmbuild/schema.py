@@ -1,0 +1,70 @@
+"""The schema of versions.toml: which keys each table must and may hold.
+
+A mistyped or missing key is a one-line error naming its place, found before anything is read
+(not a TypeError later, deep in the code that reads it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import ConfigError
+
+# What versions.toml may hold: per table, (required keys, optional keys). `*` is any name,
+# `[]` each entry of an array of tables. A mistyped or missing key is a one-line error naming
+# its place, checked before anything is read.
+SCHEMA: dict[str, tuple[set[str], set[str]]] = {
+    "": ({"defaults"}, {"cpython", "emscripten", "emscripten_advisories", "node_flags",
+                        "port_sources", "node", "matrix", "bench", "deps", "debian"}),
+    "defaults": ({"cpython", "emscripten", "target"}, set()),
+    "cpython.*": ({"sha256", "sources"}, set()),
+    "cpython.*.sources[]": ({"provider", "url"}, set()),
+    "emscripten.*": (set(), {"providers", "system_package"}),
+    "emscripten_advisories[]": ({"below", "problem", "fix"}, set()),
+    "node_flags[]": ({"flag", "why"}, {"node_from", "node_below", "emscripten_below"}),
+    "port_sources[]": ({"port", "port_version", "version", "provider", "url", "sha256"}, set()),
+    "node.*": ({"version", "url", "sha256"}, set()),
+    "matrix": (set(), {"emscripten", "node"}),
+    "bench": (set(), {"pyodide"}),
+    "deps.*": ({"version", "module", "url", "sha256"}, {"configure", "env", "build_env", "prepare"}),
+    "debian": (set(), {"mirror", "security_mirror", "releases"}),
+    "debian.releases.*": ({"number"}, {"suites", "security_suite"}),
+}
+
+
+def _tables(data: Any, pattern: str) -> list[tuple[str, Any]]:
+    """(place, table) for each table of `data` that `pattern` names."""
+    found: list[tuple[str, Any]] = [("", data)]
+    for part in pattern.split(".") if pattern else []:
+        name, many = (part[:-2], True) if part.endswith("[]") else (part, False)
+        deeper: list[tuple[str, Any]] = []
+        for place, table in found:
+            if not isinstance(table, dict):
+                continue
+            items = table.items() if name == "*" else [(name, table[name])] if name in table else []
+            for key, value in items:
+                where = f"{place}.{key}" if place else str(key)
+                if many:
+                    deeper += [(f"{where}[{i}]", v) for i, v in enumerate(value)] \
+                        if isinstance(value, list) else [(where, value)]
+                else:
+                    deeper.append((where, value))
+        found = deeper
+    return found
+
+
+def validate(data: Any, file_name: str = "versions.toml") -> None:
+    for pattern, (required, optional) in SCHEMA.items():
+        for place, table in _tables(data, pattern):
+            where = f"[{place}]" if place else "the top level"
+            if not isinstance(table, dict):
+                raise ConfigError(f"{file_name}: {where} must be a table",
+                                  fix=f"write it as [{place}] with keys under it")
+            unknown = sorted(set(table) - required - optional)
+            if unknown:
+                raise ConfigError(f"{file_name}: unknown key {unknown[0]!r} in {where}",
+                                  fix=f"use {', '.join(sorted(required | optional))}")
+            missing = sorted(required - set(table))
+            if missing:
+                raise ConfigError(f"{file_name}: {where} lacks {missing[0]!r}",
+                                  fix=f"add {missing[0]} = ... to {where}")
