@@ -93,6 +93,7 @@ if os.environ.get("FAKE_HANG") == NAME:
 if os.environ.get("FAKE_FAIL") == NAME:
     for i in range(40):
         print(f"{NAME} output line {i}")
+    sys.stdout.flush()  # in order with stderr whatever PYTHONUNBUFFERED says
     print(f"{NAME}: simulated failure", file=sys.stderr)
     sys.exit(2)
 """
