@@ -85,6 +85,18 @@ class Layout:
     def limits_scratch(self) -> Path:
         return self.builddir / "limits-scratch"
 
+    def emscripten_cache(self, key: str) -> Path:
+        """The writable EM_CACHE given to an Emscripten whose own cache is read-only."""
+        return self.emscripten_state(key) / "cache"
+
+    def node_release(self, version: str) -> Path:
+        """A pinned Node release, unpacked (bin/node)."""
+        return self.cache_root / "node" / version
+
+    @property
+    def ccache(self) -> Path:
+        return self.cache_root / "ccache"
+
     @property
     def roots(self) -> Path:
         """Pristine Debian root tarballs, and unpacked roots under run/ (roots.py)."""

@@ -51,7 +51,7 @@ def provide_node(versions: Versions, major: str, layout: Layout, runner: Runner,
     if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
         raise ToolMissing(f"pinned Node binaries are for Linux x64, not {sys.platform} "
                           f"{platform.machine()}", fix="pass --node PATH to a local node instead")
-    home = layout.cache_root / "node" / release.version
+    home = layout.node_release(release.version)
     node = home / "bin" / "node"
     if not node.is_file():
         from .sources import fetch, unpack

@@ -135,7 +135,7 @@ def system_emscripten(layout: Layout) -> Emscripten | None:
     frozen = (_config_value(config, "FROZEN_CACHE") or "").lower() == "true"
     if frozen or not os.access(default_cache, os.W_OK):
         # Ports are built into the cache, so it must be writable and not frozen.
-        env["EM_CACHE"] = str(layout.emscripten_state(f"{version}-system") / "cache")
+        env["EM_CACHE"] = str(layout.emscripten_cache(f"{version}-system"))
         env["EM_FROZEN_CACHE"] = ""
         cache_seed = default_cache if default_cache.is_dir() else None
     acorn = find_acorn_path(root)
@@ -165,7 +165,7 @@ def planned_system_emscripten(layout: Layout) -> Emscripten:
     version = ".".join(str(n) for n in parse_version(candidate.split(":")[-1].split("~")[0])) \
         if candidate else "3.1.6"
     root = SYSTEM_ROOTS[0]
-    env = {"EM_CACHE": str(layout.emscripten_state(f"{version}-system") / "cache"),
+    env = {"EM_CACHE": str(layout.emscripten_cache(f"{version}-system")),
            "EM_FROZEN_CACHE": "", "NODE_PATH": str(NODE_MODULE_DIRS[0])}
     source = f"Debian's package emscripten {candidate}" if candidate else "Debian's package emscripten"
     return Emscripten(version, root, Path("/usr/bin"), "system",
@@ -179,7 +179,7 @@ def compiler_cache_env(layout: Layout) -> dict[str, str]:
     ccache = shutil.which("ccache")
     if not ccache or os.environ.get("CPYTHON_WASM_NO_CCACHE"):
         return {}
-    return {"EM_COMPILER_WRAPPER": ccache, "CCACHE_DIR": str(layout.cache_root / "ccache")}
+    return {"EM_COMPILER_WRAPPER": ccache, "CCACHE_DIR": str(layout.ccache)}
 
 
 def emsdk_emscripten(emsdk: Path) -> Emscripten:
