@@ -91,6 +91,8 @@ class Report:
     started: str
     phases: list[Phase] = field(default_factory=list)
     failure: list[str] = field(default_factory=list)
+    commands: str = ""
+    """Which quick-start commands the run covers: "1 and 2 of 2", "1 of 2"."""
 
     @property
     def ok(self) -> bool:
@@ -160,7 +162,9 @@ def run(roots: Roots, options: Options) -> Report:
     quick = read_quick_start(committed_readme(checkout, commit))
     commands = quick.commands[:options.commands] if options.commands else quick.commands
     started = datetime.datetime.now(datetime.UTC)
-    report = Report(release.name, release.number, commit[:12], f"{started:%Y-%m-%d %H:%M} UTC")
+    report = Report(release.name, release.number, commit[:12], f"{started:%Y-%m-%d %H:%M} UTC",
+                    commands=f"{' and '.join(str(n) for n in range(1, len(commands) + 1))} "
+                    f"of {len(quick.commands)}")
     stamp = f"{started:%Y%m%d-%H%M%S}"
     root = roots.folder / "run" / f"{release.name}-{stamp}"
     results = roots.layout.clean_room(release.name)
@@ -300,7 +304,7 @@ def _write_report(folder: Path, report: Report) -> None:
 
 def readme_section(report: Report) -> str:
     return (f"**{report.title}**, commit `{report.commit}`, {report.started}, "
-            f"{os.cpu_count()} CPUs:\n\n{report.table()}")
+            f"{os.cpu_count()} CPUs, README command {report.commands}:\n\n{report.table()}")
 
 
 def update_document(document: Path, report: Report, order: Sequence[str]) -> None:
