@@ -93,3 +93,21 @@ def test_run_optimize_compiles_with_the_optimising_tier(fake: FakeToolchain) -> 
     assert "--no-liftoff" in result.stdout
     plain = invoke(fake, "--dry", "wasm.run", "--source", str(fake.tree), "--", "-c", "pass")
     assert "--no-liftoff" not in plain.stdout
+
+
+def test_the_first_look_works_before_anything_is_installed(fake: FakeToolchain) -> None:
+    # No Emscripten anywhere: only the fake node and make on PATH.
+    env_path = str(fake.bin_dir)
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(CHECKOUT), "--dry", "wasm.node"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, **fake.env, "PATH": env_path,
+             "CPYTHON_WASM_CACHE": str(fake.tmp / "cache"),
+             "CPYTHON_WASM_BUILDDIR": str(fake.tmp / "builddir")})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "# == system packages" in out and "missing: Emscripten (emcc)" in out
+    assert "Emscripten is not installed: showing" in out
+    assert "embuilder build zlib bzip2" in out
+    assert "emconfigure" in out and "--with-emscripten-target=node" in out
+    assert "Traceback" not in result.stderr

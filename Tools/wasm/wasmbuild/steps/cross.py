@@ -19,6 +19,7 @@ from .. import configcache
 from .. import exports as exports_module
 from ..config import TOOLS_WASM
 from ..context import Context
+from ..errors import ToolMissing
 from ..layout import TARGETS
 from ..shell import Command
 from ..stamps import file_digest
@@ -48,7 +49,16 @@ def build_triple(source: Source) -> str:
     guess = source.tree / "config.guess"
     if not guess.is_file():
         return f"$({guess})"  # dry run before the source exists
-    return subprocess.run([str(guess)], capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        found = subprocess.run([str(guess)], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ToolMissing(f"cannot run {guess}: {exc}", fix="check that sh, uname and sed work") \
+            from None
+    if found.returncode != 0 or not found.stdout.strip():
+        last = (found.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ToolMissing(f"{guess.name} could not name this machine: {last}",
+                          fix="config.guess needs sh, uname and sed on PATH")
+    return found.stdout.strip()
 
 
 def site_files(checkout: Path, source: Source) -> list[Path]:
