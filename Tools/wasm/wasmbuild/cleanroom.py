@@ -304,7 +304,11 @@ def _write_report(folder: Path, report: Report) -> None:
 
 def readme_section(report: Report) -> str:
     return (f"**{report.title}**, commit `{report.commit}`, {report.started}, "
-            f"{os.cpu_count()} CPUs, README command {report.commands}:\n\n{report.table()}")
+            f"{os.cpu_count()} CPUs, README {_commands(report.commands)}:\n\n{report.table()}")
+
+
+def _commands(covered: str) -> str:
+    return f"commands {covered}" if " and " in covered else f"command {covered}"
 
 
 def update_document(document: Path, report: Report, order: Sequence[str]) -> None:
