@@ -296,3 +296,12 @@ def test_a_library_with_setup_lines_reaches_modules_setup_local(fake: FakeToolch
     recipe.build_target(fake.build(profile="lto"), "node")
     assert fake.names() == ["emconfigure", "configure", "emmake", "make"]  # the library is kept
     assert (folder / "Modules" / "Setup.local").read_text().endswith("# no extra modules\n")
+
+
+def test_a_mirror_folder_can_come_from_the_environment(fake: FakeToolchain,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the clean room's --downloads uses: the host's downloads, shown read-only.
+    monkeypatch.setenv("CPYTHON_WASM_MIRROR", str(fake.mirror))
+    build = fake.build(source=None, python_version="3.11.2", mirror=None)
+    assert build.options.mirror == fake.mirror
+    assert (fetch_source(build).tree / "README").read_text() == "x"
