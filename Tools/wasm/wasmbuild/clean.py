@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import functools
-import shutil
-from pathlib import Path
 
 from .context import Context
 from .errors import ConfigError
-from .layout import TARGETS
+from .layout import TARGETS, remove
 
 
 def clean(ctx: Context, what: str, *, downloads: bool = False) -> None:
@@ -32,11 +30,5 @@ def clean(ctx: Context, what: str, *, downloads: bool = False) -> None:
         folders.append(paths.downloads)
     for folder in folders:
         if folder.exists() or folder.is_symlink():
-            ctx.runner.action(f"rm -rf {ctx.runner.path(folder)}", functools.partial(_remove, folder))
+            ctx.runner.action(f"rm -rf {ctx.runner.path(folder)}", functools.partial(remove, folder))
 
-
-def _remove(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    else:
-        shutil.rmtree(path)

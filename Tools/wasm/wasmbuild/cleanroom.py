@@ -23,7 +23,7 @@ from pathlib import Path
 from . import procs
 from .errors import CommandFailed, ConfigError, Interrupted
 from .roots import Roots
-from .shell import Command, render
+from .shell import Command, render, tail
 
 QUICK_START_HEADING = "## Quick start"
 DOCUMENT = "docs/clean-room.md"
@@ -225,7 +225,7 @@ def run(roots: Roots, options: Options) -> Report:
                     name = f"{name}: the rest"
                 if code != 0:
                     report.phases.append(Phase(name, time.monotonic() - began, "failed"))
-                    report.failure = _tail(log)
+                    report.failure = tail(log, TAIL_LINES)
                     raise CommandFailed(
                         f"clean room, Debian {release.number} ({release.name}): {name} failed "
                         f"with status {code}",
@@ -287,13 +287,6 @@ def _run_streaming(command: Command, log: Path) -> tuple[int, list[float]]:
             procs.stop(proc)
             raise
     return code, marks
-
-
-def _tail(log: Path, lines: int = TAIL_LINES) -> list[str]:
-    try:
-        return log.read_text(errors="replace").splitlines()[-lines:]
-    except OSError:
-        return []
 
 
 def _write_report(folder: Path, report: Report) -> None:

@@ -15,6 +15,7 @@ Every path the kit writes is a method or property here.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,8 +107,18 @@ class Layout:
         """Logs and report of a clean-room run (cleanroom.py)."""
         return self.builddir / "clean-room" / release
 
-    def logs(self, folder: Path) -> Path:
+    @staticmethod
+    def logs(folder: Path) -> Path:
         return folder / "logs"
 
-    def stamp(self, folder: Path, step: str) -> Path:
+    @staticmethod
+    def stamp(folder: Path, step: str) -> Path:
         return folder / ".stamps" / f"{step}.json"
+
+
+def remove(path: Path) -> None:
+    """Delete a file, link or folder tree the kit wrote."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)

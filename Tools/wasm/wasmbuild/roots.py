@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .config import DebianRelease, Versions
 from .errors import ConfigError, ToolMissing
-from .layout import Layout
+from .layout import Layout, remove
 from .shell import Command, Runner
 from .stamps import locked
 
@@ -155,7 +155,7 @@ class Roots:
         if self.tools.maker == "debootstrap":
             tree = tarball.with_suffix(".tree")
             if not self.runner.dry_run:
-                _remove_tree(tree)
+                remove(tree)
                 self.folder.mkdir(parents=True, exist_ok=True)
             self.runner.run(Command.of("debootstrap", "--variant=minbase", include, release.name,
                                        tree, mirror, cwd=self.runner.root),
@@ -165,7 +165,7 @@ class Roots:
                                lambda: _write(listing, sources))
             self.runner.run(Command.of("tar", "--numeric-owner", "-C", tree, "-cf", partial, ".",
                                        cwd=self.runner.root))
-            self.runner.action(f"rm -rf {self.runner.path(tree)}", lambda: _remove_tree(tree))
+            self.runner.action(f"rm -rf {self.runner.path(tree)}", lambda: remove(tree))
         else:
             hook = f"echo '{sources.strip()}' > \"$1/etc/apt/sources.list\""
             self.runner.run(Command.of("mmdebstrap", "--mode=unshare", "--variant=minbase", include,
@@ -189,7 +189,7 @@ class Roots:
         if mounted:
             raise ConfigError(f"not deleting {root}: {mounted[0]} is mounted inside it",
                               fix=f"unmount it (umount -R {mounted[0]}), then rm -rf {root}")
-        self.runner.action(f"rm -rf {self.runner.path(root)}", lambda: _remove_tree(root))
+        self.runner.action(f"rm -rf {self.runner.path(root)}", lambda: remove(root))
 
     # -- entering -------------------------------------------------------------------------------
     def enter(self, root: Path, argv: Sequence[str], *, cwd: str = "/root",
@@ -250,9 +250,3 @@ def _mounts_under(root: Path) -> list[str]:
 def _write(path: Path, text: str) -> None:
     path.write_text(text)
 
-
-def _remove_tree(path: Path) -> None:
-    if path.is_symlink() or path.is_file():
-        path.unlink()
-    elif path.exists():
-        shutil.rmtree(path)

@@ -23,7 +23,6 @@ from . import procs
 from .errors import CommandFailed, Interrupted, ToolMissing
 
 TAIL_LINES = 25
-PR_SET_PDEATHSIG = 1
 _SAFE = re.compile(r"^[\w@%+=:,./-]+$")
 
 
@@ -81,7 +80,8 @@ def render(command: Command, root: Path) -> str:
     return f"(cd {_display_path(str(command.cwd), root, root)} && {line})"
 
 
-def _tail(path: Path, lines: int = TAIL_LINES) -> list[str]:
+def tail(path: Path, lines: int = TAIL_LINES) -> list[str]:
+    """The last `lines` lines of a (possibly large) log file."""
     try:
         with path.open("rb") as f:
             f.seek(0, os.SEEK_END)
@@ -163,7 +163,7 @@ class Runner:
             command=render(command, self.root),
             cwd=command.cwd,
             log=log,
-            tail=_tail(log) if log else [],
+            tail=tail(log) if log else [],
             fix=fix or ("read the log above, fix the cause, then run the task again"),
         )
 
@@ -210,7 +210,7 @@ class Runner:
                     pass
                 now = time.monotonic()
                 if interactive:
-                    last = (_tail(log, 1) or [""])[0][:70]
+                    last = (tail(log, 1) or [""])[0][:70]
                     self.out.write(f"\r\033[K  … {_format_seconds(now - started)}  {last}")
                     self.out.flush()
                 elif now - last_report >= 60:

@@ -1,7 +1,7 @@
 """The step runner every recipe step goes through: skip when current, lock, log, dry run, stamp.
 
 A step declares what it is made from (`inputs`), what it makes (`outputs`) and the work, as
-commands or as shown Python actions. It is skipped when its stamp holds exactly these inputs
+commands or as functions that show what they do. It is skipped when its stamp holds exactly these inputs
 and every output exists (a dry run shows the work anyway); otherwise the stamp is cleared, the
 work runs with its output in the step's log, and the stamp is written only once all of it
 finished, so an interrupted step never looks done.
@@ -12,25 +12,17 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..layout import Layout
 from ..shell import Command, Runner
 from ..stamps import Stamp, locked
 
-
-@dataclass(frozen=True)
-class Action:
-    """Work done in Python, shown as the shell a person would type for it."""
-
-    shell: str
-    work: Callable[[], None]
-
-
-Work = Command | Action | Callable[[], None]
-"""A command; an action; or a function that shows and does its own work (a download), which a
-dry run calls too, since it honours `runner.dry_run` itself."""
+Work = Command | Callable[[], None]
+"""A command, or a function that shows and does its own work (a download and its unpacking),
+which a dry run calls too, since it honours `runner.dry_run` itself."""
 
 
 @dataclass(frozen=True)
@@ -48,16 +40,16 @@ class Step:
     lock: Path | None = None
     stamp_path: Path | None = None
     log_path: Path | None = None
-    quiet_when_current: bool = field(default=False)
+    up_to_date: str = ""
+    """What to say when the step is current (default: `<name>: up to date`)."""
 
     @property
     def stamp(self) -> Stamp:
-        return Stamp(self.stamp_path or self.folder / ".stamps" / f"{self.name}.json",
-                     self.inputs)
+        return Stamp(self.stamp_path or Layout.stamp(self.folder, self.name), self.inputs)
 
     @property
     def log(self) -> Path:
-        return self.log_path or self.folder / "logs" / f"{self.name}.log"
+        return self.log_path or Layout.logs(self.folder) / f"{self.name}.log"
 
     def is_current(self) -> bool:
         return self.stamp.is_current() and all(p.exists() for p in self.outputs)
@@ -68,8 +60,7 @@ def run_step(runner: Runner, step: Step) -> bool:
     with locked(step.lock) if step.lock and not runner.dry_run else contextlib.nullcontext():
         current = step.is_current()
         if current and not runner.dry_run:
-            if not step.quiet_when_current:
-                runner.note(f"{step.name}: up to date")
+            runner.note(step.up_to_date or f"{step.name}: up to date")
             return False
         stamp = step.stamp
         if not current and stamp.recorded() is not None:
@@ -82,8 +73,6 @@ def run_step(runner: Runner, step: Step) -> bool:
         for item in step.work:
             if isinstance(item, Command):
                 runner.run(item, log=step.log)
-            elif isinstance(item, Action):
-                runner.action(item.shell, item.work)
             else:
                 item()
         if not runner.dry_run:

@@ -20,7 +20,7 @@ from ..shell import Command, Runner
 from ..sources import fetch, unpack
 from ..stamps import file_digest, locked
 from ..toolchain import Emscripten, prepare_cache
-from .base import Action, Step, run_step
+from .base import Step, run_step
 
 
 @dataclass(frozen=True)
@@ -61,21 +61,18 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
         "tool_files": {p.name: file_digest(p) for p in dep.build_tool_files if p.is_file()},
         "emscripten": f"{emscripten.version} {emscripten.origin}", "build": BUILD_TRIPLE}
     source = state / "src" / variant
-    archive_path: list[Path] = []
 
-    def download() -> None:
+    def fetch_and_unpack() -> None:
         archive = fetch([dep.download], what=f"{dep.name} {dep.version}",
                         downloads=layout.downloads, mirror=mirror, runner=runner, offline=offline)
-        archive_path.append(archive.path)
+        runner.action(f"mkdir -p {runner.path(source)} && tar -xf {runner.path(archive.path)} "
+                      f"-C {runner.path(source)} --strip-components=1",
+                      lambda: unpack(archive.path, source))
 
-    shown_archive = runner.path(layout.downloads / dep.download.filename)
     env = emscripten.env
     prepare = [Command.of(*dep.prepare, cwd=source)] if dep.prepare else []
     step = Step(variant, state, inputs, work=[
-        download,
-        Action(f"mkdir -p {runner.path(source)} && tar -xf {shown_archive} "
-               f"-C {runner.path(source)} --strip-components=1",
-               lambda: unpack(archive_path[0], source)),
+        fetch_and_unpack,
         *prepare,
         Command.of(emscripten.tool("emconfigure"), source / "configure",
                    "--host=wasm32-unknown-emscripten", f"--build={BUILD_TRIPLE}",
@@ -83,9 +80,9 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
                    env={**env, **build_env}),
         Command.of(emscripten.tool("emmake"), "make", f"-j{jobs}", cwd=source, env=env),
         Command.of(emscripten.tool("emmake"), "make", "install", cwd=source, env=env),
-    ], outputs=[prefix / "lib"], lock=state / f".{variant}.lock", quiet_when_current=True)
-    if not run_step(runner, step):
-        runner.note(f"{dep.name} {dep.version}: up to date in {runner.path(prefix)}")
+    ], outputs=[prefix / "lib"], lock=state / f".{variant}.lock",
+                up_to_date=f"{dep.name} {dep.version}: up to date in {runner.path(prefix)}")
+    run_step(runner, step)
     return BuiltDependency(dep, prefix)
 
 

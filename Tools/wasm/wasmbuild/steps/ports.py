@@ -153,9 +153,8 @@ def build_ports(
                                  "ports": {f.name: f.url for f in fetches}},
                 work=[seed_sources, embuilder], outputs=[library_path(cache, n) for n in names],
                 after=check_built, lock=state / ".lock", stamp_path=state / "ports.json",
-                quiet_when_current=True)
-    if not run_step(runner, step):
-        runner.note(f"ports {', '.join(names)}: up to date in {runner.path(cache)}")
+                up_to_date=f"ports {', '.join(names)}: up to date in {runner.path(cache)}")
+    run_step(runner, step)
 
 
 def seed_if_unreachable(info: PortFetch, cache: Path, versions: Versions, layout: Layout,

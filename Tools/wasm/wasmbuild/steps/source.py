@@ -12,7 +12,7 @@ from pathlib import Path
 from ..context import Context
 from ..sources import fetch, sync_tree, unpack
 from ..stamps import file_digest, locked
-from .base import Action, Step, run_step
+from .base import Step, run_step
 
 
 @dataclass(frozen=True)
@@ -38,26 +38,20 @@ def fetch_source(ctx: Context) -> Source:
     release = cpython.release
     assert release is not None
     runner.heading(f"CPython source: release {cpython.version}")
-    archive_path: list[Path] = []
 
-    def download() -> None:
+    def fetch_and_unpack() -> None:
         with locked(ctx.paths.downloads / ".lock"):
             archive = fetch(release.downloads, what=f"CPython {cpython.version}",
                             downloads=ctx.paths.downloads, mirror=ctx.options.mirror,
                             runner=runner, offline=ctx.options.offline)
         runner.note(f"CPython {cpython.version} source provided by {archive.provider}"
                     f" ({archive.download.filename}, sha256 verified)")
-        archive_path.append(archive.path)
+        runner.action(f"mkdir -p {runner.path(dest)} && tar -xzf {runner.path(archive.path)} "
+                      f"-C {runner.path(dest)} --strip-components=1",
+                      lambda: unpack(archive.path, dest))
 
-    shown_archive = runner.path(ctx.paths.downloads / release.downloads[0].filename)
-    run_step(runner, Step(
-        "source", ctx.paths.cpython_dir(cpython.key), {"sha256": release.sha256},
-        work=[download, Action(
-            f"mkdir -p {runner.path(dest)} && tar -xzf {shown_archive} -C {runner.path(dest)} "
-            "--strip-components=1",
-            lambda: unpack(archive_path[0], dest))],
-        outputs=[dest / "configure"], quiet_when_current=True))
-    if not ctx.dry_run and not archive_path:
-        runner.note(f"source: up to date in {runner.path(dest)}")
+    run_step(runner, Step("source", ctx.paths.cpython_dir(cpython.key), {"sha256": release.sha256},
+                          work=[fetch_and_unpack], outputs=[dest / "configure"],
+                          up_to_date=f"source: up to date in {runner.path(dest)}"))
     return Source(dest, release.sha256)
 

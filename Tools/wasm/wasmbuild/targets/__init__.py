@@ -6,7 +6,7 @@ once over this interface. A new target (WASI, say) is one more module here.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -52,7 +52,3 @@ def get(name: str) -> Target:
     chosen: dict[str, Target] = {"node": NodeTarget(), "browser": BrowserTarget()}
     return chosen[check_target(name)]
 
-
-@contextlib.contextmanager
-def nothing_to_set_up(value: SuiteRunner) -> Iterator[SuiteRunner]:
-    yield value
