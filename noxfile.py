@@ -15,8 +15,8 @@ import nox
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
 from wasmbuild import config
+from wasmbuild.emscriptens import emscripten_unavailable
 from wasmbuild.layout import Layout
-from wasmbuild.toolchain import emscripten_unavailable
 
 MATRIX = config.load().matrix
 nox.options.sessions = ["tests"]

@@ -285,8 +285,7 @@ def test_a_library_with_setup_lines_reaches_modules_setup_local(fake: FakeToolch
     tools = Path(wasmbuild.__file__).parent.parent
     assert library_configure.env["CFLAGS"] == f"-O2 -include {tools}/emscripten/em_js_deps.h"
     cross = fake.find("configure", arg="--with-emscripten-target=node")
-    assert cross[0].env["LDFLAGS"] == (f"-flto --js-library {tools}/emscripten/ctypes_support.js "
-                                      f"--js-library {tools}/emscripten/fs_fixes.js")
+    assert cross[0].env["LDFLAGS"] == f"-flto --js-library {tools}/emscripten/ctypes_support.js"
     prefix = fake.layout.emscripten_state("3.1.6-system") / "deps" / "fakelib-1.0"
     assert (folder / "Modules" / "Setup.local").read_text() == (
         f"FAKELIB_PREFIX={prefix}\n_fake _fake.c -I$(FAKELIB_PREFIX)/include\n")

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, exports, procs
+from wasmbuild import config, exports, procs, rules
 from wasmbuild.config import parse_version
 from wasmbuild.errors import ConfigError, ToolMissing
 from wasmbuild.nodejs import Node, node_flags
@@ -118,6 +118,7 @@ def test_a_torn_stamp_is_not_current(tmp_path: Path) -> None:
 def test_a_library_fingerprint_follows_the_files_of_ours_it_uses(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(config, "TOOLS_WASM", tmp_path)
+    monkeypatch.setattr(rules, "TOOLS_WASM", tmp_path)
     (tmp_path / "glue.js").write_text("// one\n")
     (tmp_path / "compat.h").write_text("/* one */\n")
     dep = config.Dependency(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from wasmbuild import doctor, provision, recipe
+from wasmbuild.emscriptens import find_emscripten
 from wasmbuild.errors import DownloadError, ToolMissing
 from wasmbuild.steps.ports import port_fetch
-from wasmbuild.toolchain import find_emscripten
 
 from .conftest import FakeToolchain, write_script
 

@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .rules import TOOLS_WASM as TOOLS_WASM
+from .rules import Advisory, EmscriptenFix, NodeFlagRule, file_digests, tool_files
+from .rules import parse_version as parse_version
 from .schema import validate
-from .stamps import file_digest
 
-TOOLS_WASM = Path(__file__).resolve().parent.parent
 CHECKOUT = TOOLS_WASM.parent.parent
 VERSIONS_FILE = TOOLS_WASM / "versions.toml"
-
-
-def parse_version(text: str) -> tuple[int, ...]:
-    """'3.1.6' -> (3, 1, 6); 'v20.1.0' -> (20, 1, 0); trailing non-digits are ignored."""
-    numbers = re.findall(r"\d+", text.lstrip("v").split("-")[0])
-    if not numbers:
-        raise ConfigError(f"not a version number: {text!r}", fix="use digits and dots, e.g. 3.1.6")
-    return tuple(int(n) for n in numbers)
 
 
 @dataclass(frozen=True)
@@ -51,34 +42,6 @@ class EmscriptenRelease:
     version: str
     providers: tuple[str, ...]
     system_package: str | None
-
-
-@dataclass(frozen=True)
-class Advisory:
-    below: str
-    problem: str
-    fix: str
-
-    def applies_to(self, version: str) -> bool:
-        return parse_version(version) < parse_version(self.below)
-
-
-@dataclass(frozen=True)
-class NodeFlagRule:
-    flag: str
-    why: str
-    node_from: str | None = None
-    node_below: str | None = None
-    emscripten_below: str | None = None
-
-    def applies(self, node_version: str, emscripten_version: str) -> bool:
-        node = parse_version(node_version)
-        if self.node_from and node < parse_version(self.node_from):
-            return False
-        if self.node_below and node >= parse_version(self.node_below):
-            return False
-        emscripten = parse_version(emscripten_version)
-        return not (self.emscripten_below and emscripten >= parse_version(self.emscripten_below))
 
 
 @dataclass(frozen=True)
@@ -124,20 +87,19 @@ class Dependency:
     @property
     def build_tool_files(self) -> tuple[Path, ...]:
         """Files of ours the library's own build reads ({tools}/... in build_env)."""
-        return _tool_files(self.build_env.values())
+        return tool_files(self.build_env.values())
 
     @property
     def tool_files(self) -> tuple[Path, ...]:
         """All files of ours it brings in, CPython's link included: editing one must rebuild."""
-        return _tool_files([*self.env.values(), *self.build_env.values()])
+        return tool_files([*self.env.values(), *self.build_env.values()])
 
     @property
     def fingerprint(self) -> str:
         """Everything that makes a different library build: a changed one reconfigures CPython."""
-        files = {str(p.relative_to(TOOLS_WASM)): file_digest(p) if p.is_file() else "missing"
-                 for p in self.tool_files}
         return json.dumps([self.version, self.download.sha256, self.configure_args, self.env,
-                           self.build_env, self.prepare, files], sort_keys=True)
+                           self.build_env, self.prepare, file_digests(self.tool_files)],
+                          sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -148,6 +110,8 @@ class DebianRelease:
     """12, 13, unstable."""
     suites: tuple[str, ...]
     security_suite: str | None
+    check_valid_until: bool = True
+    """False where the mirror's Release file of this suite may be past its Valid-Until date."""
 
 
 @dataclass(frozen=True)
@@ -155,12 +119,6 @@ class DebianArchive:
     mirror: str
     security_mirror: str
     releases: dict[str, DebianRelease]
-
-
-def _tool_files(values: Iterable[str]) -> tuple[Path, ...]:
-    found = re.findall(r"\{tools\}/(\S+)", " ".join(values))
-    return tuple(TOOLS_WASM / name for name in sorted(set(found)))
-
 
 
 @dataclass(frozen=True)
@@ -172,6 +130,7 @@ class Versions:
     emscripten: dict[str, EmscriptenRelease]
     advisories: tuple[Advisory, ...]
     node_flag_rules: tuple[NodeFlagRule, ...]
+    fixes: tuple[EmscriptenFix, ...]
     port_sources: tuple[PortSource, ...]
     node: dict[str, NodeRelease]
     matrix: Matrix
@@ -212,6 +171,9 @@ class Versions:
     def advisories_for(self, emscripten_version: str) -> list[Advisory]:
         return [a for a in self.advisories if a.applies_to(emscripten_version)]
 
+    def fixes_for(self, emscripten_version: str, applies_to: str = "cpython") -> list[EmscriptenFix]:
+        return [f for f in self.fixes if f.applies_to == applies_to and f.applies(emscripten_version)]
+
     def port_sources_for(self, port: str, port_version: str) -> list[PortSource]:
         return [s for s in self.port_sources if s.port == port and s.port_version == port_version]
 
@@ -247,6 +209,7 @@ def parse(data: dict[str, Any]) -> Versions:
         emscripten=emscripten,
         advisories=tuple(Advisory(**a) for a in data.get("emscripten_advisories", [])),
         node_flag_rules=tuple(NodeFlagRule(**r) for r in data.get("node_flags", [])),
+        fixes=tuple(EmscriptenFix(**f) for f in data.get("emscripten_fixes", [])),
         port_sources=tuple(
             PortSource(
                 port=s["port"],
@@ -280,7 +243,7 @@ def parse(data: dict[str, Any]) -> Versions:
 def _debian(data: dict[str, Any]) -> DebianArchive:
     releases = {
         name: DebianRelease(name, str(entry["number"]), tuple(entry.get("suites", [name])),
-                            entry.get("security_suite"))
+                            entry.get("security_suite"), entry.get("check_valid_until", True))
         for name, entry in data.get("releases", {}).items()
     }
     return DebianArchive(data.get("mirror", "http://deb.debian.org/debian"),

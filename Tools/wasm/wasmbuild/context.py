@@ -20,12 +20,13 @@ from typing import TextIO
 from . import config as config_module
 from . import profiles
 from .config import CPythonRelease, Versions
+from .emscriptens import find_emscripten
 from .errors import ConfigError
 from .layout import TARGETS, Layout
 from .nodejs import Node, find_node, provide_node
 from .shell import Runner
 from .sources import check_cpython_tree
-from .toolchain import Emscripten, find_emscripten
+from .toolchain import Emscripten
 
 # A folder of pinned archives used when --mirror is not given (the clean room's --downloads).
 MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
@@ -80,8 +81,14 @@ class Context:
     # -- the toolchain, found once on first use ----------------------------------------------
     @cached_property
     def emscripten(self) -> Emscripten:
-        return find_emscripten(self.paths, emsdk=self.options.emsdk,
-                               version=self.options.emscripten, runner=self.runner)
+        # What a Debian root's Emscripten must see of the host, at the same paths.
+        binds = [self.paths.root, self.paths.cache_root]
+        if not self.paths.builddir.is_relative_to(self.paths.root):
+            binds.append(self.paths.builddir)
+        if self.cpython.user_tree is not None:
+            binds.append(self.cpython.user_tree)
+        return find_emscripten(self.paths, emsdk=self.options.emsdk, version=self.options.emscripten,
+                               runner=self.runner, versions=self.versions, binds=binds)
 
     @cached_property
     def node(self) -> Node:

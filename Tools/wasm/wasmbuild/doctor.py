@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .context import Context
+from .emscriptens import where_from
 from .errors import WasmBuildError
 from .nodejs import node_flags
 from .provision import missing_packages
@@ -71,8 +72,14 @@ def examine(ctx: Context) -> Report:
                 report.add(f"port {name} {info.version}", "ok" if built else "warn",
                            "built" if built else "not built yet",
                            "" if built else "`invoke wasm.ports`")
+        fixes = ctx.versions.fixes_for(emscripten.version)
+        report.add("our fixes for it", "ok", ", ".join(f.name for f in fixes) or "none needed")
     except WasmBuildError as exc:
         report.add("emcc", "missing", exc.message, exc.fix)
+    for version in ctx.versions.emscripten:  # --emscripten VERSION: where each would come from
+        where = where_from(ctx.paths, ctx.versions, version)
+        report.add(f"Emscripten {version}", "warn" if where.startswith("unavailable") else "ok",
+                   where.replace(f"{Path.home()}/", "~/"))
 
     try:
         node = ctx.node

@@ -8,6 +8,7 @@
     ~/.cache/cpython-wasm/emscripten/<version>-<provider>   a writable Emscripten cache, when needed
     builddir/test-results/<build>-<runtime>                 a test run's results
     ~/.cache/cpython-wasm/roots                             Debian roots for the clean room
+    ~/.cache/cpython-wasm/toolchains/debian-<release>       a root providing that release's Emscripten
 
 Every path the kit writes is a method or property here.
 """
@@ -102,6 +103,11 @@ class Layout:
     def roots(self) -> Path:
         """Pristine Debian root tarballs, and unpacked roots under run/ (roots.py)."""
         return self.cache_root / "roots"
+
+    @property
+    def toolchain_roots(self) -> Path:
+        """Debian roots that provide another release's Emscripten (toolroots.py)."""
+        return self.cache_root / "toolchains"
 
     def clean_room(self, release: str) -> Path:
         """Logs and report of a clean-room run (cleanroom.py)."""

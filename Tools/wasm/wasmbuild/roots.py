@@ -99,6 +99,9 @@ def host_mirror(default: str, sources: Sequence[Path] = HOST_SOURCES) -> str:
     return default.rstrip("/")
 
 
+APT_NO_VALID_UNTIL = ("etc/apt/apt.conf.d/99check-valid-until", 'Acquire::Check-Valid-Until "false";\n')
+
+
 def apt_sources(release: DebianRelease, mirror: str, security_mirror: str) -> str:
     """/etc/apt/sources.list of a new install of `release` (the updates and security suites of
     a stable release included, as a Debian installer writes them)."""
@@ -163,11 +166,18 @@ class Roots:
             listing = tree / "etc" / "apt" / "sources.list"
             self.runner.action(f"printf %s '{sources.strip()}' > {self.runner.path(listing)}",
                                lambda: _write(listing, sources))
+            if not release.check_valid_until:
+                conf = tree / APT_NO_VALID_UNTIL[0]
+                self.runner.action(f"echo '{APT_NO_VALID_UNTIL[1].strip()}' > "
+                                   f"{self.runner.path(conf)}",
+                                   lambda: _write(conf, APT_NO_VALID_UNTIL[1]))
             self.runner.run(Command.of("tar", "--numeric-owner", "-C", tree, "-cf", partial, ".",
                                        cwd=self.runner.root))
             self.runner.action(f"rm -rf {self.runner.path(tree)}", lambda: remove(tree))
         else:
             hook = f"echo '{sources.strip()}' > \"$1/etc/apt/sources.list\""
+            if not release.check_valid_until:
+                hook += f" && echo '{APT_NO_VALID_UNTIL[1].strip()}' > \"$1/{APT_NO_VALID_UNTIL[0]}\""
             self.runner.run(Command.of("mmdebstrap", "--mode=unshare", "--variant=minbase", include,
                                        f"--customize-hook={hook}", release.name, partial, mirror,
                                        cwd=self.runner.root),

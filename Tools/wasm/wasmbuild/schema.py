@@ -15,20 +15,23 @@ from .errors import ConfigError
 # its place, checked before anything is read.
 SCHEMA: dict[str, tuple[set[str], set[str]]] = {
     "": ({"defaults"}, {"cpython", "emscripten", "emscripten_advisories", "node_flags",
-                        "port_sources", "node", "matrix", "bench", "deps", "debian"}),
+                        "port_sources", "node", "matrix", "bench", "deps", "debian",
+                        "emscripten_fixes"}),
     "defaults": ({"cpython", "emscripten", "target"}, set()),
     "cpython.*": ({"sha256", "sources"}, set()),
     "cpython.*.sources[]": ({"provider", "url"}, set()),
     "emscripten.*": (set(), {"providers", "system_package"}),
     "emscripten_advisories[]": ({"below", "problem", "fix"}, set()),
     "node_flags[]": ({"flag", "why"}, {"node_from", "node_below", "emscripten_below"}),
+    "emscripten_fixes[]": ({"name", "why"}, {"applies_to", "emscripten_from", "emscripten_below",
+                                              "cflags", "ldflags", "configure_env"}),
     "port_sources[]": ({"port", "port_version", "version", "provider", "url", "sha256"}, set()),
     "node.*": ({"version", "url", "sha256"}, set()),
     "matrix": (set(), {"emscripten", "node"}),
     "bench": (set(), {"pyodide"}),
     "deps.*": ({"version", "module", "url", "sha256"}, {"configure", "env", "build_env", "prepare"}),
     "debian": (set(), {"mirror", "security_mirror", "releases"}),
-    "debian.releases.*": ({"number"}, {"suites", "security_suite"}),
+    "debian.releases.*": ({"number"}, {"suites", "security_suite", "check_valid_until"}),
 }
 
 

@@ -184,4 +184,4 @@ def emrun_command(emscripten: Emscripten, root: Path, *, bind: str, port: int, p
     if not open_browser:
         argv.append("--no_browser")
     argv += ["--hostname", bind, "--port", str(port), page]
-    return Command.of(*argv, cwd=root, env=emscripten.env)
+    return emscripten.command(*argv, cwd=root, env=emscripten.env)

@@ -17,11 +17,12 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import parse_version
-from .errors import ConfigError, ToolMissing, ToolVersionError, WasmBuildError
+from .errors import ConfigError, ToolMissing
 from .layout import Layout
 from .shell import Command, Runner
 
@@ -40,7 +41,7 @@ class Emscripten:
     """The folder holding emcc.py and the port definitions (tools/ports)."""
     bin_dir: Path
     provider: str
-    """'system' or 'emsdk'."""
+    """'system', 'emsdk' or 'debian:<release>' (a Debian root, toolroots.py)."""
     origin: str
     """Where it came from, for people: 'Debian package emscripten 3.1.6~dfsg-5', 'emsdk at ...'."""
     env: dict[str, str] = field(default_factory=dict)
@@ -49,13 +50,20 @@ class Emscripten:
     """A read-only cache to copy into EM_CACHE before the first use."""
     planned: bool = False
     """Not installed yet: what a dry run shows on a machine `invoke wasm.setup` would set up."""
+    enter: tuple[str, ...] = ()
+    """The words that run a command where this Emscripten lives (a Debian root's `enter`)."""
 
     def tool(self, name: str) -> str:
         return str(self.bin_dir / name)
 
+    def command(self, *argv: str | Path, cwd: Path, env: Mapping[str, str] | None = None) -> Command:
+        """A command that uses this Emscripten (emcc, emconfigure, emmake, embuilder, or the
+        configure/make they drive), run where it lives."""
+        return Command.of(*self.enter, *argv, cwd=cwd, env=env)
+
     @property
     def key(self) -> str:
-        return f"{self.version}-{self.provider}"
+        return f"{self.version}-{self.provider.replace(':', '-')}"
 
     @property
     def cache_dir(self) -> Path | None:
@@ -80,7 +88,7 @@ def find_root(emcc: Path) -> Path:
     )
 
 
-def _config_value(config: Path, key: str) -> str | None:
+def config_value(config: Path, key: str) -> str | None:
     try:
         text = config.read_text()
     except OSError:
@@ -131,8 +139,8 @@ def system_emscripten(layout: Layout) -> Emscripten | None:
     env: dict[str, str] = {}
     cache_seed: Path | None = None
     config = root / ".emscripten"
-    default_cache = Path(_config_value(config, "CACHE") or root / "cache")
-    frozen = (_config_value(config, "FROZEN_CACHE") or "").lower() == "true"
+    default_cache = Path(config_value(config, "CACHE") or root / "cache")
+    frozen = (config_value(config, "FROZEN_CACHE") or "").lower() == "true"
     if frozen or not os.access(default_cache, os.W_OK):
         # Ports are built into the cache, so it must be writable and not frozen.
         env["EM_CACHE"] = str(layout.emscripten_cache(f"{version}-system"))
@@ -206,44 +214,6 @@ def emsdk_install(emsdk: Path, version: str, runner: Runner) -> None:
     runner.run(Command.of(tool, "activate", version, cwd=emsdk))
 
 
-def find_emscripten(
-    layout: Layout,
-    *,
-    emsdk: Path | None = None,
-    version: str | None = None,
-    runner: Runner | None = None,
-) -> Emscripten:
-    """The Emscripten to use; `version` (when given) must match what is found."""
-    if emsdk is None and os.environ.get("EMSDK"):
-        emsdk = Path(os.environ["EMSDK"])
-    if emsdk is not None:
-        emsdk = emsdk.expanduser().resolve()
-        found = None
-        try:
-            found = emsdk_emscripten(emsdk)
-        except ToolMissing:
-            if version is None or runner is None:
-                raise
-        if found is None or (version is not None and found.version != version):
-            assert runner is not None and version is not None
-            emsdk_install(emsdk, version, runner)
-            found = emsdk_emscripten(emsdk)
-    else:
-        found = system_emscripten(layout)
-        if found is None and runner is not None and runner.dry_run:
-            found = planned_system_emscripten(layout)
-            runner.note(f"Emscripten is not installed: showing {found.origin}")
-        if found is None:
-            raise ToolMissing("emcc not found (no EMSDK, no --emsdk, no emcc on PATH)",
-                              fix=EMSDK_INSTALL_HINT)
-    if version is not None and found.version != version:
-        raise ToolVersionError(
-            f"Emscripten {version} was asked for but {found.origin} is {found.version}",
-            fix=f"drop --emscripten to use {found.version}, or pass --emsdk DIR to install {version}",
-        )
-    return found
-
-
 def prepare_cache(emscripten: Emscripten, runner: Runner) -> None:
     """Give a system Emscripten its writable cache: a copy of the packaged prebuilt libraries."""
     cache = emscripten.cache_dir
@@ -264,19 +234,3 @@ def prepare_cache(emscripten: Emscripten, runner: Runner) -> None:
         os.replace(partial, cache)
 
     runner.action(f"cp -r {runner.path(emscripten.cache_seed)} {runner.path(cache)}", copy)
-
-
-def emscripten_unavailable(layout: Layout, version: str) -> str | None:
-    """Why Emscripten `version` can't be used here, or None if it can (for the test matrix)."""
-    if os.environ.get("EMSDK"):
-        return None  # an emsdk can install versions (when its servers are reachable)
-    try:
-        system = system_emscripten(layout)
-    except WasmBuildError as exc:
-        return exc.message
-    if system is None:
-        return f"Emscripten {version}: no emcc on PATH and no emsdk (EMSDK)"
-    if system.version != version:
-        return (f"Emscripten {version} is not installed (the system has {system.version}) and "
-                "installing it needs an emsdk with access to its download servers (set EMSDK)")
-    return None

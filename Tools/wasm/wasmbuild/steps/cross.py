@@ -17,11 +17,9 @@ from pathlib import Path
 
 from .. import configcache
 from .. import exports as exports_module
-from ..config import TOOLS_WASM
 from ..context import Context
 from ..errors import ToolMissing
 from ..layout import TARGETS
-from ..shell import Command
 from ..stamps import file_digest
 from .base import Step, link_recipe_path, run_step
 from .deps import BuiltDependency
@@ -29,7 +27,6 @@ from .source import Source
 
 SITE_FILE_NAME = "config.site-wasm32-emscripten"
 # Replacements for Emscripten's file-system calls where they are wrong (see the file).
-FS_FIXES = TOOLS_WASM / "emscripten" / "fs_fixes.js"
 # Compiler and linker flags add up; any other variable set twice is a conflict to settle by
 # the later source (a library's own configure answers).
 FLAG_VARIABLES = ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LIBS")
@@ -85,9 +82,14 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
            **dict(profile.configure_env)}
     for dep in built_deps:
         env = merge_configure_env(env, dep.configure_env)
+    fixes = ctx.versions.fixes_for(emscripten.version)
+    for fix in fixes:
+        env = merge_configure_env(env, fix.env())
+    if fixes:
+        runner.note("fixes for Emscripten " + emscripten.version + ": "
+                    + ", ".join(f.name for f in fixes) + " (versions.toml [[emscripten_fixes]])")
     exports_file = folder / "c-api-exports.json"
     env = merge_configure_env(env, {
-        "LDFLAGS": f"--js-library {FS_FIXES}",
         # In LIBS, which the Makefile puts on python.js's link only; the extension modules
         # it links as separate files (unusable here) would fail on names they don't define.
         "LIBS": f"-sEXPORTED_FUNCTIONS=@{exports_file}",
@@ -95,7 +97,7 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     # Each one digests files of ours: computed once here.
     fingerprints = {d.dependency.name: d.dependency.fingerprint for d in built_deps}
     setup_local = setup_local_text(ctx.paths.root, built_deps)
-    configure = Command.of(
+    configure = emscripten.command(
         emscripten.tool("emconfigure"), source.tree / "configure", "-C",
         "--host=wasm32-unknown-emscripten",
         f"--build={build_triple(source)}",
@@ -116,7 +118,7 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
                  for d in built_deps},
         "setup_local": hashlib.sha256(setup_local.encode()).hexdigest(),
         "exports": list(exports_module.EXTRA_EXPORTS),
-        "fs_fixes": file_digest(FS_FIXES),
+        "fixes": [f.fingerprint for f in fixes],
     }
     if profile.configure_env:
         inputs["profile_env"] = dict(profile.configure_env)
@@ -163,7 +165,7 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     run_step(runner, Step("configure", folder, inputs, [configure],
                           [folder / "Makefile", exports_file],
                           before=before_configure, after=after_configure))
-    make = Command.of(emscripten.tool("emmake"), "make", f"-j{ctx.options.jobs}",
+    make = emscripten.command(emscripten.tool("emmake"), "make", f"-j{ctx.options.jobs}",
                       *profile.make_args, cwd=folder, env=emscripten.env)
     run_step(runner, Step("make", folder, {**inputs, "source": source.digest}, [make],
                           [folder / "python.js", folder / "python.wasm"]))

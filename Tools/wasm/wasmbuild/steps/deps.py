@@ -10,13 +10,15 @@ would find the host's libraries).
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Dependency, Versions
 from ..context import Context
 from ..layout import Layout
-from ..shell import Command, Runner
+from ..rules import EmscriptenFix
+from ..shell import Runner
 from ..sources import fetch, unpack
 from ..stamps import file_digest, locked
 from ..toolchain import Emscripten, prepare_cache
@@ -46,13 +48,17 @@ BUILD_TRIPLE = f"{platform.machine()}-{'pc' if platform.machine() == 'x86_64' el
 
 def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, runner: Runner, *,
                      jobs: int, mirror: Path | None, offline: bool,
-                     pthreads: bool = False) -> BuiltDependency:
+                     pthreads: bool = False,
+                     fixes: Sequence[EmscriptenFix] = ()) -> BuiltDependency:
     """Threaded builds link with shared memory, which wasm-ld allows only for objects compiled
     with atomics: they get their own `-pthread` build of each library."""
     state = layout.emscripten_state(emscripten.key) / "deps"
     variant = f"{dep.name}-{dep.version}" + ("-pthread" if pthreads else "")
     prefix = state / variant
     build_env = {k: dep.expand(v, prefix) for k, v in dep.build_env.items()}
+    for fix in fixes:
+        for key, value in fix.env().items():
+            build_env[key] = f"{build_env[key]} {value}" if key in build_env else value
     if pthreads:
         build_env["CFLAGS"] = build_env.get("CFLAGS", "-g -O2") + " -pthread"
     inputs = {
@@ -60,6 +66,8 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
         "build_env": build_env, "prepare": list(dep.prepare),
         "tool_files": {p.name: file_digest(p) for p in dep.build_tool_files if p.is_file()},
         "emscripten": f"{emscripten.version} {emscripten.origin}", "build": BUILD_TRIPLE}
+    if fixes:
+        inputs["fixes"] = [f.fingerprint for f in fixes]
     source = state / "src" / variant
 
     def fetch_and_unpack() -> None:
@@ -70,16 +78,16 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
                       lambda: unpack(archive.path, source))
 
     env = emscripten.env
-    prepare = [Command.of(*dep.prepare, cwd=source)] if dep.prepare else []
+    prepare = [emscripten.command(*dep.prepare, cwd=source)] if dep.prepare else []
     step = Step(variant, state, inputs, work=[
         fetch_and_unpack,
         *prepare,
-        Command.of(emscripten.tool("emconfigure"), source / "configure",
+        emscripten.command(emscripten.tool("emconfigure"), source / "configure",
                    "--host=wasm32-unknown-emscripten", f"--build={BUILD_TRIPLE}",
                    f"--prefix={prefix}", *dep.configure_args, cwd=source,
                    env={**env, **build_env}),
-        Command.of(emscripten.tool("emmake"), "make", f"-j{jobs}", cwd=source, env=env),
-        Command.of(emscripten.tool("emmake"), "make", "install", cwd=source, env=env),
+        emscripten.command(emscripten.tool("emmake"), "make", f"-j{jobs}", cwd=source, env=env),
+        emscripten.command(emscripten.tool("emmake"), "make", "install", cwd=source, env=env),
     ], outputs=[prefix / "lib"], lock=state / f".{variant}.lock",
                 up_to_date=f"{dep.name} {dep.version}: up to date in {runner.path(prefix)}")
     run_step(runner, step)
@@ -90,7 +98,9 @@ def build_all(versions: Versions, emscripten: Emscripten, layout: Layout, runner
               jobs: int, mirror: Path | None = None, offline: bool = False,
               pthreads: bool = False) -> list[BuiltDependency]:
     return [build_dependency(dep, emscripten, layout, runner, jobs=jobs, mirror=mirror,
-                             offline=offline, pthreads=pthreads) for dep in versions.deps]
+                             offline=offline, pthreads=pthreads,
+                             fixes=versions.fixes_for(emscripten.version, dep.name))
+            for dep in versions.deps]
 
 
 def deps(ctx: Context) -> list[BuiltDependency]:

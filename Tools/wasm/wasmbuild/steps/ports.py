@@ -24,7 +24,7 @@ from ..config import Versions
 from ..context import Context
 from ..errors import ConfigError, DownloadError, ToolVersionError
 from ..layout import Layout
-from ..shell import Command, Runner
+from ..shell import Runner
 from ..sources import fetch, unpack
 from ..stamps import locked
 from ..toolchain import Emscripten, prepare_cache
@@ -129,7 +129,7 @@ def build_ports(
     names: tuple[str, ...] = PORTS,
 ) -> None:
     state = layout.emscripten_state(emscripten.key)
-    embuilder = Command.of(emscripten.tool("embuilder"), "build", *names, cwd=layout.root,
+    embuilder = emscripten.command(emscripten.tool("embuilder"), "build", *names, cwd=layout.root,
                            env=emscripten.env)
     cache = emscripten.cache_dir
     if cache is None or emscripten.planned:

@@ -1,0 +1,162 @@
+"""Which Emscripten a build uses, and where each version in versions.toml would come from.
+
+In order: an emsdk (`--emsdk DIR` or `EMSDK`), the system's `emcc` when it is the version asked
+for (or none was asked for), then the providers versions.toml lists for that version: a Debian
+root (`debian:<release>`, toolroots.py) is made once and used from then on. On a Debian 12 host
+3.1.6 is the system's and 3.1.69 comes from a Debian 13 root; on a Debian 13 host it is the other
+way round.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import config as config_module
+from .config import Versions
+from .errors import ToolMissing, ToolVersionError, WasmBuildError
+from .layout import Layout
+from .shell import Runner
+from .toolchain import (
+    EMSDK_INSTALL_HINT,
+    Emscripten,
+    compiler_cache_env,
+    config_value,
+    emsdk_emscripten,
+    emsdk_install,
+    planned_system_emscripten,
+    system_emscripten,
+)
+from .toolroots import (
+    EMSCRIPTEN_DIR,
+    debian_provider,
+    provision,
+    root_is_usable,
+    toolchain_root,
+    write_enter_script,
+)
+
+
+def root_emscripten(layout: Layout, versions: Versions, release_name: str, *,
+                    wanted: str, runner: Runner | None, binds: Sequence[Path] = ()) -> Emscripten:
+    """Emscripten `wanted` from the root of Debian `release_name`, made first if need be."""
+    toolchain = toolchain_root(layout, versions.debian_release(release_name))
+    if runner is not None:
+        provision(toolchain, versions, layout, runner)
+    packages = toolchain.installed()
+    if not packages and not (runner and runner.dry_run):
+        raise ToolMissing(f"Emscripten {wanted} comes from a Debian {release_name} root, which "
+                          "is not made yet", fix=f"run a build task with --emscripten {wanted}")
+    version = toolchain.emscripten_version() or wanted
+    home = toolchain.host_path(EMSCRIPTEN_DIR)
+    cache_inside = config_value(home / ".emscripten", "CACHE") or str(EMSCRIPTEN_DIR / "cache")
+    key = f"{version}-debian-{release_name}"
+    # The packaged cache is read-only and frozen, as on the host (toolchain.py).
+    env = {"EM_CACHE": str(layout.emscripten_cache(key)), "EM_FROZEN_CACHE": ""}
+    if not (home / "node_modules" / "acorn").is_dir():
+        env["NODE_PATH"] = "/usr/share/nodejs"  # node-acorn, installed in the root
+    if compiler_cache_env(layout):
+        env.update({"EM_COMPILER_WRAPPER": "/usr/bin/ccache", "CCACHE_DIR": str(layout.ccache)})
+    package = packages.get("emscripten", "(to be installed)")
+    where = runner.path(toolchain.root) if runner else str(toolchain.root)
+    origin = (f"Debian {toolchain.release.number} ({release_name}) root, package emscripten "
+              f"{package} ({where})")
+    script = toolchain.enter_script
+    if packages:
+        script = write_enter_script(toolchain, binds)
+    return Emscripten(version, home, EMSCRIPTEN_DIR.parent.parent / "bin", toolchain.provider,
+                      origin, env, toolchain.host_path(Path(cache_inside)),
+                      planned=not packages, enter=(str(script),))
+
+
+def find_emscripten(
+    layout: Layout,
+    *,
+    emsdk: Path | None = None,
+    version: str | None = None,
+    runner: Runner | None = None,
+    versions: Versions | None = None,
+    binds: Sequence[Path] = (),
+) -> Emscripten:
+    """The Emscripten to use; `version` (when given) must match what is found. `binds` are the
+    host folders a Debian root must see (the checkout, caches, a --source tree)."""
+    versions = versions or config_module.load()
+    if emsdk is None and os.environ.get("EMSDK"):
+        emsdk = Path(os.environ["EMSDK"])
+    if emsdk is not None:
+        return _from_emsdk(emsdk.expanduser().resolve(), version, runner)
+    system = system_emscripten(layout)
+    if system is not None and version in (None, system.version):
+        return system
+    release = versions.emscripten.get(version or "")
+    root_release = debian_provider(release.providers) if release else None
+    if version is not None and root_release is not None:
+        return root_emscripten(layout, versions, root_release, wanted=version, runner=runner,
+                               binds=binds)
+    if system is None and runner is not None and runner.dry_run:
+        planned = planned_system_emscripten(layout)
+        runner.note(f"Emscripten is not installed: showing {planned.origin}")
+        if version in (None, planned.version):
+            return planned
+    if system is None:
+        raise ToolMissing("emcc not found (no EMSDK, no --emsdk, no emcc on PATH)",
+                          fix=EMSDK_INSTALL_HINT)
+    known = ", ".join(versions.emscripten)
+    raise ToolVersionError(
+        f"Emscripten {version} was asked for but {system.origin} is {system.version}, and "
+        f"versions.toml names no Debian root for {version} (known: {known})",
+        fix=f"drop --emscripten to use {system.version}, pick a known version, or pass "
+        f"--emsdk DIR to install {version}",
+    )
+
+
+def _from_emsdk(emsdk: Path, version: str | None, runner: Runner | None) -> Emscripten:
+    found = None
+    try:
+        found = emsdk_emscripten(emsdk)
+    except ToolMissing:
+        if version is None or runner is None:
+            raise
+    if found is None or (version is not None and found.version != version):
+        if version is None or runner is None:
+            assert found is not None
+            return found
+        emsdk_install(emsdk, version, runner)
+        found = emsdk_emscripten(emsdk)
+    if version is not None and found.version != version:
+        raise ToolVersionError(f"Emscripten {version} was asked for but the emsdk at {emsdk} has "
+                               f"{found.version}", fix=f"`{emsdk}/emsdk install {version}`")
+    return found
+
+
+def where_from(layout: Layout, versions: Versions, version: str) -> str:
+    """Where Emscripten `version` would come from on this machine, or why it can't, for people."""
+    if os.environ.get("EMSDK"):
+        return f"the emsdk at {os.environ['EMSDK']}"
+    try:
+        system = system_emscripten(layout)
+    except WasmBuildError as exc:
+        system = None
+        system_note = exc.message
+    else:
+        system_note = f"the system has {system.version}" if system else "no system emcc"
+    if system is not None and system.version == version:
+        return system.origin
+    release = versions.emscripten.get(version)
+    name = debian_provider(release.providers) if release else None
+    if name is not None:
+        toolchain = toolchain_root(layout, versions.debian_release(name))
+        unusable = root_is_usable()
+        if toolchain.installed():
+            return f"Debian {name} root ({toolchain.root}), made"
+        if unusable is None:
+            return f"Debian {name} root, made on first use (~2 minutes)"
+        return f"unavailable: a Debian {name} root, but {unusable}"
+    return f"unavailable: {system_note}, and only an emsdk with network access can install it"
+
+
+def emscripten_unavailable(layout: Layout, version: str, versions: Versions | None = None) -> str | None:
+    """Why Emscripten `version` can't be used here, or None if it can (for the test matrix)."""
+    where = where_from(layout, versions or config_module.load(), version)
+    return where.removeprefix("unavailable: ") if where.startswith("unavailable") else None

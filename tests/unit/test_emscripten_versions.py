@@ -1,0 +1,139 @@
+"""Several Emscripten versions: fixes by version range, and Emscripten from a Debian root."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from pathlib import Path
+
+import pytest
+from .conftest import FakeToolchain
+
+from wasmbuild import config, recipe
+from wasmbuild.emscriptens import find_emscripten, where_from
+from wasmbuild.errors import ToolVersionError
+from wasmbuild.rules import TOOLS_WASM, EmscriptenFix
+from wasmbuild.shell import Runner
+from wasmbuild.toolroots import PACKAGES
+
+
+def with_fixes(fake: FakeToolchain, *fixes: EmscriptenFix) -> None:
+    fake.versions = dataclasses.replace(fake.versions, fixes=fixes)
+
+
+def test_a_fix_applies_inside_its_version_range_only() -> None:
+    fix = EmscriptenFix("f", "why", emscripten_from="3.1.27", emscripten_below="6.0")
+    assert [fix.applies(v) for v in ("3.1.6", "3.1.27", "3.1.69", "6.0.0", "6.0.5")] == [
+        False, True, True, False, False]
+
+
+def test_the_shipped_fixes_follow_the_versions_that_need_them() -> None:
+    versions = config.load()
+    names = {v: [f.name for f in versions.fixes_for(v)] for v in ("3.1.6", "3.1.69", "6.0.5")}
+    assert names == {"3.1.6": ["utimensat", "clock_nanosleep"], "3.1.69": ["stack_size"],
+                     "6.0.5": ["stack_size"]}
+    assert [f.name for f in versions.fixes_for("3.1.6", "libffi")] == ["em_js_deps"]
+    assert versions.fixes_for("3.1.69", "libffi") == []
+    for fix in versions.fixes:
+        assert all(p.is_file() for p in fix.tool_files), fix.name  # every file it names exists
+
+
+def test_fixes_reach_configure_for_their_versions_and_a_new_one_reconfigures(
+        fake: FakeToolchain) -> None:
+    old = EmscriptenFix("sleep", "old bug", emscripten_below="3.1.8",
+                        configure_env={"ac_cv_func_clock_nanosleep": "no"})
+    new = EmscriptenFix("stack", "new default", emscripten_from="3.1.27", ldflags="-sSTACK_SIZE=5MB")
+    lib = EmscriptenFix("hdr", "old header", applies_to="fakelib", emscripten_below="3.1.8",
+                        cflags="-include {tools}/emscripten/em_js_deps.h")
+    with_fixes(fake, old, new, lib)
+    out = io.StringIO()
+    recipe.build_target(fake.build(out=out), "node")
+    [cross] = fake.find("configure", arg="--with-emscripten-target=node")
+    assert cross.env["ac_cv_func_clock_nanosleep"] == "no"
+    assert "STACK_SIZE" not in cross.env.get("LDFLAGS", "")
+    [library] = fake.find("emconfigure", arg="--prefix=")
+    assert library.env["CFLAGS"] == f"-include {TOOLS_WASM}/emscripten/em_js_deps.h"
+    assert "fixes for Emscripten 3.1.6: sleep" in out.getvalue()
+
+    fake.reset_calls()
+    with_fixes(fake, new, lib)  # the version no longer needs `sleep`: configure runs again
+    recipe.build_target(fake.build(), "node")
+    [cross] = fake.find("configure", arg="--with-emscripten-target=node")
+    assert "ac_cv_func_clock_nanosleep" not in cross.env
+
+
+def make_root(fake: FakeToolchain, release: str, version: str) -> Path:
+    """What toolroots.provision leaves behind: the root with emscripten, and ready.json."""
+    folder = fake.layout.toolchain_roots / f"debian-{release}"
+    home = folder / "root" / "usr" / "share" / "emscripten"
+    home.mkdir(parents=True)
+    (home / "emscripten-version.txt").write_text(f'"{version}"\n')
+    (home / ".emscripten").write_text("CACHE = '/usr/share/emscripten/cache'\nFROZEN_CACHE = True\n")
+    packages = {name: "1.0" for name in PACKAGES} | {"emscripten": f"{version}+dfsg-3"}
+    (folder / "ready.json").write_text(json.dumps({"packages": packages}))
+    return folder
+
+
+def trixie_versions(fake: FakeToolchain) -> config.Versions:
+    return dataclasses.replace(
+        fake.versions,
+        emscripten={**fake.versions.emscripten,
+                    "3.1.69": config.EmscriptenRelease("3.1.69", ("system", "debian:trixie"), None)},
+        debian=config.DebianArchive("http://deb.invalid/debian", "http://deb.invalid/sec", {
+            "trixie": config.DebianRelease("trixie", "13", ("trixie",), None)}))
+
+
+def test_a_version_the_system_lacks_comes_from_its_debian_root(fake: FakeToolchain) -> None:
+    folder = make_root(fake, "trixie", "3.1.69")
+    versions = trixie_versions(fake)
+    runner = Runner(fake.checkout, out=io.StringIO())
+    binds = [fake.checkout, fake.layout.cache_root]
+    found = find_emscripten(fake.layout, version="3.1.69", runner=runner, versions=versions,
+                            binds=binds)
+    assert (found.version, found.provider) == ("3.1.69", "debian:trixie")
+    assert "Debian 13 (trixie) root, package emscripten 3.1.69+dfsg-3" in found.origin
+    assert found.cache_seed == folder / "root" / "usr" / "share" / "emscripten" / "cache"
+    assert found.env["EM_CACHE"] == str(fake.layout.emscripten_cache("3.1.69-debian-trixie"))
+    command = found.command(found.tool("emcc"), "-v", cwd=fake.checkout)
+    assert command.argv == (str(folder / "enter"), "/usr/bin/emcc", "-v")
+    script = (folder / "enter").read_text()
+    assert f"bwrap --bind {folder / 'root'} /" in script
+    for path in binds:  # seen at the same path inside
+        assert f"--bind {path} {path}" in script
+    assert '--chdir "$PWD" "$@"' in script
+    # The system's own version still comes from the system.
+    assert find_emscripten(fake.layout, version="3.1.6", versions=versions).provider == "system"
+    assert where_from(fake.layout, versions, "3.1.69") == f"Debian trixie root ({folder / 'root'}), made"
+
+
+def test_a_version_with_no_provider_here_is_one_line(fake: FakeToolchain) -> None:
+    with pytest.raises(ToolVersionError, match="names no Debian root for 9.9.9"):
+        find_emscripten(fake.layout, version="9.9.9", versions=fake.versions)
+    assert where_from(fake.layout, fake.versions, "9.9.9").startswith(
+        "unavailable: the system has 3.1.6")
+
+
+def test_the_dry_run_shows_how_the_root_would_be_made(fake: FakeToolchain) -> None:
+    out = io.StringIO()
+    runner = Runner(fake.checkout, dry_run=True, out=out)
+    found = find_emscripten(fake.layout, version="3.1.69", runner=runner,
+                            versions=trixie_versions(fake))
+    assert found.planned and found.provider == "debian:trixie"
+    text = out.getvalue()
+    assert "debootstrap --variant=minbase" in text and " trixie " in text
+    assert "apt-get install -y --no-install-recommends emscripten" in text
+    assert not fake.layout.toolchain_roots.exists()  # nothing made
+
+
+def test_a_root_made_with_fewer_packages_gets_the_missing_ones(fake: FakeToolchain) -> None:
+    folder = make_root(fake, "trixie", "3.1.69")
+    ready = json.loads((folder / "ready.json").read_text())
+    del ready["packages"]["gcc"]
+    (folder / "ready.json").write_text(json.dumps(ready))
+    out = io.StringIO()
+    find_emscripten(fake.layout, version="3.1.69", runner=Runner(fake.checkout, dry_run=True,
+                    out=out), versions=trixie_versions(fake))
+    text = out.getvalue()
+    assert "apt-get install -y --no-install-recommends gcc'" in text
+    assert "debootstrap" not in text  # the root is kept, not made again
