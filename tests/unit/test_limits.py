@@ -62,3 +62,17 @@ def test_probe_runs_on_the_host_python_too(name: str) -> None:
                          capture_output=True, text=True, check=True).stdout
     finding = limits.finding_from(name, "?", out, 0, False)
     assert finding.status == "works", finding
+
+
+def test_findings_are_kept_per_emscripten_version_and_render_a_column_each(tmp_path: Path) -> None:
+    data = tmp_path / "limits.json"
+    stored = {"6.0.5": {"node": [Finding("a", "misc", "works")]},
+              "3.1.6": {"node": [Finding("a", "misc", "crashes the runtime")],
+                        "browser": [Finding("a", "misc", "fails", "OSError: x|y")]}}
+    limits.store(stored, "3.11.2", data)
+    again = limits.load(data)
+    assert again == stored
+    table = limits.render(limits.columns(again), "3.1.6, 6.0.5", "3.11.2")
+    assert "| capability | area | node 3.1.6 | browser 3.1.6 | node 6.0.5 |" in table
+    assert "| `a` | misc | **crashes the runtime** | fails: `OSError: x\\|y` | works |" in table
+    assert limits.load(tmp_path / "missing.json") == {}

@@ -2,9 +2,11 @@
 
 Lib/wasm_limits.py holds one check per capability the WebAssembly notes call limited. Each runs
 in its own interpreter process (Node) or page (Chromium), so a check that kills the runtime is
-reported as such and the others go on. The findings render as a Markdown table, capability x
-target, which docs/limits.md carries between two markers; `--update` rewrites it and a test
-fails when a fresh probe disagrees with it.
+reported as such and the others go on. The findings of each Emscripten version are kept in
+docs/limits.json; they render as one Markdown table, capability x (Emscripten version, target),
+which docs/limits.md carries between two markers. `--update` stores this build's findings and
+rewrites the table; `--check` fails when a fresh probe disagrees with what is stored for the
+version probed.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CHECKOUT
+from .config import CHECKOUT, parse_version
 from .testsuite import CRASH_MARKERS
 
 PROBE = CHECKOUT / "Lib" / "wasm_limits.py"
 TABLE_FILE = CHECKOUT / "docs" / "limits.md"
+DATA_FILE = CHECKOUT / "docs" / "limits.json"
 BEGIN, END = "<!-- limits-table:begin -->", "<!-- limits-table:end -->"
 CHECK_TIMEOUT = 60.0
 
@@ -66,14 +69,41 @@ def finding_from(name: str, group: str, output: str, code: int | None, timed_out
     return Finding(name, group, "crashes the runtime", marker.strip()[:120])
 
 
-def render(findings: dict[str, list[Finding]], emscripten_version: str, cpython: str) -> str:
+Stored = dict[str, dict[str, list[Finding]]]
+"""Emscripten version -> target -> findings."""
+
+
+def load(path: Path = DATA_FILE) -> Stored:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {version: {target: [Finding(**f) for f in items] for target, items in by_target.items()}
+            for version, by_target in data.get("findings", {}).items()}
+
+
+def store(stored: Stored, cpython: str, path: Path = DATA_FILE) -> None:
+    data = {"cpython": cpython, "findings": {
+        version: {target: [f.__dict__ for f in items] for target, items in by_target.items()}
+        for version, by_target in sorted(stored.items(), key=lambda kv: parse_version(kv[0]))}}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def columns(stored: Stored) -> dict[str, list[Finding]]:
+    """One column per (version, target), versions oldest first: 'node 3.1.6', ..."""
+    return {f"{target} {version}": items
+            for version in sorted(stored, key=parse_version)
+            for target, items in stored[version].items()}
+
+
+def render(findings: dict[str, list[Finding]], emscripten_versions: str, cpython: str) -> str:
     targets = list(findings)
     by_check: dict[str, dict[str, Finding]] = {}
     for target, items in findings.items():
         for f in items:
             by_check.setdefault(f.check, {})[target] = f
     lines = [
-        f"Measured by `invoke wasm.limits` on CPython {cpython}, Emscripten {emscripten_version}: "
+        f"Measured by `invoke wasm.limits` on CPython {cpython}, Emscripten {emscripten_versions}: "
         "each check runs in its own process or page (Lib/wasm_limits.py).",
         "",
         "| capability | area | " + " | ".join(targets) + " |",

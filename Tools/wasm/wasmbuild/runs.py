@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from . import browser_tests, expectations, limits, targets, testsuite
+from .config import parse_version
 from .context import Context
 from .errors import ConfigError
 
@@ -72,14 +73,24 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
                 findings[target.name] = _probe(run_check, groups, jobs)
     if ctx.dry_run:
         return ""
-    table = limits.render(findings, ctx.emscripten.version, ctx.cpython.version)
+    version = ctx.emscripten.version
+    table = limits.render(findings, version, ctx.cpython.version)
     ctx.runner.say("\n" + table)
+    stored = limits.load()
     if update:
-        limits.write_table(table)
-        ctx.runner.note(f"updated the limitations table in {ctx.runner.path(limits.TABLE_FILE)}")
-    elif check and limits.stored_table() != table:
-        raise ConfigError("docs/limits.md's table differs from a fresh probe",
-                          fix="run `invoke wasm.limits --update` and commit docs/limits.md")
+        stored[version] = {**stored.get(version, {}), **findings}
+        limits.store(stored, ctx.cpython.version)
+        every = ", ".join(sorted(stored, key=parse_version))
+        limits.write_table(limits.render(limits.columns(stored), every, ctx.cpython.version))
+        ctx.runner.note(f"updated the limitations table in {ctx.runner.path(limits.TABLE_FILE)} "
+                        f"(Emscripten {version}; findings in {ctx.runner.path(limits.DATA_FILE)})")
+    elif check:
+        known = {t: [f.cell for f in items] for t, items in stored.get(version, {}).items()}
+        fresh = {t: [f.cell for f in items] for t, items in findings.items()}
+        if any(known.get(t) != cells for t, cells in fresh.items()):
+            raise ConfigError(f"docs/limits.json's findings for Emscripten {version} differ from a "
+                              "fresh probe", fix=f"run `invoke wasm.limits --emscripten {version} "
+                              "--update` and commit docs/limits.json and docs/limits.md")
     return table
 
 
