@@ -3,18 +3,18 @@
 // dlopen() and dlsym() abort the whole runtime; ctypes calls both (ctypes.CDLL(name), and
 // every foreign function looked up by name). These versions fail the way C code expects:
 // NULL and a dlerror() message, which ctypes turns into OSError or AttributeError.
+// The runtime helpers it uses ($ctypesRuntime) differ between Emscripten releases: they come
+// from ctypes_runtime_legacy.js or ctypes_runtime.js, which versions.toml links by version.
 mergeInto(LibraryManager.library, {
 #if MAIN_MODULE == 0
   $staticDl: {
     mainRegistered: false,
     fail: function(message) {
-      withStackSave(function() {
-        ___dl_seterr(allocateUTF8OnStack(message));
-      });
+      ctypesRuntime.withCString(message, ___dl_seterr);
       return 0;
     },
   },
-  $staticDl__deps: ['$withStackSave', '__dl_seterr'],
+  $staticDl__deps: ['$ctypesRuntime', '__dl_seterr'],
 
   // libc's dlopen() registers the program itself ("__main__") through here on first use;
   // that one succeeds, so dlopen(NULL) works. No other module can be loaded.
@@ -34,12 +34,15 @@ mergeInto(LibraryManager.library, {
   // puts on Module as a number. libffi's EM_JS code calls the table helpers listed here;
   // _dlsym_js is linked whenever _ctypes is, so listing them here is what links them in
   // (Emscripten 3.1.6 ignores libffi's own EM_JS_DEPS, see em_js_deps.h).
-  _dlsym_js__deps: ['$staticDl', '$getWasmTableEntry', '$setWasmTableEntry'],
+  _dlsym_js__deps: ['$staticDl', '$ctypesRuntime', '$getWasmTableEntry', '$setWasmTableEntry'],
   _dlsym_js: function(handle, symbol) {
-    var name = UTF8ToString(symbol);
-    var func = Module['asm'][name];
-    if (typeof func == 'function') {
-      return addFunction(func);
+    var name = ctypesRuntime.readCString(symbol);
+    var item = ctypesRuntime.exports()[name];
+    if (typeof item == 'function') {
+      return ctypesRuntime.addFunction(item);
+    }
+    if (typeof WebAssembly.Global == 'function' && item instanceof WebAssembly.Global) {
+      return item.value;  // newer releases export data as globals holding the address
     }
     var address = Module['_' + name];
     if (typeof address == 'number') {

@@ -65,8 +65,10 @@ def root_emscripten(layout: Layout, versions: Versions, release_name: str, *,
     script = toolchain.enter_script
     if packages:
         script = write_enter_script(toolchain, binds)
+    # sid's package ships no prebuilt libraries: emcc builds them into EM_CACHE on first use.
+    seed = toolchain.host_path(Path(cache_inside))
     return Emscripten(version, home, EMSCRIPTEN_DIR.parent.parent / "bin", toolchain.provider,
-                      origin, env, toolchain.host_path(Path(cache_inside)),
+                      origin, env, seed if seed.is_dir() or not packages else None,
                       planned=not packages, enter=(str(script),))
 
 

@@ -129,9 +129,13 @@ def build_ports(
     names: tuple[str, ...] = PORTS,
 ) -> None:
     state = layout.emscripten_state(emscripten.key)
-    embuilder = emscripten.command(emscripten.tool("embuilder"), "build", *names, cwd=layout.root,
-                           env=emscripten.env)
     cache = emscripten.cache_dir
+    # A package without prebuilt libraries (sid's) starts from an empty cache: the ports write
+    # into its sysroot, so embuilder installs that first.
+    first = ("sysroot",) if cache and not emscripten.cache_seed and not emscripten.planned \
+        and not (cache / "sysroot_install.stamp").is_file() else ()
+    embuilder = emscripten.command(emscripten.tool("embuilder"), "build", *first, *names,
+                                   cwd=layout.root, env=emscripten.env)
     if cache is None or emscripten.planned:
         # An emsdk manages its own cache; embuilder fetches and builds there.
         runner.run(embuilder)
