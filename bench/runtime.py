@@ -2,6 +2,7 @@
 """Runtime speed: the native build Python, our Node build(s) and Pyodide, side by side.
 
     .venv/bin/python bench/runtime.py [--rounds 3] [--profile fast --profile recipe] [--chart PNG]
+    .venv/bin/python bench/runtime.py --profile fast@3.1.6 --profile fast@3.1.69 --profile fast@6.0.5
 
 Each round runs bench/workloads.py once in every interpreter, in a rotating order so that no
 interpreter always goes first on a noisy machine, and times start-up (process start to the
@@ -52,13 +53,16 @@ def pyodide_package(version: str) -> Path:
 def interpreters(profiles: list[str], pyodide_version: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for index, spec in enumerate(profiles):
-        profile, _, extra = spec.partition(":")  # "fast:--no-liftoff" adds Node flags
-        build = resolve(Options(profile=profile))
+        # "fast:--no-liftoff" adds Node flags; "fast@3.1.69" is the build of that Emscripten.
+        build_spec, _, extra = spec.partition(":")
+        profile, _, emscripten = build_spec.partition("@")
+        build = resolve(Options(profile=profile, emscripten=emscripten or None))
         if index == 0:
             found["native"] = [str(build.native_dir / "python")]
         python_js = build.python_js("node")
         if not python_js.is_file():
-            sys.exit(f"error: {python_js} is missing\nfix: invoke wasm.node --profile {profile}")
+            option = f" --emscripten {emscripten}" if emscripten else ""
+            sys.exit(f"error: {python_js} is missing\nfix: invoke wasm.node --profile {profile}{option}")
         flags = node_flags(build.versions, build.node, build.emscripten.version)
         extra_flags = extra.split(",") if extra else []
         found[f"ours ({spec})"] = [str(build.node.path), *flags, *extra_flags, str(python_js)]
@@ -116,7 +120,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3, help="best-of inside each process")
     parser.add_argument("--profile", action="append",
-                        help="our build profile(s) to include; PROFILE:FLAG,FLAG adds Node flags")
+                        help="our build(s) to include: PROFILE[@EMSCRIPTEN][:FLAG,FLAG] (the "
+                        "build of that Emscripten version, with these Node flags added)")
     parser.add_argument("--chart", type=Path, help="write a PNG bar chart here")
     args = parser.parse_args()
     versions = config.load()

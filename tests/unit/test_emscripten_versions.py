@@ -32,8 +32,9 @@ def test_the_shipped_fixes_follow_the_versions_that_need_them() -> None:
     versions = config.load()
     names = {v: [f.name for f in versions.fixes_for(v)] for v in ("3.1.6", "3.1.69", "6.0.5")}
     assert names == {"3.1.6": ["utimensat", "clock_nanosleep", "ctypes_runtime_legacy"],
-                     "3.1.69": ["ctypes_runtime", "stack_size"],
-                     "6.0.5": ["ctypes_runtime", "stack_size"]}
+                     "3.1.69": ["ctypes_runtime", "ctypes_dlfcn_wrap", "stack_size"],
+                     "6.0.5": ["ctypes_runtime", "ctypes_dlfcn_wrap", "no_shared_test_modules",
+                               "stack_size"]}
     assert [f.name for f in versions.fixes_for("3.1.6", "libffi")] == ["em_js_deps"]
     assert versions.fixes_for("3.1.69", "libffi") == []
     for fix in versions.fixes:

@@ -9,6 +9,7 @@ mergeInto(LibraryManager.library, {
 #if MAIN_MODULE == 0
   $staticDl: {
     mainRegistered: false,
+    mainHandle: 0,
     fail: function(message) {
       ctypesRuntime.withCString(message, ___dl_seterr);
       return 0;
@@ -49,6 +50,24 @@ mergeInto(LibraryManager.library, {
       return address;
     }
     return staticDl.fail('undefined symbol: ' + name + ' (not exported from python.wasm)');
+  },
+
+  // Newer releases answer dlopen() and dlsym() in a static build with weak C stubs that always
+  // fail ("dynamic linking not enabled"); the link wraps both (-Wl,--wrap=dlopen,
+  // -Wl,--wrap=__dlsym, from versions.toml) so that calls reach these instead.
+  __wrap_dlopen__deps: ['$staticDl', 'malloc'],
+  __wrap_dlopen: function(file, flags) {
+    if (file) {
+      return staticDl.fail('dynamic loading is not supported: python.wasm is linked ' +
+                           'statically (no MAIN_MODULE); use ctypes.CDLL(None)');
+    }
+    // dlopen(NULL): the program itself. Any stable non-NULL address serves as its handle.
+    staticDl.mainHandle = staticDl.mainHandle || _malloc(1);
+    return staticDl.mainHandle;
+  },
+  __wrap___dlsym__deps: ['_dlsym_js'],
+  __wrap___dlsym: function(handle, symbol, returnAddress) {
+    return __dlsym_js(handle, symbol);
   },
 #endif
 });
