@@ -293,5 +293,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("EMSDK", raising=False)
     monkeypatch.delenv("FAKE_FAIL", raising=False)
+    monkeypatch.delenv("CPYTHON_WASM_EMSCRIPTEN", raising=False)
+    monkeypatch.delenv("CPYTHON_WASM_MIRROR", raising=False)
     layout = Layout(root=checkout, cache_root=tmp_path / "cache", builddir=checkout / "builddir")
     yield FakeToolchain(tmp_path, checkout, root, bin_dir, tree, mirror, versions, layout, env)

@@ -32,8 +32,8 @@ def test_the_shipped_fixes_follow_the_versions_that_need_them() -> None:
     versions = config.load()
     names = {v: [f.name for f in versions.fixes_for(v)] for v in ("3.1.6", "3.1.69", "6.0.5")}
     assert names == {"3.1.6": ["utimensat", "clock_nanosleep", "ctypes_runtime_legacy"],
-                     "3.1.69": ["ctypes_runtime", "ctypes_dlfcn_wrap", "stack_size"],
-                     "6.0.5": ["ctypes_runtime", "ctypes_dlfcn_wrap", "no_shared_test_modules",
+                     "3.1.69": ["ctypes_runtime", "ctypes_dlfcn", "stack_size"],
+                     "6.0.5": ["ctypes_runtime", "ctypes_dlfcn", "no_shared_test_modules",
                                "stack_size"]}
     assert [f.name for f in versions.fixes_for("3.1.6", "libffi")] == ["em_js_deps"]
     assert versions.fixes_for("3.1.69", "libffi") == []
@@ -139,3 +139,11 @@ def test_a_root_made_with_fewer_packages_gets_the_missing_ones(fake: FakeToolcha
     text = out.getvalue()
     assert "apt-get install -y --no-install-recommends gcc'" in text
     assert "debootstrap" not in text  # the root is kept, not made again
+
+
+def test_the_emscripten_version_can_come_from_the_environment(
+        fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch) -> None:
+    # How the end-to-end tests and a CI job run against another Emscripten.
+    monkeypatch.setenv("CPYTHON_WASM_EMSCRIPTEN", "3.1.69")
+    assert fake.build().options.emscripten == "3.1.69"
+    assert fake.build(emscripten="3.1.6").options.emscripten == "3.1.6"  # an option wins

@@ -53,10 +53,10 @@ mergeInto(LibraryManager.library, {
   },
 
   // Newer releases answer dlopen() and dlsym() in a static build with weak C stubs that always
-  // fail ("dynamic linking not enabled"); the link wraps both (-Wl,--wrap=dlopen,
-  // -Wl,--wrap=__dlsym, from versions.toml) so that calls reach these instead.
-  __wrap_dlopen__deps: ['$staticDl', 'malloc'],
-  __wrap_dlopen: function(file, flags) {
+  // fail ("dynamic linking not enabled"); static_dlfcn.c (linked for those releases by
+  // versions.toml) defines both and calls these.
+  wasmbuild_dlopen__deps: ['$staticDl', 'malloc'],
+  wasmbuild_dlopen: function(file, flags) {
     if (file) {
       return staticDl.fail('dynamic loading is not supported: python.wasm is linked ' +
                            'statically (no MAIN_MODULE); use ctypes.CDLL(None)');
@@ -65,8 +65,8 @@ mergeInto(LibraryManager.library, {
     staticDl.mainHandle = staticDl.mainHandle || _malloc(1);
     return staticDl.mainHandle;
   },
-  __wrap___dlsym__deps: ['_dlsym_js'],
-  __wrap___dlsym: function(handle, symbol, returnAddress) {
+  wasmbuild_dlsym__deps: ['_dlsym_js'],
+  wasmbuild_dlsym: function(handle, symbol) {
     return __dlsym_js(handle, symbol);
   },
 #endif

@@ -30,6 +30,8 @@ from .toolchain import Emscripten
 
 # A folder of pinned archives used when --mirror is not given (the clean room's --downloads).
 MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
+# The Emscripten version used when --emscripten is not given (end-to-end tests of another one).
+EMSCRIPTEN_VARIABLE = "CPYTHON_WASM_EMSCRIPTEN"
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ def resolve(options: Options, *, layout: Layout | None = None, versions: Version
         raise ConfigError(f"--jobs {options.jobs}: must be at least 1", fix="pass --jobs 1 or more")
     if options.mirror is None and os.environ.get(MIRROR_VARIABLE):
         options = dataclasses.replace(options, mirror=Path(os.environ[MIRROR_VARIABLE]))
+    if options.emscripten is None and os.environ.get(EMSCRIPTEN_VARIABLE):
+        options = dataclasses.replace(options, emscripten=os.environ[EMSCRIPTEN_VARIABLE])
     versions = versions or config_module.load()
     layout = layout or Layout.default()
     runner = Runner(layout.root, dry_run=options.dry_run, verbose=options.verbose, out=out)
