@@ -34,7 +34,7 @@ def test_the_shipped_fixes_follow_the_versions_that_need_them() -> None:
     assert names == {"3.1.6": ["utimensat", "clock_nanosleep", "ctypes_runtime_legacy"],
                      "3.1.69": ["ctypes_runtime", "ctypes_dlfcn", "stack_size"],
                      "6.0.5": ["ctypes_runtime", "ctypes_dlfcn", "no_shared_test_modules",
-                               "stack_size"]}
+                               "noderawfs_fstat", "stack_size"]}
     assert [f.name for f in versions.fixes_for("3.1.6", "libffi")] == ["em_js_deps"]
     assert versions.fixes_for("3.1.69", "libffi") == []
     for fix in versions.fixes:
