@@ -128,6 +128,11 @@ BEHAVIOUR = {
         "lib.mkdir(parents=True, exist_ok=True)\n"
         "names = {'zlib': 'libz.a', 'bzip2': 'libbz2.a'}\n"
         "for port in sys.argv[2:]:\n"
+        "    if port == 'sysroot':  # installs the headers and pkgconfig folder, then stamps\n"
+        "        Path(os.environ['EM_CACHE'], 'sysroot_install.stamp').write_text('')\n"
+        "        continue\n"
+        "    assert Path(os.environ['EM_CACHE'], 'sysroot_install.stamp').is_file() or \\\n"
+        "        Path(os.environ['EM_CACHE'], 'sysroot', 'include').is_dir()\n"
         "    assert Path(os.environ['EM_CACHE'], 'ports', port, '.emscripten_url').is_file()\n"
         "    (lib / names[port]).write_text('lib')\n"
     ),

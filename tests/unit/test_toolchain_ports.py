@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 from pathlib import Path
@@ -10,7 +11,8 @@ import pytest
 from wasmbuild import doctor, provision, recipe
 from wasmbuild.emscriptens import find_emscripten
 from wasmbuild.errors import DownloadError, ToolMissing
-from wasmbuild.steps.ports import port_fetch
+from wasmbuild.shell import Runner
+from wasmbuild.steps.ports import build_ports, port_fetch
 
 from .conftest import FakeToolchain, write_script
 
@@ -150,3 +152,17 @@ def test_ccache_wraps_the_compiler_when_installed(fake: FakeToolchain,
     assert Path(env["CCACHE_DIR"]).is_relative_to(fake.layout.cache_root)
     monkeypatch.setenv("CPYTHON_WASM_NO_CCACHE", "1")
     assert "EM_COMPILER_WRAPPER" not in find_emscripten(fake.layout).env
+
+
+def test_an_empty_cache_gets_its_sysroot_before_the_ports(fake: FakeToolchain) -> None:
+    """sid's package ships no prebuilt cache: the ports write into a sysroot embuilder makes."""
+    emscripten = dataclasses.replace(find_emscripten(fake.layout), cache_seed=None)
+    runner = Runner(fake.checkout, out=io.StringIO())
+    build_ports(emscripten, fake.versions, fake.layout, runner, mirror=fake.mirror, offline=True)
+    [embuilder] = fake.find("embuilder")
+    assert embuilder.argv == ["build", "sysroot", "zlib", "bzip2"]
+    fake.reset_calls()
+    (fake.layout.emscripten_state(emscripten.key) / "ports.json").unlink()  # forget the stamp
+    build_ports(emscripten, fake.versions, fake.layout, runner, mirror=fake.mirror, offline=True)
+    [embuilder] = fake.find("embuilder")
+    assert embuilder.argv == ["build", "zlib", "bzip2"]  # installed once

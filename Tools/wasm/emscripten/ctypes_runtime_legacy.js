@@ -2,7 +2,7 @@
 // [[emscripten_fixes]] in Tools/wasm/versions.toml). Here the string and function-table
 // helpers are globals of the runtime, and python.wasm's exports are Module['asm'].
 mergeInto(LibraryManager.library, {
-  $ctypesRuntime__deps: ['$withStackSave', '$allocateUTF8OnStack'],
+  $ctypesRuntime__deps: ['$withStackSave'],
   $ctypesRuntime: {
     exports: function() {
       return Module['asm'];
