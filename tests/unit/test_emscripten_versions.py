@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from wasmbuild import config, recipe
 from wasmbuild.emscriptens import find_emscripten, where_from
-from wasmbuild.errors import ToolVersionError
+from wasmbuild.errors import ConfigError, ToolVersionError
 from wasmbuild.rules import TOOLS_WASM, EmscriptenFix
 from wasmbuild.shell import Runner
 from wasmbuild.toolroots import PACKAGES
@@ -110,6 +110,7 @@ def test_a_version_the_system_lacks_comes_from_its_debian_root(fake: FakeToolcha
 
 
 def test_a_version_with_no_provider_here_is_one_line(fake: FakeToolchain) -> None:
+    # (an emsdk can install any version, so only find_emscripten knows it has no provider)
     with pytest.raises(ToolVersionError, match=r"names no Debian root for 9\.9\.9"):
         find_emscripten(fake.layout, version="9.9.9", versions=fake.versions)
     assert where_from(fake.layout, fake.versions, "9.9.9").startswith(
@@ -145,5 +146,12 @@ def test_the_emscripten_version_can_come_from_the_environment(
         fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch) -> None:
     # How the end-to-end tests and a CI job run against another Emscripten.
     monkeypatch.setenv("CPYTHON_WASM_EMSCRIPTEN", "3.1.69")
+    fake.versions = trixie_versions(fake)
     assert fake.build().options.emscripten == "3.1.69"
     assert fake.build(emscripten="3.1.6").options.emscripten == "3.1.6"  # an option wins
+
+
+def test_an_unknown_version_is_refused_before_any_work(fake: FakeToolchain) -> None:
+    with pytest.raises(ConfigError, match=r"--emscripten 9\.9\.9: not a version this kit knows"):
+        fake.build(emscripten="9.9.9")
+    assert fake.names() == []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import wasmbuild
-from wasmbuild import clean, recipe
+from wasmbuild import clean, config, recipe
 from wasmbuild.errors import CommandFailed, ConfigError, ToolMissing, ToolVersionError
 from wasmbuild.steps.source import fetch_source
 from wasmbuild.targets.node import run_python
@@ -143,6 +143,9 @@ def test_unknown_target_is_refused(fake: FakeToolchain) -> None:
 
 
 def test_asking_for_another_emscripten_version_says_how(fake: FakeToolchain) -> None:
+    known = config.EmscriptenRelease("3.1.8", ("emsdk",), None)  # known, but only from an emsdk
+    fake.versions = dataclasses.replace(fake.versions,
+                                        emscripten={**fake.versions.emscripten, "3.1.8": known})
     with pytest.raises(ToolVersionError) as error:
         recipe.build_target(fake.build(emscripten="3.1.8"), "node")
     assert "3.1.8 was asked for" in error.value.message

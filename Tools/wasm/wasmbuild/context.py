@@ -165,6 +165,12 @@ def resolve(options: Options, *, layout: Layout | None = None, versions: Version
     if options.emscripten is None and os.environ.get(EMSCRIPTEN_VARIABLE):
         options = dataclasses.replace(options, emscripten=os.environ[EMSCRIPTEN_VARIABLE])
     versions = versions or config_module.load()
+    wanted = options.emscripten
+    if wanted and wanted not in versions.emscripten and not (options.emsdk or os.environ.get("EMSDK")):
+        # Caught before any work: only an emsdk can install a version versions.toml does not know.
+        raise ConfigError(f"--emscripten {wanted}: not a version this kit knows "
+                          f"({', '.join(versions.emscripten)})",
+                          fix="pick one of those, or pass --emsdk DIR to install it with emsdk")
     layout = layout or Layout.default()
     runner = Runner(layout.root, dry_run=options.dry_run, verbose=options.verbose, out=out)
     return Context(options, versions, layout, runner, resolve_cpython(options, versions),
