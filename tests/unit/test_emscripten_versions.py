@@ -98,12 +98,17 @@ def test_a_version_the_system_lacks_comes_from_its_debian_root(fake: FakeToolcha
     assert found.cache_seed == folder / "root" / "usr" / "share" / "emscripten" / "cache"
     assert found.env["EM_CACHE"] == str(fake.layout.emscripten_cache("3.1.69-debian-trixie"))
     command = found.command(found.tool("emcc"), "-v", cwd=fake.checkout)
-    assert command.argv == (str(folder / "enter"), "/usr/bin/emcc", "-v")
-    script = (folder / "enter").read_text()
+    [script_path] = folder.glob("enter-*")
+    assert command.argv == (str(script_path), "/usr/bin/emcc", "-v")
+    script = script_path.read_text()
     assert f"bwrap --bind {folder / 'root'} /" in script
     for path in binds:  # seen at the same path inside
         assert f"--bind {path} {path}" in script
     assert '--chdir "$PWD" "$@"' in script
+    # Another checkout gets its own script: neither rewrites the other's while it builds.
+    other = find_emscripten(fake.layout, version="3.1.69", runner=runner, versions=versions,
+                            binds=[fake.tmp / "other", fake.layout.cache_root])
+    assert other.enter != found.enter and len(list(folder.glob("enter-*"))) == 2
     # The system's own version still comes from the system.
     assert find_emscripten(fake.layout, version="3.1.6", versions=versions).provider == "system"
     assert where_from(fake.layout, versions, "3.1.69") == f"Debian trixie root ({folder / 'root'}), made"

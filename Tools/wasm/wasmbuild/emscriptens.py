@@ -62,9 +62,9 @@ def root_emscripten(layout: Layout, versions: Versions, release_name: str, *,
     where = runner.path(toolchain.root) if runner else str(toolchain.root)
     origin = (f"Debian {toolchain.release.number} ({release_name}) root, package emscripten "
               f"{package} ({where})")
-    script = toolchain.enter_script
+    script = toolchain.enter_script(binds)
     if packages:
-        script = write_enter_script(toolchain, binds)
+        write_enter_script(toolchain, binds)
     # sid's package ships no prebuilt libraries: emcc builds them into EM_CACHE on first use.
     seed = toolchain.host_path(Path(cache_inside))
     return Emscripten(version, home, EMSCRIPTEN_DIR.parent.parent / "bin", toolchain.provider,

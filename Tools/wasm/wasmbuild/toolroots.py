@@ -6,9 +6,10 @@ taken from a root of the release that has it (`debian:<release>` in versions.tom
 root (roots.py) with `emscripten` and the build tools installed, made once and kept under
 `~/.cache/cpython-wasm/toolchains/debian-<release>/root`.
 
-Every Emscripten command then runs through that folder's `enter` script: bwrap with the root
-as `/`, and the checkout, the kit's cache folder and a `--source` tree bound at the same paths
-inside as outside. So the printed commands, logs, stamps and build folders are those of a host
+Every Emscripten command then runs through that folder's `enter-<key>` script (one per set of
+bound folders, so two checkouts don't rewrite each other's): bwrap with the root as `/`, and the
+checkout, the kit's cache folder and a `--source` tree bound at the same paths inside as
+outside. So the printed commands, logs, stamps and build folders are those of a host
 toolchain, each command line just starts with the `enter` script. The environment passes
 through (EM_CACHE, CONFIG_SITE, ...) except PATH and HOME, which are the root's.
 
@@ -19,6 +20,7 @@ so a root whose C library is as new as the host's or newer runs it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shlex
@@ -51,9 +53,11 @@ class ToolchainRoot:
     def root(self) -> Path:
         return self.folder / "root"
 
-    @property
-    def enter_script(self) -> Path:
-        return self.folder / "enter"
+    def enter_script(self, binds: Sequence[Path]) -> Path:
+        """One script per set of host folders: checkouts that share the root don't rewrite each
+        other's script while they build."""
+        key = hashlib.sha256("\n".join(map(str, binds)).encode()).hexdigest()[:10]
+        return self.folder / f"enter-{key}"
 
     @property
     def ready_file(self) -> Path:
@@ -119,7 +123,7 @@ def write_enter_script(toolchain: ToolchainRoot, binds: Sequence[Path]) -> Path:
         "# in the current folder; these host folders are seen at the same paths inside.\n"
         f'exec {words} --chdir "$PWD" "$@"\n'
     )
-    script = toolchain.enter_script
+    script = toolchain.enter_script(binds)
     try:
         if script.read_text() == text:
             return script

@@ -110,7 +110,7 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     configure_digest = source.configure_digest()
     inputs = {
         "configure": configure_digest,
-        "argv": list(configure.argv),
+        "argv": list(configure.argv[len(emscripten.enter):]),  # not where the root is entered
         "env": {k: v for k, v in env.items() if k not in emscripten.env},
         "emscripten": f"{emscripten.version} {emscripten.origin}",
         "site": site_digests,
