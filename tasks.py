@@ -100,8 +100,23 @@ def make_context(c: InvokeContext, **options: Any) -> Context:
     ))
 
 
+# Which build a task means. Tasks chained in one invocation (`invoke wasm.node --emscripten
+# 3.1.69 wasm.run -- ...`) mean the same build: a choice made for an earlier task holds for the
+# later ones that leave it unset.
+SAME_BUILD = ("python_version", "source", "emscripten", "emsdk", "profile", "debug")
+_chosen: dict[str, Any] = {}
+
+
 def build_options(scope: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in scope.items() if k in BUILD_OPTIONS}
+    options = {k: v for k, v in scope.items() if k in BUILD_OPTIONS}
+    for key in SAME_BUILD:
+        if key not in options:
+            continue
+        if options[key]:
+            _chosen[key] = options[key]
+        elif key in _chosen:
+            options[key] = _chosen[key]
+    return options
 
 
 def python_args(c: InvokeContext) -> list[str]:

@@ -111,3 +111,11 @@ def test_the_first_look_works_before_anything_is_installed(fake: FakeToolchain) 
     assert "embuilder build zlib bzip2" in out
     assert "emconfigure" in out and "--with-emscripten-target=node" in out
     assert "Traceback" not in result.stderr
+
+
+def test_chained_tasks_mean_the_same_build(fake: FakeToolchain) -> None:
+    # `invoke wasm.node --profile size wasm.run`: run what was just built, not the default build.
+    result = invoke(fake, "--dry", "wasm.node", "--source", str(fake.tree), "--profile", "size",
+                    "wasm.run", "--", "-c", "pass")
+    assert result.returncode == 0, result.stderr
+    assert "emscripten-node-size/python.js -c pass" in result.stdout
