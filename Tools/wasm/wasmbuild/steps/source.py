@@ -46,7 +46,7 @@ def fetch_source(ctx: Context) -> Source:
                             runner=runner, offline=ctx.options.offline)
         runner.note(f"CPython {cpython.version} source provided by {archive.provider}"
                     f" ({archive.download.filename}, sha256 verified)")
-        runner.action(f"mkdir -p {runner.path(dest)} && tar -xzf {runner.path(archive.path)} "
+        runner.action(f"mkdir -p {runner.path(dest)} && tar -xf {runner.path(archive.path)} "
                       f"-C {runner.path(dest)} --strip-components=1",
                       lambda: unpack(archive.path, dest))
 
