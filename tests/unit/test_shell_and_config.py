@@ -153,6 +153,19 @@ def test_c_api_exports_follow_the_builds_feature_macros() -> None:
     assert "_Py_NegativeRefcount" in debug
 
 
+def test_extra_exports_are_the_names_the_tree_defines_in_c(tmp_path: Path) -> None:
+    # 3.11 defines _PyCode_GetExtra in C; 3.13 only PyUnstable_Code_GetExtra (the underscored
+    # name became an inline wrapper in a header, which the linker cannot export).
+    (tmp_path / "Objects").mkdir()
+    (tmp_path / "Python").mkdir()
+    (tmp_path / "Objects" / "codeobject.c").write_text(
+        "int\nPyUnstable_Code_GetExtra(PyObject *code)\n{\n    return 0;\n}\n")
+    (tmp_path / "Python" / "initconfig.c").write_text("int Py_OptimizeFlag = 0;\n")
+    names = ("_PyCode_GetExtra", "PyUnstable_Code_GetExtra", "Py_OptimizeFlag")
+    assert exports.defined_in_source(tmp_path, names) == ["PyUnstable_Code_GetExtra",
+                                                           "Py_OptimizeFlag"]
+
+
 def test_unit_tests_may_not_start_real_programs(tmp_path: Path) -> None:
     with pytest.raises(pytest.fail.Exception, match="tried to start node"):
         subprocess.Popen(["node", "--version"])

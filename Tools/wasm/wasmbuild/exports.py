@@ -24,8 +24,13 @@ RUNTIME_EXPORTS = ("main", "malloc", "free")
 
 # Outside the stable ABI, used through ctypes.pythonapi by the stdlib or its tests
 # (test_capi checks that Py_FrozenMain is exported, as on every platform but Windows).
+# The names changed between releases (3.12 made the underscored ones inline wrappers of
+# PyUnstable_*), so only those the tree defines in C are exported.
 EXTRA_EXPORTS = ("_PyEval_RequestCodeExtraIndex", "_PyCode_GetExtra", "_PyCode_SetExtra",
-                 "PyFile_NewStdPrinter", "Py_OptimizeFlag", "Py_FrozenMain")
+                 "PyUnstable_Eval_RequestCodeExtraIndex", "PyUnstable_Code_GetExtra",
+                 "PyUnstable_Code_SetExtra", "PyFile_NewStdPrinter", "Py_OptimizeFlag",
+                 "Py_FrozenMain")
+SOURCE_FOLDERS = ("Objects", "Python", "Modules")
 
 # Feature macros that headers derive from pyconfig.h rather than pyconfig.h defining them.
 DERIVED_MACROS = {"Py_REF_DEBUG": "Py_DEBUG"}
@@ -50,12 +55,21 @@ def c_api_names(stable_abi: dict[str, Any], macros: set[str]) -> list[str]:
     return names
 
 
+def defined_in_source(source_dir: Path, names: tuple[str, ...]) -> list[str]:
+    """The names the tree's C files define: a function at the start of a line (CPython's
+    style puts the return type on the line before) or a variable given a value."""
+    text = "\n".join(path.read_text(errors="replace") for folder in SOURCE_FOLDERS
+                     for path in sorted((source_dir / folder).glob("*.c")))
+    return [n for n in names if re.search(rf"^{n}\(|\b{n}\s*=", text, flags=re.M)]
+
+
 def export_list(source_dir: Path, pyconfig_h: Path) -> list[str]:
     """Names as EXPORTED_FUNCTIONS spells them (a leading underscore), sorted."""
     with (source_dir / "Misc" / "stable_abi.toml").open("rb") as f:
         stable_abi = tomllib.load(f)
     names = c_api_names(stable_abi, defined_macros(pyconfig_h.read_text()))
-    return sorted({f"_{n}" for n in (*RUNTIME_EXPORTS, *EXTRA_EXPORTS, *names)})
+    extras = defined_in_source(source_dir, EXTRA_EXPORTS)
+    return sorted({f"_{n}" for n in (*RUNTIME_EXPORTS, *extras, *names)})
 
 
 if __name__ == "__main__":
