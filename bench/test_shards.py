@@ -35,7 +35,8 @@ def main() -> None:
     args = parser.parse_args()
     build = resolve(Options())
     fetch_source(build)
-    expected = Expectations.load(expectations_path(build.emscripten.version, build.variant("node")))
+    expected = Expectations.load(expectations_path(build.cpython.version, build.emscripten.version,
+                                                    build.variant("node")))
     skipped = expected.not_to_run(run_known_hangs=False)
     modules = [m for m in discover(build.source_dir) if m not in skipped][::args.every]
     times = {}

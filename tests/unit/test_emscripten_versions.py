@@ -160,3 +160,11 @@ def test_an_unknown_version_is_refused_before_any_work(fake: FakeToolchain) -> N
     with pytest.raises(ConfigError, match=r"--emscripten 9\.9\.9: not a version this kit knows"):
         fake.build(emscripten="9.9.9")
     assert fake.names() == []
+
+
+def test_expectations_are_kept_per_cpython_release_emscripten_and_target() -> None:
+    from wasmbuild.expectations import EXPECTATIONS_DIR, expectations_path
+    path = expectations_path("3.11.2", "3.1.69", "node")
+    assert path == EXPECTATIONS_DIR / "cpython-3.11" / "emscripten-3.1.69-node.toml"
+    assert path.is_file()  # the shipped ones live there
+    assert expectations_path("3.13.5", "6.0.5", "browser").parent.name == "cpython-3.13"

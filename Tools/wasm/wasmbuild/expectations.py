@@ -60,8 +60,11 @@ class Verdict:
         return not self.new_failures
 
 
-def expectations_path(emscripten_version: str, target: str) -> Path:
-    return EXPECTATIONS_DIR / f"emscripten-{emscripten_version}-{target}.toml"
+def expectations_path(cpython_version: str, emscripten_version: str, target: str) -> Path:
+    """Per CPython feature release (its test suite), Emscripten version and target variant:
+    expectations/cpython-3.11/emscripten-3.1.6-node.toml."""
+    minor = ".".join(cpython_version.split(".")[:2])
+    return EXPECTATIONS_DIR / f"cpython-{minor}" / f"emscripten-{emscripten_version}-{target}.toml"
 
 
 def judge(results: Iterable[ModuleResult], expected: Expectations) -> Verdict:

@@ -23,7 +23,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
         options = dataclasses.replace(options, tests=tuple(browser_tests.declared_modules()))
     results_dir = ctx.results_dir(target, chosen.runtime(ctx))
     variant = ctx.variant(target)
-    expectations_file = expectations.expectations_path(ctx.emscripten.version, variant)
+    expectations_file = expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
+                                                        variant)
     expected = expectations.Expectations.load(expectations_file)
     modules = list(options.tests) or testsuite.discover(ctx.source_dir)
     with chosen.suite_runner(ctx, modules, options.timeout, results_dir) as suite:
@@ -38,8 +39,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     for line in verdict.unexpected_passes:
         ctx.runner.note(f"unexpected pass: {line}")
     if options.update_expectations:
-        header = (f"Expected results of CPython's test suite on the {variant} build, "
-                  f"Emscripten {ctx.emscripten.version}.\n"
+        header = (f"Expected results of CPython {ctx.cpython.version}'s test suite on the {variant} "
+                  f"build, Emscripten {ctx.emscripten.version}.\n"
                   "Regenerate with `-- --update-expectations` after the test task; reasons and "
                   "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
                   "timeout; not run by default), crash (kills the runtime), flaky (any "
