@@ -153,27 +153,21 @@ def provision(toolchain: ToolchainRoot, versions: Versions, layout: Layout, runn
         missing = _missing(toolchain)
         if not missing and not runner.dry_run:
             return
-        if toolchain.installed():
-            install = "apt-get update && apt-get install -y --no-install-recommends " + " ".join(missing)
-            runner.run(roots.enter(toolchain.root, ["sh", "-c", install],
-                                   env={"DEBIAN_FRONTEND": "noninteractive"}),
-                       log=toolchain.folder / "logs" / "install.log")
-            runner.action(f"dpkg-query -W {' '.join(PACKAGES)} > "
-                          f"{runner.path(toolchain.ready_file)}", lambda: _record(toolchain))
-            return
-        tarball = roots.pristine(toolchain.release.name)
-        partial = toolchain.folder / "root.partial"
-        if not runner.dry_run:
-            remove(partial)
-            remove(toolchain.root)
-        roots.unpack(tarball, partial)
-        install = ("apt-get update && apt-get install -y --no-install-recommends "
-                   + " ".join(PACKAGES))
-        runner.run(roots.enter(partial, ["sh", "-c", install],
+        made = bool(toolchain.installed())  # a root from a shorter PACKAGES list is kept
+        target = toolchain.root if made else toolchain.folder / "root.partial"
+        if not made:
+            tarball = roots.pristine(toolchain.release.name)
+            if not runner.dry_run:
+                remove(target)
+                remove(toolchain.root)
+            roots.unpack(tarball, target)
+        install = "apt-get update && apt-get install -y --no-install-recommends " + " ".join(missing)
+        runner.run(roots.enter(target, ["sh", "-c", install],
                                env={"DEBIAN_FRONTEND": "noninteractive"}),
                    log=toolchain.folder / "logs" / "install.log")
-        runner.action(f"mv {runner.path(partial)} {runner.path(toolchain.root)}",
-                      lambda: os.replace(partial, toolchain.root))
+        if not made:
+            runner.action(f"mv {runner.path(target)} {runner.path(toolchain.root)}",
+                          lambda: os.replace(target, toolchain.root))
         runner.action(f"dpkg-query -W {' '.join(PACKAGES)} > {runner.path(toolchain.ready_file)}",
                       lambda: _record(toolchain))
 

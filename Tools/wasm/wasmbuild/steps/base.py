@@ -113,3 +113,18 @@ def link_recipe_path(runner: Runner, link: Path, target: Path) -> None:
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(os.path.relpath(target, link.parent))
     os.replace(tmp, link)
+
+
+# Compiler and linker flags add up; any other variable set twice is a conflict to settle by
+# the later source (a library's own configure answers).
+FLAG_VARIABLES = ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LIBS")
+
+
+def merge_configure_env(env: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    merged = dict(env)
+    for key, value in extra.items():
+        if key in FLAG_VARIABLES and merged.get(key):
+            merged[key] = f"{merged[key]} {value}"
+        else:
+            merged[key] = value
+    return merged

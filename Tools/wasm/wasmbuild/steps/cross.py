@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from .. import configcache
@@ -21,27 +21,12 @@ from ..context import Context
 from ..errors import ToolMissing
 from ..layout import TARGETS
 from ..stamps import file_digest
-from .base import Step, link_recipe_path, run_step
+from .base import Step, link_recipe_path, merge_configure_env, run_step
 from .deps import BuiltDependency
 from .source import Source
 
 SITE_FILE_NAME = "config.site-wasm32-emscripten"
 # Replacements for Emscripten's file-system calls where they are wrong (see the file).
-# Compiler and linker flags add up; any other variable set twice is a conflict to settle by
-# the later source (a library's own configure answers).
-FLAG_VARIABLES = ("CFLAGS", "CPPFLAGS", "LDFLAGS", "LIBS")
-
-
-def merge_configure_env(env: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
-    merged = dict(env)
-    for key, value in extra.items():
-        if key in FLAG_VARIABLES and merged.get(key):
-            merged[key] = f"{merged[key]} {value}"
-        else:
-            merged[key] = value
-    return merged
-
-
 def build_triple(source: Source) -> str:
     guess = source.tree / "config.guess"
     if not guess.is_file():

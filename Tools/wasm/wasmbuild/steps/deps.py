@@ -22,7 +22,7 @@ from ..shell import Runner
 from ..sources import fetch, unpack
 from ..stamps import file_digest, locked
 from ..toolchain import Emscripten, prepare_cache
-from .base import Step, run_step
+from .base import Step, merge_configure_env, run_step
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,7 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
     prefix = state / variant
     build_env = {k: dep.expand(v, prefix) for k, v in dep.build_env.items()}
     for fix in fixes:
-        for key, value in fix.env().items():
-            build_env[key] = f"{build_env[key]} {value}" if key in build_env else value
+        build_env = merge_configure_env(build_env, fix.env())
     if pthreads:
         build_env["CFLAGS"] = build_env.get("CFLAGS", "-g -O2") + " -pthread"
     inputs = {
