@@ -1,6 +1,7 @@
 """Nox sessions (`nox -l`). Sessions only wire things up; the work is in Tools/wasm/wasmbuild.
 
-The test matrix (Emscripten versions x Node versions) comes from Tools/wasm/versions.toml.
+The test matrix comes from Tools/wasm/versions.toml ([[matrix]]): the declared combinations of
+CPython release, Emscripten and Node, not their cross product.
 Each session has its own virtual environment and calls the invoke tasks inside it, so a
 session runs exactly what a developer runs by hand.
 """
@@ -51,29 +52,30 @@ def _require_emscripten(session: nox.Session, emscripten: str) -> None:
         session.skip(f"cannot provide this toolchain here: {reason}")
 
 
+# `python` here is the CPython release built for wasm; each session's own virtualenv uses the
+# interpreter nox runs with.
 @nox.session
-@nox.parametrize("node", list(MATRIX.node))
-@nox.parametrize("emscripten", list(MATRIX.emscripten))
-def test_node(session: nox.Session, emscripten: str, node: str) -> None:
+@nox.parametrize(["python", "emscripten", "node"], MATRIX.node_runs())
+def test_node(session: nox.Session, python: str, emscripten: str, node: str) -> None:
     """CPython's test suite on the Node build, sharded over processes; fails on deviations from
     Tools/wasm/expectations. Posargs: [-j N] [--timeout S] [--update-expectations] [test_x ...]."""
     _require_emscripten(session, emscripten)
     session.install("-e", ".")
-    session.run("invoke", "wasm.node", f"--emscripten={emscripten}")
-    session.run("invoke", "wasm.test", f"--emscripten={emscripten}", f"--node-version={node}",
-                "--", *session.posargs)
+    build = [f"--python-version={python}", f"--emscripten={emscripten}"]
+    session.run("invoke", "wasm.node", *build)
+    session.run("invoke", "wasm.test", *build, f"--node-version={node}", "--", *session.posargs)
 
 
 @nox.session
-@nox.parametrize("emscripten", list(MATRIX.emscripten))
-def test_browser(session: nox.Session, emscripten: str) -> None:
+@nox.parametrize(["python", "emscripten"], MATRIX.browser_runs())
+def test_browser(session: nox.Session, python: str, emscripten: str) -> None:
     """The declared browser subset of CPython's test suite (Tools/wasm/expectations/
     browser-modules.txt) in headless Chromium on the browser build."""
     _require_emscripten(session, emscripten)
     session.install("-e", ".[test]")
-    session.run("invoke", "wasm.browser", f"--emscripten={emscripten}")
-    session.run("invoke", "wasm.test-browser", f"--emscripten={emscripten}", "--",
-                *session.posargs)
+    build = [f"--python-version={python}", f"--emscripten={emscripten}"]
+    session.run("invoke", "wasm.browser", *build)
+    session.run("invoke", "wasm.test-browser", *build, "--", *session.posargs)
 
 
 @nox.session(python=False)

@@ -41,8 +41,10 @@ HELP = {
     "python_version": "CPython release to build (pinned in Tools/wasm/versions.toml; default "
     f"{config.load().default_cpython})",
     "source": "build this local CPython tree instead of a release (it is only read, never written)",
-    "emscripten": "Emscripten version that must be used (default: the one found)",
+    "emscripten": "Emscripten version to build with (default: the CPython version's, from its "
+    "recipe in Tools/wasm/versions.toml; for 3.11 the system's emcc)",
     "emsdk": "emsdk folder to take Emscripten from (installs --emscripten there if needed)",
+    "force": "build with an Emscripten outside the CPython version's known range anyway",
     "node": "node binary to use (default: node on PATH)",
     "mirror": "folder of pinned archives, for machines without network",
     "offline": "never use the network; take archives from the cache or --mirror only",
@@ -97,13 +99,14 @@ def make_context(c: InvokeContext, **options: Any) -> Context:
         dry_run=bool(c.config.run.dry),
         verbose=bool(options.get("verbose")),
         profile="debug" if options.get("debug") else options.get("profile"),
+        force=bool(options.get("force")),
     ))
 
 
 # Which build a task means. Tasks chained in one invocation (`invoke wasm.node --emscripten
 # 3.1.69 wasm.run -- ...`) mean the same build: a choice made for an earlier task holds for the
 # later ones that leave it unset.
-SAME_BUILD = ("python_version", "source", "emscripten", "emsdk", "profile", "debug")
+SAME_BUILD = ("python_version", "source", "emscripten", "emsdk", "profile", "debug", "force")
 _chosen: dict[str, Any] = {}
 
 
@@ -133,22 +136,24 @@ def build_python(c: InvokeContext, python_version: str | None = None, source: st
     recipe.build_python(make_context(c, **build_options(locals())))
 
 
-def ports(c: InvokeContext, emscripten: str | None = None, emsdk: str | None = None,
-          mirror: str | None = None, offline: bool = False, verbose: bool = False,
-          traceback: bool = False) -> None:
+def ports(c: InvokeContext, python_version: str | None = None, emscripten: str | None = None,
+          emsdk: str | None = None, force: bool = False, mirror: str | None = None,
+          offline: bool = False, verbose: bool = False, traceback: bool = False) -> None:
     """Build the Emscripten ports zlib and bzip2 (embuilder build zlib bzip2), offline if need be."""
     recipe.build_ports(make_context(c, **build_options(locals())))
 
 
-def deps(c: InvokeContext, emscripten: str | None = None, emsdk: str | None = None,
-         mirror: str | None = None, offline: bool = False, jobs: int = 0, verbose: bool = False,
+def deps(c: InvokeContext, python_version: str | None = None, emscripten: str | None = None,
+         emsdk: str | None = None, force: bool = False, mirror: str | None = None,
+         offline: bool = False, jobs: int = 0, verbose: bool = False,
          traceback: bool = False) -> None:
     """Build the libraries stdlib modules need (xz for lzma, ...) with emcc, into a prefix."""
     recipe.build_deps(make_context(c, **build_options(locals())))
 
 
 def node(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-         emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
+         emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
+         mirror: str | None = None,
          offline: bool = False, jobs: int = 0, profile: str | None = None, debug: bool = False,
          verbose: bool = False, traceback: bool = False) -> None:
     """Cross-compile for Node.js (builddir/emscripten-node), with the build Python and ports."""
@@ -156,7 +161,8 @@ def node(c: InvokeContext, python_version: str | None = None, source: str | None
 
 
 def browser(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-            emscripten: str | None = None, emsdk: str | None = None, mirror: str | None = None,
+            emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
+            mirror: str | None = None,
             offline: bool = False, jobs: int = 0, profile: str | None = None, debug: bool = False,
             verbose: bool = False, traceback: bool = False) -> None:
     """Cross-compile for browsers (builddir/emscripten-browser) with our REPL page."""
@@ -164,7 +170,8 @@ def browser(c: InvokeContext, python_version: str | None = None, source: str | N
 
 
 def run(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-        emscripten: str | None = None, emsdk: str | None = None, node: str | None = None,
+        emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
+        node: str | None = None,
         profile: str | None = None, debug: bool = False, optimize: bool = False,
         traceback: bool = False) -> None:
     """Run the Node build's python.js; arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
@@ -175,7 +182,8 @@ def run(c: InvokeContext, python_version: str | None = None, source: str | None 
 
 
 def test(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-         emscripten: str | None = None, emsdk: str | None = None, node: str | None = None,
+         emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
+         node: str | None = None,
          node_version: str | None = None, mirror: str | None = None, offline: bool = False,
          profile: str | None = None, debug: bool = False, traceback: bool = False) -> None:
     """Run CPython's test suite on the Node build, sharded; after `--`: [-j N] [--timeout S]
@@ -184,7 +192,7 @@ def test(c: InvokeContext, python_version: str | None = None, source: str | None
 
 
 def test_browser(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-                 emscripten: str | None = None, emsdk: str | None = None,
+                 emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
                  profile: str | None = None, traceback: bool = False) -> None:
     """Run the declared browser subset of CPython's test suite in headless Chromium; after `--`:
     [-j N] [--timeout S] [--update-expectations] [test_module ...]."""
@@ -193,7 +201,8 @@ def test_browser(c: InvokeContext, python_version: str | None = None, source: st
 
 def limits(c: InvokeContext, browser: bool = True, update: bool = False, check: bool = False,
            python_version: str | None = None, source: str | None = None,
-           emscripten: str | None = None, emsdk: str | None = None, profile: str | None = None,
+           emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
+           profile: str | None = None,
            jobs: int = 0, traceback: bool = False) -> None:
     """Probe what works in the builds (sockets, processes, signals, file system, modules...)
     and print the table capability x target; --update writes it into docs/limits.md."""
@@ -217,7 +226,8 @@ def serve(c: InvokeContext, bind: str = "127.0.0.1", port: int = 8000, open: boo
 
 
 def dist(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-         emscripten: str | None = None, emsdk: str | None = None, profile: str | None = None,
+         emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
+         profile: str | None = None,
          debug: bool = False, traceback: bool = False) -> None:
     """Pack the built browser page into builddir/dist/*.tar.gz with a manifest (sizes, sha256)."""
     dist_module.make_dist(make_context(c, **build_options(locals())))

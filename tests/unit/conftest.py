@@ -79,7 +79,7 @@ from pathlib import Path
 NAME = "@NAME@"
 with open(os.environ["FAKE_LOG"], "a") as log:
     keys = ("EM_CACHE", "EM_FROZEN_CACHE", "NODE_PATH", "CONFIG_SITE", "LIBFAKE_CFLAGS", "LDFLAGS",
-            "CFLAGS", "LIBS", "ac_cv_func_clock_nanosleep")
+            "CFLAGS", "LIBS", "ac_cv_func_clock_nanosleep", "CPYTHON_WASM_SITE")
     log.write(json.dumps([NAME, os.getcwd(), sys.argv[1:],
                           {k: os.environ[k] for k in keys if k in os.environ}]) + "\\n")
 if os.environ.get("FAKE_HANG") == NAME:
@@ -192,6 +192,15 @@ def make_cpython_tree(tree: Path, version: str = "3.11.2") -> Path:
     return tree
 
 
+# 3.11's recipe, as versions.toml has it (the fake tree is a 3.11.2).
+FAKE_RECIPE = {
+    "name": "3.11", "cpython_from": "3.11", "documented_in": "Tools/wasm/README.md",
+    "site_files": ["Tools/wasm/config.site-wasm32-emscripten"],
+    "configure": ["--with-emscripten-target={flavour}"], "setup_local": True,
+    "emscripten_from": "3.1.6", "default_emscripten": "system", "why": "the fake 3.11",
+}
+
+
 class FakeCall(NamedTuple):
     """One start of a fake program, as it recorded itself."""
 
@@ -273,12 +282,13 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
     fakelib_sha = make_archive(mirror / "fakelib-1.0.tar.gz", "fakelib-1.0", {
         "configure": (tmp_path / "fakelib-src" / "configure").read_text()})
     versions = config.parse({
-        "defaults": {"cpython": "3.11.2", "emscripten": "3.1.6", "target": "node"},
+        "defaults": {"cpython": "3.11.2", "target": "node"},
         "cpython": {"3.11.2": {"sha256": release_sha, "sources": [
             {"provider": "python.org", "url": "https://python.invalid/Python-3.11.2.tgz"}]}},
+        "cpython_recipes": [FAKE_RECIPE],
         "emscripten": {"3.1.6": {"providers": ["system"]}},
         "emscripten_advisories": [{"below": "3.1.8", "problem": "old", "fix": "newer"}],
-        "node": {}, "matrix": {"emscripten": ["3.1.6"], "node": []},
+        "node": {}, "matrix": [{"python": "3.11.2", "emscripten": ["3.1.6"], "node": []}],
         "deps": {"fakelib": {"version": "1.0", "module": "_fake",
                              "url": "https://debian.invalid/fakelib-1.0.tar.gz",
                              "sha256": fakelib_sha, "configure": ["--disable-shared"],
@@ -299,6 +309,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
     monkeypatch.delenv("EMSDK", raising=False)
     monkeypatch.delenv("FAKE_FAIL", raising=False)
     monkeypatch.delenv("CPYTHON_WASM_EMSCRIPTEN", raising=False)
+    monkeypatch.delenv("CPYTHON_WASM_PYTHON", raising=False)
     monkeypatch.delenv("CPYTHON_WASM_MIRROR", raising=False)
     layout = Layout(root=checkout, cache_root=tmp_path / "cache", builddir=checkout / "builddir")
     yield FakeToolchain(tmp_path, checkout, root, bin_dir, tree, mirror, versions, layout, env)

@@ -10,8 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .matrix import Matrix, MatrixEntry, check_matrix
+from .rules import (
+    SYSTEM_EMSCRIPTEN,
+    Advisory,
+    CPythonRecipe,
+    EmscriptenFix,
+    NodeFlagRule,
+    file_digests,
+    tool_files,
+)
 from .rules import TOOLS_WASM as TOOLS_WASM
-from .rules import Advisory, EmscriptenFix, NodeFlagRule, file_digests, tool_files
 from .rules import parse_version as parse_version
 from .schema import validate
 
@@ -57,12 +66,6 @@ class NodeRelease:
     major: str
     version: str
     download: Download
-
-
-@dataclass(frozen=True)
-class Matrix:
-    emscripten: tuple[str, ...]
-    node: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,9 @@ class DebianArchive:
 @dataclass(frozen=True)
 class Versions:
     default_cpython: str
-    default_emscripten: str
     default_target: str
     cpython: dict[str, CPythonRelease]
+    recipes: tuple[CPythonRecipe, ...]
     emscripten: dict[str, EmscriptenRelease]
     advisories: tuple[Advisory, ...]
     node_flag_rules: tuple[NodeFlagRule, ...]
@@ -165,6 +168,22 @@ class Versions:
                 "or build a local tree with --source PATH",
             ) from None
 
+    def recipe_for(self, cpython_version: str) -> CPythonRecipe:
+        """The recipe of CPython `cpython_version` (a release or a tree's patchlevel.h)."""
+        for recipe in self.recipes:
+            if recipe.covers(cpython_version):
+                return recipe
+        ranges = ", ".join(r.cpython_range for r in self.recipes)
+        raise ConfigError(f"CPython {cpython_version} has no wasm32-emscripten recipe in this kit "
+                          f"(it has recipes for {ranges})",
+                          fix="build CPython 3.11 or newer (Emscripten support came in 3.11)")
+
+    def default_emscripten(self, cpython_version: str) -> str | None:
+        """The Emscripten version a build of `cpython_version` uses unless told otherwise;
+        None means the system's emcc."""
+        default = self.recipe_for(cpython_version).default_emscripten
+        return None if default == SYSTEM_EMSCRIPTEN else default
+
     def node_flags(self, node_version: str, emscripten_version: str) -> list[NodeFlagRule]:
         return [r for r in self.node_flag_rules if r.applies(node_version, emscripten_version)]
 
@@ -201,11 +220,11 @@ def parse(data: dict[str, Any]) -> Versions:
         )
         for version, entry in data.get("emscripten", {}).items()
     }
-    return Versions(
+    versions = Versions(
         default_cpython=defaults["cpython"],
-        default_emscripten=defaults["emscripten"],
         default_target=defaults["target"],
         cpython=cpython,
+        recipes=tuple(_recipe(r) for r in data.get("cpython_recipes", [])),
         emscripten=emscripten,
         advisories=tuple(Advisory(**a) for a in data.get("emscripten_advisories", [])),
         node_flag_rules=tuple(NodeFlagRule(**r) for r in data.get("node_flags", [])),
@@ -233,11 +252,18 @@ def parse(data: dict[str, Any]) -> Versions:
             for name, entry in data.get("deps", {}).items()
         ),
         debian=_debian(data.get("debian", {})),
-        matrix=Matrix(
-            emscripten=tuple(data.get("matrix", {}).get("emscripten", [defaults["emscripten"]])),
-            node=tuple(data.get("matrix", {}).get("node", [])),
-        ),
+        matrix=Matrix(tuple(MatrixEntry(m["python"], tuple(m["emscripten"]), tuple(m["node"]))
+                            for m in data.get("matrix", []))),
     )
+    check_matrix(versions.matrix, versions.recipes, versions.recipe_for,
+                 set(versions.cpython), set(versions.node))
+    return versions
+
+
+def _recipe(entry: dict[str, Any]) -> CPythonRecipe:
+    return CPythonRecipe(**{**entry, "site_files": tuple(entry.get("site_files", [])),
+                            "configure": tuple(entry.get("configure", [])),
+                            "configure_env": dict(entry.get("configure_env", {}))})
 
 
 def _debian(data: dict[str, Any]) -> DebianArchive:

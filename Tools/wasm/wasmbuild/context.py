@@ -24,6 +24,7 @@ from .emscriptens import find_emscripten
 from .errors import ConfigError
 from .layout import TARGETS, Layout
 from .nodejs import Node, find_node, provide_node
+from .rules import SYSTEM_EMSCRIPTEN, CPythonRecipe
 from .shell import Runner
 from .sources import check_cpython_tree
 from .toolchain import Emscripten
@@ -32,6 +33,8 @@ from .toolchain import Emscripten
 MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
 # The Emscripten version used when --emscripten is not given (end-to-end tests of another one).
 EMSCRIPTEN_VARIABLE = "CPYTHON_WASM_EMSCRIPTEN"
+# The CPython release used when neither --python-version nor --source is given (likewise).
+PYTHON_VARIABLE = "CPYTHON_WASM_PYTHON"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class Options:
     verbose: bool = False
     profile: str | None = None
     """A name from profiles.PROFILES; None is the default profile."""
+    force: bool = False
+    """Build a CPython x Emscripten pair outside the CPython recipe's known range anyway."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class Context:
     runner: Runner
     cpython: CPython
     profile: profiles.Profile
+    recipe: CPythonRecipe
+    """How this CPython version builds for wasm32-emscripten (versions.toml [[cpython_recipes]])."""
 
     # -- the toolchain, found once on first use ----------------------------------------------
     @cached_property
@@ -89,8 +96,12 @@ class Context:
             binds.append(self.paths.builddir)
         if self.cpython.user_tree is not None:
             binds.append(self.cpython.user_tree)
-        return find_emscripten(self.paths, emsdk=self.options.emsdk, version=self.options.emscripten,
-                               runner=self.runner, versions=self.versions, binds=binds)
+        wanted = self.options.emscripten or self.versions.default_emscripten(self.cpython.version)
+        found = find_emscripten(self.paths, emsdk=self.options.emsdk, version=wanted,
+                                runner=self.runner, versions=self.versions, binds=binds)
+        check_pair(self.cpython.version, self.recipe, found.version, force=self.options.force,
+                   runner=self.runner)
+        return found
 
     @cached_property
     def node(self) -> Node:
@@ -141,6 +152,25 @@ class Context:
         return f"{builddir}/emscripten-{self.variant(target)}/python.html"
 
 
+def check_pair(cpython_version: str, recipe: CPythonRecipe, emscripten_version: str, *,
+               force: bool, runner: Runner | None = None) -> None:
+    """Refuse (or, with --force, warn about) an Emscripten outside the CPython recipe's range."""
+    if recipe.accepts(emscripten_version):
+        return
+    problem = (f"CPython {cpython_version} with Emscripten {emscripten_version} is not known to "
+               f"work: its recipe ({recipe.documented_in}) takes Emscripten "
+               f"{recipe.emscripten_range}")
+    if force:
+        if runner is not None:
+            runner.note(f"warning: {problem}; trying anyway (--force)")
+        return
+    default = recipe.default_emscripten
+    instead = ("the system's emcc" if default == SYSTEM_EMSCRIPTEN
+               else f"--emscripten {default}")
+    raise ConfigError(problem, fix=f"use {instead} (the default for CPython {cpython_version}), "
+                      "or pass --force to try anyway")
+
+
 def resolve_cpython(options: Options, versions: Versions) -> CPython:
     if options.source is not None:
         tree = options.source.expanduser().resolve()
@@ -162,6 +192,8 @@ def resolve(options: Options, *, layout: Layout | None = None, versions: Version
         raise ConfigError(f"--jobs {options.jobs}: must be at least 1", fix="pass --jobs 1 or more")
     if options.mirror is None and os.environ.get(MIRROR_VARIABLE):
         options = dataclasses.replace(options, mirror=Path(os.environ[MIRROR_VARIABLE]))
+    if options.python_version is None and options.source is None and os.environ.get(PYTHON_VARIABLE):
+        options = dataclasses.replace(options, python_version=os.environ[PYTHON_VARIABLE])
     if options.emscripten is None and os.environ.get(EMSCRIPTEN_VARIABLE):
         options = dataclasses.replace(options, emscripten=os.environ[EMSCRIPTEN_VARIABLE])
     versions = versions or config_module.load()
@@ -171,7 +203,11 @@ def resolve(options: Options, *, layout: Layout | None = None, versions: Version
         raise ConfigError(f"--emscripten {wanted}: not a version this kit knows "
                           f"({', '.join(versions.emscripten)})",
                           fix="pick one of those, or pass --emsdk DIR to install it with emsdk")
+    cpython = resolve_cpython(options, versions)
+    recipe = versions.recipe_for(cpython.version)
+    if wanted and not options.force:
+        check_pair(cpython.version, recipe, wanted, force=False)  # refused before any work
     layout = layout or Layout.default()
     runner = Runner(layout.root, dry_run=options.dry_run, verbose=options.verbose, out=out)
-    return Context(options, versions, layout, runner, resolve_cpython(options, versions),
-                   profiles.get(options.profile))
+    return Context(options, versions, layout, runner, cpython, profiles.get(options.profile),
+                   recipe)

@@ -107,6 +107,10 @@ def examine(ctx: Context) -> Report:
                            f"downloaded on first build from {providers} (or --mirror DIR)")
     except WasmBuildError as exc:
         report.add("CPython source", "missing", exc.message, exc.fix)
+    recipe = ctx.recipe
+    default = recipe.default_emscripten.replace("system", "the system's emcc")
+    report.add("CPython recipe", "ok", f"{recipe.name} ({recipe.documented_in}): Emscripten "
+               f"{recipe.emscripten_range}, default {default}")
 
     ccache = shutil.which("ccache")
     report.add("ccache", "ok" if ccache else "warn",

@@ -27,7 +27,20 @@ def tool_files(values: Iterable[str]) -> tuple[Path, ...]:
     return tuple(TOOLS_WASM / name for name in sorted(set(found)))
 
 
+def in_range(version: str, start: str | None, below: str | None) -> bool:
+    """start <= version < below, either bound optional."""
+    parsed = parse_version(version)
+    if start and parsed < parse_version(start):
+        return False
+    return not (below and parsed >= parse_version(below))
 
+
+def describe_range(start: str | None, below: str | None) -> str:
+    if start and below:
+        return f"{start} up to (not including) {below}"
+    if start:
+        return f"{start} or newer"
+    return f"before {below}" if below else "any version"
 
 
 def file_digests(paths: Iterable[Path]) -> dict[str, str]:
@@ -80,10 +93,7 @@ class EmscriptenFix:
     """Answers for configure (ac_cv_... variables)."""
 
     def applies(self, emscripten_version: str) -> bool:
-        version = parse_version(emscripten_version)
-        if self.emscripten_from and version < parse_version(self.emscripten_from):
-            return False
-        return not (self.emscripten_below and version >= parse_version(self.emscripten_below))
+        return in_range(emscripten_version, self.emscripten_from, self.emscripten_below)
 
     def env(self) -> dict[str, str]:
         """What it adds to a configure's environment, {tools} filled in."""
@@ -98,3 +108,69 @@ class EmscriptenFix:
     @property
     def fingerprint(self) -> str:
         return json.dumps([self.name, self.env(), file_digests(self.tool_files)], sort_keys=True)
+
+
+SYSTEM_EMSCRIPTEN = "system"
+"""A recipe's default_emscripten meaning the distribution's emcc, whatever its version."""
+
+
+@dataclass(frozen=True)
+class CPythonRecipe:
+    """How a range of CPython feature releases builds for wasm32-emscripten, as that version's
+    own Tools/wasm (or Platforms/emscripten) documents it (versions.toml [[cpython_recipes]])."""
+
+    name: str
+    documented_in: str
+    """Where the CPython tree describes the recipe."""
+    cpython_from: str
+    emscripten_from: str
+    """The oldest Emscripten known to work with it (that version's docs, or our own proof)."""
+    default_emscripten: str
+    """The version used when none is asked for, or "system" (the distribution's emcc)."""
+    why: str
+    cpython_below: str | None = None
+    emscripten_below: str | None = None
+    site_files: tuple[str, ...] = ()
+    """CPython's own autoconf site file, relative to the tree: the first that exists is read."""
+    configure: tuple[str, ...] = ()
+    """Its configure options; {flavour} is the target (node, browser, node-debug, ...)."""
+    setup_local: bool = False
+    """Whether our Modules/Setup.local (module lines configure leaves out) is used."""
+    configure_env: dict[str, str] = field(default_factory=dict)
+    """Variables for its configure; {deps.NAME} is the install prefix of library NAME."""
+
+    def covers(self, cpython_version: str) -> bool:
+        return in_range(cpython_version, self.cpython_from, self.cpython_below)
+
+    def accepts(self, emscripten_version: str) -> bool:
+        return in_range(emscripten_version, self.emscripten_from, self.emscripten_below)
+
+    @property
+    def emscripten_range(self) -> str:
+        return describe_range(self.emscripten_from, self.emscripten_below)
+
+    @property
+    def cpython_range(self) -> str:
+        return describe_range(self.cpython_from, self.cpython_below)
+
+    def configure_args(self, flavour: str) -> list[str]:
+        return [arg.replace("{flavour}", flavour) for arg in self.configure]
+
+    def env(self, prefixes: dict[str, Path]) -> dict[str, str]:
+        """configure_env with each {deps.NAME} filled in; a variable naming a library that was
+        not built is left out (configure then finds no library and leaves the module out)."""
+        filled: dict[str, str] = {}
+        for key, value in self.configure_env.items():
+            names = re.findall(r"\{deps\.(\w+)\}", value)
+            if any(n not in prefixes for n in names):
+                continue
+            for name in names:
+                value = value.replace(f"{{deps.{name}}}", str(prefixes[name]))
+            filled[key] = value
+        return filled
+
+    def site_file(self, tree: Path) -> Path | None:
+        for relative in self.site_files:
+            if (tree / relative).is_file():
+                return tree / relative
+        return None

@@ -1,6 +1,7 @@
 """Step 3, the cross build: the recipe's `CONFIG_SITE=... emconfigure ../../configure -C
---host=wasm32-unknown-emscripten --build=... --with-emscripten-target=<target>
---with-build-python=...` and `emmake make`, in one folder per CPython x Emscripten x target.
+--host=wasm32-unknown-emscripten --build=... --with-build-python=...` with the options of the
+CPython version's own recipe (3.11-3.13: --with-emscripten-target=<target>), then `emmake make`,
+in one folder per CPython x Emscripten x target.
 
 Around the recipe: our site file and Modules/Setup.local, the libraries of the deps step, the
 Emscripten corrections in Tools/wasm/emscripten/, the C API exports for ctypes.pythonapi, and
@@ -18,7 +19,7 @@ from pathlib import Path
 from .. import configcache
 from .. import exports as exports_module
 from ..context import Context
-from ..errors import ToolMissing
+from ..errors import ConfigError, ToolMissing
 from ..layout import TARGETS
 from ..stamps import file_digest
 from .base import Step, link_recipe_path, merge_configure_env, run_step
@@ -26,7 +27,11 @@ from .deps import BuiltDependency
 from .source import Source
 
 SITE_FILE_NAME = "config.site-wasm32-emscripten"
-# Replacements for Emscripten's file-system calls where they are wrong (see the file).
+# Where CPython 3.11-3.13 keep their site file; ours reads the one CPYTHON_WASM_SITE names, this
+# one when it is unset.
+DEFAULT_CPYTHON_SITE = f"Tools/wasm/{SITE_FILE_NAME}"
+
+
 def build_triple(source: Source) -> str:
     guess = source.tree / "config.guess"
     if not guess.is_file():
@@ -43,17 +48,29 @@ def build_triple(source: Source) -> str:
     return found.stdout.strip()
 
 
-def site_files(checkout: Path, source: Source) -> list[Path]:
+def cpython_site_file(ctx: Context, source: Source) -> Path:
+    """The CPython tree's own site file, as its recipe names it."""
+    found = ctx.recipe.site_file(source.tree)
+    if found is None and not ctx.dry_run:
+        raise ConfigError(
+            f"{source.tree} has none of the site files the CPython {ctx.cpython.version} recipe "
+            f"names ({', '.join(ctx.recipe.site_files)})",
+            fix="check that the tree is a complete CPython checkout of that version")
+    return found or source.tree / DEFAULT_CPYTHON_SITE
+
+
+def site_files(checkout: Path, cpython_site: Path) -> list[Path]:
     """Ours first; CPython's own one is read by it."""
-    return [checkout / SITE_FILE_NAME, source.tree / "Tools" / "wasm" / SITE_FILE_NAME]
+    return [checkout / SITE_FILE_NAME, cpython_site]
 
 
-def setup_local_text(checkout: Path, built_deps: Sequence[BuiltDependency]) -> str:
-    """Modules/Setup.local for a cross build: our module lines, after the library prefixes
-    they use."""
+def setup_local_text(checkout: Path, built_deps: Sequence[BuiltDependency],
+                     module_lines: bool = True) -> str:
+    """Modules/Setup.local for a cross build: our module lines (when the CPython version's
+    recipe uses them), after the library prefixes they use."""
     template = checkout / "Modules" / "Setup.local"
     variables = "".join(f"{d.setup_variable}\n" for d in built_deps)
-    body = template.read_text() if template.is_file() else ""
+    body = template.read_text() if module_lines and template.is_file() else ""
     return variables + body
 
 
@@ -63,10 +80,16 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     folder = ctx.target_dir(target)
     runner.heading(f"cross build: {target} target with Emscripten {emscripten.version} "
                    f"in {runner.path(folder)}")
-    env = {**emscripten.env, "CONFIG_SITE": str(site_files(ctx.paths.root, source)[0]),
-           **dict(profile.configure_env)}
+    cpython_site = cpython_site_file(ctx, source)
+    sites = site_files(ctx.paths.root, cpython_site)
+    env = {**emscripten.env, "CONFIG_SITE": str(sites[0]), **dict(profile.configure_env)}
+    site_relative = cpython_site.relative_to(source.tree).as_posix()
+    if site_relative != DEFAULT_CPYTHON_SITE:
+        env["CPYTHON_WASM_SITE"] = site_relative
     for dep in built_deps:
         env = merge_configure_env(env, dep.configure_env)
+    env = merge_configure_env(env, ctx.recipe.env({d.dependency.name: d.prefix
+                                                   for d in built_deps}))
     fixes = ctx.versions.fixes_for(emscripten.version)
     for fix in fixes:
         env = merge_configure_env(env, fix.env())
@@ -81,17 +104,17 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     })
     # Each one digests files of ours: computed once here.
     fingerprints = {d.dependency.name: d.dependency.fingerprint for d in built_deps}
-    setup_local = setup_local_text(ctx.paths.root, built_deps)
+    setup_local = setup_local_text(ctx.paths.root, built_deps, ctx.recipe.setup_local)
     configure = emscripten.command(
         emscripten.tool("emconfigure"), source.tree / "configure", "-C",
         "--host=wasm32-unknown-emscripten",
         f"--build={build_triple(source)}",
-        f"--with-emscripten-target={ctx.flavour(target)}",
+        *ctx.recipe.configure_args(ctx.flavour(target)),
         f"--with-build-python={build_python}",
         *profile.configure_args,
         cwd=folder, env=env,
     )
-    site_digests = [file_digest(p) if p.is_file() else "missing" for p in site_files(ctx.paths.root, source)]
+    site_digests = [file_digest(p) if p.is_file() else "missing" for p in sites]
     configure_digest = source.configure_digest()
     inputs = {
         "configure": configure_digest,
@@ -125,9 +148,9 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
         # configure keeps an existing Modules/Setup.local; makesetup reads it.
         target_setup = folder / "Modules" / "Setup.local"
         variables = " ".join(d.setup_variable for d in built_deps)
+        ours = " && cat Modules/Setup.local" if ctx.recipe.setup_local else ""
         runner.say(f"mkdir -p {runner.path(target_setup.parent)} && "
-                   f"(printf '%s\\n' {variables} && cat Modules/Setup.local) "
-                   f"> {runner.path(target_setup)}")
+                   f"(printf '%s\\n' {variables}{ours}) > {runner.path(target_setup)}")
         target_setup.parent.mkdir(exist_ok=True)
         target_setup.write_text(setup_local)
         placeholder = json.dumps(exports_module.PLACEHOLDER)

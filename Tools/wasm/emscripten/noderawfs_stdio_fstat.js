@@ -1,0 +1,25 @@
+// Linked with --js-library by the noderawfs_stdio_fstat fix of Tools/wasm/versions.toml.
+//
+// Before 6.0.5, fstat() on the Node target's file system (NODERAWFS) stats the stream's path
+// again, and the standard streams have the path '': os.fstat(0), (1) and (2) failed with
+// ENOENT. CPython 3.13 fstat()s them while it makes sys.stdin/stdout/stderr, so it started
+// with all three set to None and printed nothing. A stream that holds a Node file descriptor
+// (nfd) is answered from Node's fstat of that descriptor; other streams as before.
+mergeInto(LibraryManager.library, {
+  __syscall_fstat64__deps: ['$SYSCALLS', '$FS', '$ERRNO_CODES'],
+  __syscall_fstat64: function(fd, buf) {
+    try {
+      var stream = SYSCALLS.getStreamFromFD(fd);
+#if NODERAWFS
+      if (stream.nfd !== undefined) {
+        return SYSCALLS.doStat(function() { return fs.fstatSync(stream.nfd); }, stream.path, buf);
+      }
+#endif
+      return SYSCALLS.doStat(FS.stat, stream.path, buf);
+    } catch (e) {
+      if (e && e.code && ERRNO_CODES[e.code]) return -ERRNO_CODES[e.code];  // from Node's fs
+      if (typeof FS == 'undefined' || !e || e.name !== 'ErrnoError') throw e;
+      return -e.errno;
+    }
+  },
+});

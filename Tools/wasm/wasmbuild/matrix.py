@@ -1,0 +1,66 @@
+"""The test matrix of versions.toml ([[matrix]]): declared combinations of CPython release,
+Emscripten and Node, checked against the recipes (never a blind cross product)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+
+from .errors import ConfigError
+from .rules import SYSTEM_EMSCRIPTEN, CPythonRecipe
+
+
+@dataclass(frozen=True)
+class MatrixEntry:
+    """One entry of the test matrix: a CPython release and what it is tested with."""
+
+    python: str
+    emscripten: tuple[str, ...]
+    node: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    releases: tuple[MatrixEntry, ...]
+
+    def node_runs(self) -> list[tuple[str, str, str]]:
+        """(python, emscripten, node) of every Node test session."""
+        return [(r.python, e, n) for r in self.releases for e in r.emscripten for n in r.node]
+
+    def browser_runs(self) -> list[tuple[str, str]]:
+        """(python, emscripten) of every browser test session."""
+        return [(r.python, e) for r in self.releases for e in r.emscripten]
+
+    @property
+    def emscripten(self) -> tuple[str, ...]:
+        """Every Emscripten version tested, once each, in order."""
+        return tuple(dict.fromkeys(e for r in self.releases for e in r.emscripten))
+
+
+def check_matrix(matrix: Matrix, recipes: Sequence[CPythonRecipe],
+                 recipe_for: Callable[[str], CPythonRecipe], pinned_cpython: Collection[str],
+                 pinned_node: Collection[str]) -> None:
+    """What versions.toml says about one thing in two places must agree: a matrix entry and the
+    recipe of its CPython, a recipe's default and the versions it accepts."""
+    def bad(problem: str, fix: str) -> ConfigError:
+        return ConfigError(f"versions.toml: {problem}", fix=fix)
+
+    for recipe in recipes:
+        default = recipe.default_emscripten
+        if default != SYSTEM_EMSCRIPTEN and not recipe.accepts(default):
+            raise bad(f"recipe {recipe.name}'s default_emscripten {default} is outside its "
+                      f"range ({recipe.emscripten_range})", "change one of them")
+    for release in matrix.releases:
+        if release.python not in pinned_cpython:
+            raise bad(f"[[matrix]] names CPython {release.python}, which [cpython] does not pin",
+                      "pin it under [cpython] or drop the entry")
+        recipe = recipe_for(release.python)
+        for emscripten in release.emscripten:
+            if not recipe.accepts(emscripten):
+                raise bad(f"[[matrix]] tests CPython {release.python} with Emscripten "
+                          f"{emscripten}, outside its recipe's range ({recipe.emscripten_range})",
+                          f"widen recipe {recipe.name}'s range or drop {emscripten}")
+        unpinned = [n for n in release.node if n not in pinned_node]
+        if unpinned:
+            raise bad(f"[[matrix]] names Node {unpinned[0]}, which [node] does not pin",
+                      "pin it under [node] or drop it")
