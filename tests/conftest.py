@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -7,6 +8,12 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 import pytest  # noqa: E402
+from wasmbuild import config  # noqa: E402
+
+
+def built_cpython_version() -> str:
+    """The CPython release the end-to-end builds make: CPYTHON_WASM_PYTHON, else the default."""
+    return os.environ.get("CPYTHON_WASM_PYTHON") or config.load().default_cpython
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

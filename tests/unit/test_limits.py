@@ -64,15 +64,22 @@ def test_probe_runs_on_the_host_python_too(name: str) -> None:
     assert finding.status == "works", finding
 
 
-def test_findings_are_kept_per_emscripten_version_and_render_a_column_each(tmp_path: Path) -> None:
+def test_findings_per_cpython_and_emscripten_version_a_table_and_column_each(
+        tmp_path: Path) -> None:
     data = tmp_path / "limits.json"
-    stored = {"6.0.5": {"node": [Finding("a", "misc", "works")]},
-              "3.1.6": {"node": [Finding("a", "misc", "crashes the runtime")],
-                        "browser": [Finding("a", "misc", "fails", "OSError: x|y")]}}
-    limits.store(stored, "3.11.2", data)
+    stored = {"3.11.2": {"6.0.5": {"node": [Finding("a", "misc", "works")]},
+                         "3.1.6": {"node": [Finding("a", "misc", "crashes the runtime")],
+                                   "browser": [Finding("a", "misc", "fails", "OSError: x|y")]}},
+              "3.13.5": {"6.0.5": {"node": [Finding("a", "misc", "fails", "OSError: z")]}}}
+    limits.store(stored, data)
     again = limits.load(data)
     assert again == stored
-    table = limits.render(limits.columns(again), "3.1.6, 6.0.5", "3.11.2")
-    assert "| capability | area | node 3.1.6 | browser 3.1.6 | node 6.0.5 |" in table
-    assert "| `a` | misc | **crashes the runtime** | fails: `OSError: x\\|y` | works |" in table
+    table = limits.render_stored(again)
+    split = table.index("Measured by `invoke wasm.limits` on CPython 3.13.5")
+    older, newer = table[:split], table[split:]
+    assert "on CPython 3.11.2, Emscripten 3.1.6, 6.0.5:" in older
+    assert "| capability | area | node 3.1.6 | browser 3.1.6 | node 6.0.5 |" in older
+    assert "| `a` | misc | **crashes the runtime** | fails: `OSError: x\\|y` | works |" in older
+    assert "on CPython 3.13.5, Emscripten 6.0.5:" in newer
+    assert "| `a` | misc | fails: `OSError: z` |" in newer
     assert limits.load(tmp_path / "missing.json") == {}

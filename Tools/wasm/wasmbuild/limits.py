@@ -69,8 +69,10 @@ def finding_from(name: str, group: str, output: str, code: int | None, timed_out
     return Finding(name, group, "crashes the runtime", marker.strip()[:120])
 
 
-Stored = dict[str, dict[str, list[Finding]]]
-"""Emscripten version -> target -> findings."""
+ByVersion = dict[str, dict[str, list[Finding]]]
+"""Emscripten version -> target -> findings, for one CPython release."""
+Stored = dict[str, ByVersion]
+"""CPython release -> its findings per Emscripten version and target."""
 
 
 def load(path: Path = DATA_FILE) -> Stored:
@@ -78,22 +80,34 @@ def load(path: Path = DATA_FILE) -> Stored:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    return {version: {target: [Finding(**f) for f in items] for target, items in by_target.items()}
-            for version, by_target in data.get("findings", {}).items()}
+    return {cpython: {version: {target: [Finding(**f) for f in items]
+                                for target, items in by_target.items()}
+                      for version, by_target in by_version.items()}
+            for cpython, by_version in data.get("findings", {}).items()}
 
 
-def store(stored: Stored, cpython: str, path: Path = DATA_FILE) -> None:
-    data = {"cpython": cpython, "findings": {
-        version: {target: [f.__dict__ for f in items] for target, items in by_target.items()}
-        for version, by_target in sorted(stored.items(), key=lambda kv: parse_version(kv[0]))}}
+def store(stored: Stored, path: Path = DATA_FILE) -> None:
+    data = {"findings": {
+        cpython: {version: {target: [f.__dict__ for f in items] for target, items in by_target.items()}
+                  for version, by_target in sorted(by_version.items(),
+                                                   key=lambda kv: parse_version(kv[0]))}
+        for cpython, by_version in sorted(stored.items(), key=lambda kv: parse_version(kv[0]))}}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
-def columns(stored: Stored) -> dict[str, list[Finding]]:
+def columns(by_version: ByVersion) -> dict[str, list[Finding]]:
     """One column per (version, target), versions oldest first: 'node 3.1.6', ..."""
     return {f"{target} {version}": items
-            for version in sorted(stored, key=parse_version)
-            for target, items in stored[version].items()}
+            for version in sorted(by_version, key=parse_version)
+            for target, items in by_version[version].items()}
+
+
+def render_stored(stored: Stored) -> str:
+    """One table per CPython release, oldest first."""
+    return "\n\n".join(
+        render(columns(stored[cpython]), ", ".join(sorted(stored[cpython], key=parse_version)),
+               cpython)
+        for cpython in sorted(stored, key=parse_version))
 
 
 def render(findings: dict[str, list[Finding]], emscripten_versions: str, cpython: str) -> str:

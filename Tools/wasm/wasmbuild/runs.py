@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from . import browser_tests, expectations, limits, targets, testsuite
-from .config import parse_version
 from .context import Context
 from .errors import ConfigError
 
@@ -78,20 +77,25 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
     table = limits.render(findings, version, ctx.cpython.version)
     ctx.runner.say("\n" + table)
     stored = limits.load()
+    cpython = ctx.cpython.version
     if update:
-        stored[version] = {**stored.get(version, {}), **findings}
-        limits.store(stored, ctx.cpython.version)
-        every = ", ".join(sorted(stored, key=parse_version))
-        limits.write_table(limits.render(limits.columns(stored), every, ctx.cpython.version))
+        by_version = stored.setdefault(cpython, {})
+        by_version[version] = {**by_version.get(version, {}), **findings}
+        limits.store(stored)
+        limits.write_table(limits.render_stored(stored))
         ctx.runner.note(f"updated the limitations table in {ctx.runner.path(limits.TABLE_FILE)} "
-                        f"(Emscripten {version}; findings in {ctx.runner.path(limits.DATA_FILE)})")
+                        f"(CPython {cpython}, Emscripten {version}; findings in "
+                        f"{ctx.runner.path(limits.DATA_FILE)})")
     elif check:
-        known = {t: [f.cell for f in items] for t, items in stored.get(version, {}).items()}
+        recorded = stored.get(cpython, {}).get(version, {})
+        known = {t: [f.cell for f in items] for t, items in recorded.items()}
         fresh = {t: [f.cell for f in items] for t, items in findings.items()}
         if any(known.get(t) != cells for t, cells in fresh.items()):
-            raise ConfigError(f"docs/limits.json's findings for Emscripten {version} differ from a "
-                              "fresh probe", fix=f"run `invoke wasm.limits --emscripten {version} "
-                              "--update` and commit docs/limits.json and docs/limits.md")
+            raise ConfigError(f"docs/limits.json's findings for CPython {cpython} with Emscripten "
+                              f"{version} differ from a fresh probe",
+                              fix=f"run `invoke wasm.limits --python-version {cpython} "
+                              f"--emscripten {version} --update` and commit docs/limits.json "
+                              "and docs/limits.md")
     return table
 
 
