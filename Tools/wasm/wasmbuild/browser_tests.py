@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import threading
 import time
@@ -31,6 +32,10 @@ BUNDLE_NAME = "tests-bundle.json"
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 ALWAYS = ("__init__.py", "__main__.py", "libregrtest", "support")
+# Stdlib modules the test machinery imports that CPython's Tools/wasm/wasm_assets.py leaves out
+# of the browser build's stdlib: rlcompleter goes with readline, which is not built, but from
+# 3.13 pdb (imported by doctest, imported by test.support) imports it at module level.
+STDLIB_FOR_TESTS = ("rlcompleter.py",)
 
 
 def declared_modules() -> list[str]:
@@ -48,16 +53,36 @@ def make_bundle(source_dir: Path, modules: Sequence[str], dest: Path) -> int:
     for module in modules:
         package, single = test_dir / module, test_dir / f"{module}.py"
         chosen.append(package if package.is_dir() else single)
+    chosen += named_by(test_dir, chosen)
+    chosen += [p for p in (source_dir / "Lib" / name for name in STDLIB_FOR_TESTS) if p.is_file()]
     files: dict[str, str] = {}
     for path in chosen:
         for f in ([path] if path.is_file() else sorted(path.rglob("*"))):
             if f.is_file() and "__pycache__" not in f.parts:
-                rel = f.relative_to(test_dir.parent)
+                rel = f.relative_to(test_dir.parent)  # test/... or a stdlib module
                 files[f"/tests/{rel}"] = base64.b64encode(f.read_bytes()).decode()
     tmp = dest.with_name(dest.name + ".tmp")
     tmp.write_text(json.dumps(files))
     tmp.replace(dest)
     return len(files)
+
+
+def named_by(test_dir: Path, chosen: Sequence[Path]) -> list[Path]:
+    """What the chosen files use from Lib/test besides themselves: data folders they name
+    (mathdata, decimaltestdata, ...; 3.13 moved test_math's ieee754.txt into mathdata/) and
+    test modules they import as test.test_x (3.13's test_math imports test.test_iter)."""
+    text = "".join(f.read_text(errors="replace") for path in chosen
+                   for f in ([path] if path.is_file() else path.rglob("*.py")) if f.is_file())
+    found = []
+    for entry in sorted(test_dir.iterdir()):
+        if entry.name == "__pycache__" or entry in chosen:
+            continue
+        if entry.is_dir() and not (entry / "__init__.py").is_file() and entry.name in text:
+            found.append(entry)  # a data folder
+        elif re.search(rf"\btest[.]{re.escape(entry.stem)}\b", text) and \
+                entry.name.startswith("test_") and (entry.suffix == ".py" or entry.is_dir()):
+            found.append(entry)  # a test module imported by another
+    return found
 
 
 class BrowserRunner:
