@@ -170,3 +170,21 @@ def test_expectations_are_kept_per_cpython_release_emscripten_and_target() -> No
     assert path == EXPECTATIONS_DIR / "cpython-3.11" / "emscripten-3.1.69-node.toml"
     assert path.is_file()  # the shipped ones live there
     assert expectations_path("3.13.5", "6.0.5", "browser").parent.name == "cpython-3.13"
+
+
+def test_a_changed_link_only_file_relinks_without_reconfiguring(
+        fake: FakeToolchain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wasmbuild import rules
+    monkeypatch.setattr(rules, "TOOLS_WASM", tmp_path)
+    (tmp_path / "glue.js").write_text("// one\n")
+    with_fixes(fake, EmscriptenFix("glue", "a runtime bug", ldflags="--js-library {tools}/glue.js"))
+    build = fake.build()
+    recipe.build_target(build, "node")
+    [configure] = fake.find("configure", arg="--with-emscripten-target=node")
+    assert f"--js-library {tmp_path}/glue.js" in configure.env["LDFLAGS"]
+    fake.reset_calls()
+    (tmp_path / "glue.js").write_text("// two\n")
+    out = io.StringIO()
+    recipe.build_target(fake.build(out=out), "node")
+    assert fake.names() == ["emmake", "make"]  # the link again, no configure
+    assert "make: inputs changed (link_files)" in out.getvalue()

@@ -127,10 +127,12 @@ def test_a_library_fingerprint_follows_the_files_of_ours_it_uses(
     assert dep.expand("-I{prefix}/include {tools}/glue.js", Path("/p")) == (
         f"-I/p/include {tmp_path}/glue.js")
     assert dep.build_tool_files == (tmp_path / "compat.h",)
+    assert dep.link_files == (tmp_path / "glue.js",)
     before = dep.fingerprint
-    (tmp_path / "glue.js").write_text("// two\n")  # link-time only: CPython relinks
+    (tmp_path / "glue.js").write_text("// two\n")  # link-time only: CPython relinks, no more
+    assert dep.fingerprint == before
+    (tmp_path / "compat.h").write_text("/* two */\n")  # the library's own build reads it
     assert dep.fingerprint != before
-    assert dep.tool_files == (tmp_path / "compat.h", tmp_path / "glue.js")
 
 
 def test_a_missing_program_is_a_one_line_error_naming_setup(tmp_path: Path) -> None:

@@ -18,7 +18,10 @@ mergeInto(LibraryManager.library, {
       return SYSCALLS.doStat(FS.stat, stream.path, buf);
     } catch (e) {
       if (e && e.code && ERRNO_CODES[e.code]) return -ERRNO_CODES[e.code];  // from Node's fs
-      if (typeof FS == 'undefined' || !e || e.name !== 'ErrnoError') throw e;
+      // An FS.ErrnoError (3.1.6's has no name, newer ones are named) is returned as -errno.
+      if (typeof FS == 'undefined' || !(e instanceof FS.ErrnoError || (e && e.name === 'ErrnoError'))) {
+        throw e;
+      }
       return -e.errno;
     }
   },

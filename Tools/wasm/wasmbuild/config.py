@@ -93,15 +93,16 @@ class Dependency:
         return tool_files(self.build_env.values())
 
     @property
-    def tool_files(self) -> tuple[Path, ...]:
-        """All files of ours it brings in, CPython's link included: editing one must rebuild."""
-        return tool_files([*self.env.values(), *self.build_env.values()])
+    def link_files(self) -> tuple[Path, ...]:
+        """Files of ours it adds to CPython's link (a --js-library in `env`'s LDFLAGS): editing
+        one relinks python.js, it does not reconfigure."""
+        return tool_files(self.env.values())
 
     @property
     def fingerprint(self) -> str:
         """Everything that makes a different library build: a changed one reconfigures CPython."""
         return json.dumps([self.version, self.download.sha256, self.configure_args, self.env,
-                           self.build_env, self.prepare, file_digests(self.tool_files)],
+                           self.build_env, self.prepare, file_digests(self.build_tool_files)],
                           sort_keys=True)
 
 

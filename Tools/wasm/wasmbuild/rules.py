@@ -109,6 +109,17 @@ class EmscriptenFix:
     def fingerprint(self) -> str:
         return json.dumps([self.name, self.env(), file_digests(self.tool_files)], sort_keys=True)
 
+    @property
+    def link_files(self) -> tuple[Path, ...]:
+        """Its files that only CPython's link reads (ldflags): editing one relinks python.js."""
+        return tool_files([self.ldflags])
+
+    @property
+    def configure_fingerprint(self) -> str:
+        """What CPython's configure sees of it: its flags, and the files its cflags name."""
+        return json.dumps([self.name, self.env(), file_digests(tool_files([self.cflags]))],
+                          sort_keys=True)
+
 
 SYSTEM_EMSCRIPTEN = "system"
 """A recipe's default_emscripten meaning the distribution's emcc, whatever its version."""

@@ -21,6 +21,7 @@ from .. import exports as exports_module
 from ..context import Context
 from ..errors import ConfigError, ToolMissing
 from ..layout import TARGETS
+from ..rules import file_digests
 from ..stamps import file_digest
 from .base import Step, link_recipe_path, merge_configure_env, run_step
 from .deps import BuiltDependency
@@ -126,7 +127,7 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
                  for d in built_deps},
         "setup_local": hashlib.sha256(setup_local.encode()).hexdigest(),
         "exports": list(exports_module.EXTRA_EXPORTS),
-        "fixes": [f.fingerprint for f in fixes],
+        "fixes": [f.configure_fingerprint for f in fixes],
     }
     if profile.configure_env:
         inputs["profile_env"] = dict(profile.configure_env)
@@ -175,7 +176,18 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
                           before=before_configure, after=after_configure))
     make = emscripten.command(emscripten.tool("emmake"), "make", f"-j{ctx.options.jobs}",
                       *profile.make_args, cwd=folder, env=emscripten.env)
-    run_step(runner, Step("make", folder, {**inputs, "source": source.digest}, [make],
-                          [folder / "python.js", folder / "python.wasm"]))
+    # Our files that only the link reads (--js-library, --post-js, a C file on the link line):
+    # a change relinks, it does not reconfigure.
+    link_files = sorted({*[p for f in fixes for p in f.link_files],
+                         *[p for d in built_deps for p in d.dependency.link_files]})
+
+    def before_make() -> None:
+        # make does not know these files: a changed one must relink by itself.
+        for linked in ("python.js", "python.wasm"):
+            (folder / linked).unlink(missing_ok=True)
+
+    run_step(runner, Step("make", folder, {**inputs, "source": source.digest,
+                                           "link_files": file_digests(link_files)}, [make],
+                          [folder / "python.js", folder / "python.wasm"], before=before_make))
     link_recipe_path(runner, ctx.paths.recipe_link(f"emscripten-{variant}"), folder)
     return folder
