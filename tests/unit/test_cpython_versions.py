@@ -61,11 +61,11 @@ def test_the_matrix_is_the_declared_combinations_only() -> None:
 def test_a_matrix_entry_outside_its_recipe_is_a_config_error() -> None:
     bad = Matrix((MatrixEntry("3.13.5", ("3.1.6",), ("22",)),))
     with pytest.raises(ConfigError, match="outside its recipe's range"):
-        check_matrix(bad, VERSIONS.recipes, VERSIONS.recipe_for, set(VERSIONS.cpython),
+        check_matrix(bad, VERSIONS.recipe_for, set(VERSIONS.cpython),
                      set(VERSIONS.node))
     unpinned = Matrix((MatrixEntry("3.13.9", ("6.0.5",), ("22",)),))
     with pytest.raises(ConfigError, match="does not pin"):
-        check_matrix(unpinned, VERSIONS.recipes, VERSIONS.recipe_for, set(VERSIONS.cpython),
+        check_matrix(unpinned, VERSIONS.recipe_for, set(VERSIONS.cpython),
                      set(VERSIONS.node))
 
 

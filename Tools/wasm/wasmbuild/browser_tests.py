@@ -73,14 +73,14 @@ def named_by(test_dir: Path, chosen: Sequence[Path]) -> list[Path]:
     test modules they import as test.test_x (3.13's test_math imports test.test_iter)."""
     text = "".join(f.read_text(errors="replace") for path in chosen
                    for f in ([path] if path.is_file() else path.rglob("*.py")) if f.is_file())
+    imported = set(re.findall(r"\btest[.](test_\w+)", text))
     found = []
     for entry in sorted(test_dir.iterdir()):
         if entry.name == "__pycache__" or entry in chosen:
             continue
         if entry.is_dir() and not (entry / "__init__.py").is_file() and entry.name in text:
             found.append(entry)  # a data folder
-        elif re.search(rf"\btest[.]{re.escape(entry.stem)}\b", text) and \
-                entry.name.startswith("test_") and (entry.suffix == ".py" or entry.is_dir()):
+        elif entry.stem in imported and (entry.suffix == ".py" or entry.is_dir()):
             found.append(entry)  # a test module imported by another
     return found
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from .errors import ConfigError
 from .matrix import Matrix, MatrixEntry, check_matrix
+from .rules import TOOLS_WASM as TOOLS_WASM
 from .rules import (
-    SYSTEM_EMSCRIPTEN,
     Advisory,
     CPythonRecipe,
     EmscriptenFix,
@@ -20,7 +20,6 @@ from .rules import (
     file_digests,
     tool_files,
 )
-from .rules import TOOLS_WASM as TOOLS_WASM
 from .rules import parse_version as parse_version
 from .schema import validate
 
@@ -182,8 +181,7 @@ class Versions:
     def default_emscripten(self, cpython_version: str) -> str | None:
         """The Emscripten version a build of `cpython_version` uses unless told otherwise;
         None means the system's emcc."""
-        default = self.recipe_for(cpython_version).default_emscripten
-        return None if default == SYSTEM_EMSCRIPTEN else default
+        return self.recipe_for(cpython_version).default_version
 
     def node_flags(self, node_version: str, emscripten_version: str) -> list[NodeFlagRule]:
         return [r for r in self.node_flag_rules if r.applies(node_version, emscripten_version)]
@@ -256,8 +254,7 @@ def parse(data: dict[str, Any]) -> Versions:
         matrix=Matrix(tuple(MatrixEntry(m["python"], tuple(m["emscripten"]), tuple(m["node"]))
                             for m in data.get("matrix", []))),
     )
-    check_matrix(versions.matrix, versions.recipes, versions.recipe_for,
-                 set(versions.cpython), set(versions.node))
+    check_matrix(versions.matrix, versions.recipe_for, set(versions.cpython), set(versions.node))
     return versions
 
 

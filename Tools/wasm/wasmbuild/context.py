@@ -24,7 +24,7 @@ from .emscriptens import find_emscripten
 from .errors import ConfigError
 from .layout import TARGETS, Layout
 from .nodejs import Node, find_node, provide_node
-from .rules import SYSTEM_EMSCRIPTEN, CPythonRecipe
+from .rules import CPythonRecipe
 from .shell import Runner
 from .sources import check_cpython_tree
 from .toolchain import Emscripten
@@ -164,9 +164,8 @@ def check_pair(cpython_version: str, recipe: CPythonRecipe, emscripten_version: 
         if runner is not None:
             runner.note(f"warning: {problem}; trying anyway (--force)")
         return
-    default = recipe.default_emscripten
-    instead = ("the system's emcc" if default == SYSTEM_EMSCRIPTEN
-               else f"--emscripten {default}")
+    instead = f"--emscripten {recipe.default_version}" if recipe.default_version \
+        else recipe.default_described
     raise ConfigError(problem, fix=f"use {instead} (the default for CPython {cpython_version}), "
                       "or pass --force to try anyway")
 
@@ -205,8 +204,8 @@ def resolve(options: Options, *, layout: Layout | None = None, versions: Version
                           fix="pick one of those, or pass --emsdk DIR to install it with emsdk")
     cpython = resolve_cpython(options, versions)
     recipe = versions.recipe_for(cpython.version)
-    if wanted and not options.force:
-        check_pair(cpython.version, recipe, wanted, force=False)  # refused before any work
+    if wanted:
+        check_pair(cpython.version, recipe, wanted, force=options.force)  # before any work
     layout = layout or Layout.default()
     runner = Runner(layout.root, dry_run=options.dry_run, verbose=options.verbose, out=out)
     return Context(options, versions, layout, runner, cpython, profiles.get(options.profile),

@@ -108,9 +108,8 @@ def examine(ctx: Context) -> Report:
     except WasmBuildError as exc:
         report.add("CPython source", "missing", exc.message, exc.fix)
     recipe = ctx.recipe
-    default = recipe.default_emscripten.replace("system", "the system's emcc")
     report.add("CPython recipe", "ok", f"{recipe.name} ({recipe.documented_in}): Emscripten "
-               f"{recipe.emscripten_range}, default {default}")
+               f"{recipe.emscripten_range}, default {recipe.default_described}")
 
     ccache = shutil.which("ccache")
     report.add("ccache", "ok" if ccache else "warn",

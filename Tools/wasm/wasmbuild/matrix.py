@@ -3,11 +3,11 @@ Emscripten and Node, checked against the recipes (never a blind cross product)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from .errors import ConfigError
-from .rules import SYSTEM_EMSCRIPTEN, CPythonRecipe
+from .rules import CPythonRecipe
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,13 @@ class Matrix:
         return tuple(dict.fromkeys(e for r in self.releases for e in r.emscripten))
 
 
-def check_matrix(matrix: Matrix, recipes: Sequence[CPythonRecipe],
-                 recipe_for: Callable[[str], CPythonRecipe], pinned_cpython: Collection[str],
-                 pinned_node: Collection[str]) -> None:
-    """What versions.toml says about one thing in two places must agree: a matrix entry and the
-    recipe of its CPython, a recipe's default and the versions it accepts."""
+def check_matrix(matrix: Matrix, recipe_for: Callable[[str], CPythonRecipe],
+                 pinned_cpython: Collection[str], pinned_node: Collection[str]) -> None:
+    """A matrix entry must agree with the rest of versions.toml: its CPython pinned, its
+    Emscripten versions inside that CPython's recipe, its Node versions pinned."""
     def bad(problem: str, fix: str) -> ConfigError:
         return ConfigError(f"versions.toml: {problem}", fix=fix)
 
-    for recipe in recipes:
-        default = recipe.default_emscripten
-        if default != SYSTEM_EMSCRIPTEN and not recipe.accepts(default):
-            raise bad(f"recipe {recipe.name}'s default_emscripten {default} is outside its "
-                      f"range ({recipe.emscripten_range})", "change one of them")
     for release in matrix.releases:
         if release.python not in pinned_cpython:
             raise bad(f"[[matrix]] names CPython {release.python}, which [cpython] does not pin",

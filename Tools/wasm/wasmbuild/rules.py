@@ -150,6 +150,21 @@ class CPythonRecipe:
     configure_env: dict[str, str] = field(default_factory=dict)
     """Variables for its configure; {deps.NAME} is the install prefix of library NAME."""
 
+    def __post_init__(self) -> None:
+        if self.default_version is not None and not self.accepts(self.default_version):
+            raise ConfigError(f"versions.toml: recipe {self.name}'s default_emscripten "
+                              f"{self.default_version} is outside its range "
+                              f"({self.emscripten_range})", fix="change one of them")
+
+    @property
+    def default_version(self) -> str | None:
+        """The Emscripten version used when none is asked for; None: the system's emcc."""
+        return None if self.default_emscripten == SYSTEM_EMSCRIPTEN else self.default_emscripten
+
+    @property
+    def default_described(self) -> str:
+        return self.default_version or "the system's emcc"
+
     def covers(self, cpython_version: str) -> bool:
         return in_range(cpython_version, self.cpython_from, self.cpython_below)
 

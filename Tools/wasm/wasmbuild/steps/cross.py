@@ -139,13 +139,15 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
                                  *sorted(fingerprints.values())])
     config_cache = folder / "config.cache"
 
+    def force_relink() -> None:
+        for linked in ("python.js", "python.wasm"):
+            (folder / linked).unlink(missing_ok=True)
+
     def before_configure() -> None:
         config_cache.unlink(missing_ok=True)
         folder.mkdir(parents=True, exist_ok=True)
-        # make does not relink for changed link flags (LDFLAGS, a --js-library file):
-        # a reconfigured build relinks.
-        for linked in ("python.js", "python.wasm"):
-            (folder / linked).unlink(missing_ok=True)
+        # make does not relink for changed link flags (LDFLAGS): a reconfigured build relinks.
+        force_relink()
         # configure keeps an existing Modules/Setup.local; makesetup reads it.
         target_setup = folder / "Modules" / "Setup.local"
         variables = " ".join(d.setup_variable for d in built_deps)
@@ -181,13 +183,9 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     link_files = sorted({*[p for f in fixes for p in f.link_files],
                          *[p for d in built_deps for p in d.dependency.link_files]})
 
-    def before_make() -> None:
-        # make does not know these files: a changed one must relink by itself.
-        for linked in ("python.js", "python.wasm"):
-            (folder / linked).unlink(missing_ok=True)
-
+    # make does not know these files either: a changed one relinks by the same means.
     run_step(runner, Step("make", folder, {**inputs, "source": source.digest,
                                            "link_files": file_digests(link_files)}, [make],
-                          [folder / "python.js", folder / "python.wasm"], before=before_make))
+                          [folder / "python.js", folder / "python.wasm"], before=force_relink))
     link_recipe_path(runner, ctx.paths.recipe_link(f"emscripten-{variant}"), folder)
     return folder
