@@ -47,6 +47,10 @@ def fake_node(tmp_path: Path) -> list[str]:
 def run(fake_node: list[str], tmp_path: Path, modules: list[str], expected: Expectations,
         **options: object) -> tuple[list[ModuleResult], expectations.Verdict, str]:
     out = io.StringIO()
+    tree = tmp_path / "Lib" / "test"
+    tree.mkdir(parents=True, exist_ok=True)
+    for module in modules:
+        (tree / f"{module.split('.')[0]}.py").touch()
     results, verdict = testsuite.run_suite(
         fake_node, tmp_path, tmp_path / "results", expected,
         RunOptions(tests=tuple(modules), **options), Runner(tmp_path, out=out))  # type: ignore[arg-type]
@@ -93,6 +97,20 @@ def test_expected_results_pass_and_fixes_are_reported(fake_node: list[str], tmp_
                         jobs=2)
     assert verdict.ok, verdict.new_failures
     assert verdict.unexpected_passes == ["test.test_pass.T.test_a: expected to fail, passed"]
+
+
+def test_a_module_the_tree_lacks_is_refused_with_the_close_name(fake_node: list[str],
+                                                                tmp_path: Path) -> None:
+    (tmp_path / "Lib" / "test").mkdir(parents=True)
+    (tmp_path / "Lib" / "test" / "test_str.py").touch()
+    (tmp_path / "Lib" / "test" / "test_pass.py").touch()
+    with pytest.raises(ConfigError) as caught:
+        testsuite.run_suite(fake_node, tmp_path, tmp_path / "results", no_expectations(tmp_path),
+                            RunOptions(tests=("test_pass", "test_strr")),
+                            Runner(tmp_path, out=io.StringIO()))
+    assert "no test module test_strr in" in str(caught.value)
+    assert caught.value.fix == "did you mean test_strr -> test_str"
+    assert not (tmp_path / "results").exists()
 
 
 def test_known_hangs_are_not_run_unless_asked(fake_node: list[str], tmp_path: Path) -> None:

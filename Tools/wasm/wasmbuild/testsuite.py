@@ -13,6 +13,7 @@ each test module runs in its own `node python.js -m test <module>` process, N at
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import threading
@@ -72,6 +73,24 @@ def discover(source_dir: Path) -> list[str]:
         elif entry.is_dir() and (entry / "__init__.py").is_file():
             names.add(entry.name)
     return sorted(names)
+
+
+RENAMED = {"test_unicode": "test_str"}  # CPython 3.13
+"""Test modules a newer CPython renamed, so that the old name points to the new one."""
+
+
+def check_names(asked: Sequence[str], known: Sequence[str], source_dir: Path) -> None:
+    """Refuse test modules the tree does not have: regrtest would report them as an error that
+    reads like a crash of the runtime."""
+    unknown = [name for name in asked if name.split(".")[0] not in known]
+    if not unknown:
+        return
+    hints = [f"{name} -> {close[0]}" for name in unknown
+             if (close := [RENAMED[name]] if RENAMED.get(name) in known
+                 else difflib.get_close_matches(name, known, n=1))]
+    raise ConfigError(f"no test module {', '.join(unknown)} in {source_dir / 'Lib' / 'test'}",
+                      fix=("did you mean " + ", ".join(hints)) if hints else
+                      "name modules as the tree's Lib/test has them (test_x for test_x.py)")
 
 
 def parse_junit(path: Path) -> tuple[int, int, int, int, list[str]]:
@@ -228,6 +247,8 @@ def run_suite(
     run_module: Callable[[str], ModuleResult] | None = None,
 ) -> tuple[list[ModuleResult], Verdict]:
     modules = list(options.tests) or discover(source_dir)
+    if options.tests and not runner.dry_run:
+        check_names(options.tests, discover(source_dir), source_dir)
     skipped = expectations.not_to_run(options.run_known_hangs)
     if options.tests:
         skipped = {}  # asked for by name: run it
