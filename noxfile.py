@@ -69,8 +69,9 @@ def test_node(session: nox.Session, python: str, emscripten: str, node: str) -> 
 @nox.session
 @nox.parametrize(["python", "emscripten"], MATRIX.browser_runs())
 def test_browser(session: nox.Session, python: str, emscripten: str) -> None:
-    """The declared browser subset of CPython's test suite (Tools/wasm/expectations/
-    browser-modules.txt) in headless Chromium on the browser build."""
+    """CPython's test suite in headless Chromium on the browser build, every module on its own
+    page, pages side by side; fails on deviations from Tools/wasm/expectations. Posargs as
+    test_node's."""
     _require_emscripten(session, emscripten)
     session.install("-e", ".[test]")
     build = [f"--python-version={python}", f"--emscripten={emscripten}"]

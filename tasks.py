@@ -194,7 +194,7 @@ def test(c: InvokeContext, python_version: str | None = None, source: str | None
 def test_browser(c: InvokeContext, python_version: str | None = None, source: str | None = None,
                  emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
                  profile: str | None = None, traceback: bool = False) -> None:
-    """Run the declared browser subset of CPython's test suite in headless Chromium; after `--`:
+    """Run CPython's test suite in headless Chromium, each module on its own page; after `--`:
     [-j N] [--timeout S] [--update-expectations] [test_module ...]."""
     runs.run_tests(make_context(c, **build_options(locals())), "browser", python_args(c))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from wasmbuild import browser_tests
 
 
-def test_bundle_holds_regrtest_helpers_data_and_the_chosen_modules(tmp_path: Path) -> None:
+def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
     test_dir = tmp_path / "Lib" / "test"
     for rel, text in {
         "__init__.py": "", "__main__.py": "from test.libregrtest import main\n",
@@ -25,18 +25,31 @@ def test_bundle_holds_regrtest_helpers_data_and_the_chosen_modules(tmp_path: Pat
         (test_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         (test_dir / rel).write_text(text)
     (tmp_path / "Lib" / "rlcompleter.py").write_text("# completer\n")  # left out of python.data
-    dest = tmp_path / "bundle.json"
-    count = browser_tests.make_bundle(tmp_path, ["test_json", "test_re", "test_math"], dest)
-    files = json.loads(dest.read_text())
-    assert count == len(files)
-    assert set(files) == {f"/tests/test/{rel}" for rel in (
+    bundles = browser_tests.make_bundles(tmp_path, ["test_json", "test_re", "test_math"],
+                                         tmp_path / "site")
+
+    def contents(name: str) -> dict[str, str]:
+        return json.loads((bundles.folder / name).read_text())  # type: ignore[no-any-return]
+
+    common = contents(bundles.common)
+    assert set(common) == {f"/tests/test/{rel}" for rel in (
         "__init__.py", "__main__.py", "libregrtest/__init__.py", "support/__init__.py",
-        "re_tests.py", "math_testcases.txt", "test_json/__init__.py", "test_json/test_dump.py",
-        "test_re.py", "test_math.py", "mathdata/ieee754.txt", "test_iter.py")} | {"/tests/rlcompleter.py"}
-    assert base64.b64decode(files["/tests/test/test_re.py"]) == b"# re\n"
-
-
-def test_declared_modules_skip_comments() -> None:
-    modules = browser_tests.declared_modules()
-    assert "test_json" in modules
-    assert all(m.startswith("test_") and " " not in m for m in modules)
+        "re_tests.py", "math_testcases.txt")} | {"/tests/rlcompleter.py"}
+    assert set(contents(bundles.per_module["test_json"])) == {
+        "/tests/test/test_json/__init__.py", "/tests/test/test_json/test_dump.py"}
+    assert set(contents(bundles.per_module["test_math"])) == {
+        "/tests/test/test_math.py", "/tests/test/mathdata/ieee754.txt", "/tests/test/test_iter.py"}
+    assert base64.b64decode(contents(bundles.per_module["test_re"])["/tests/test/test_re.py"]) \
+        == b"# re\n"
+    assert bundles.files == 6 + 1 + 2 + 1 + 3
+    assert bundles.urls("test_re") == f"tests-bundle/{bundles.common},tests-bundle/" \
+        + bundles.per_module["test_re"]
+    # Named by their digest: the same content keeps its name, a change gets a new one, and
+    # bundles no longer used are removed.
+    again = browser_tests.make_bundles(tmp_path, ["test_re"], tmp_path / "site")
+    assert again.per_module["test_re"] == bundles.per_module["test_re"]
+    (test_dir / "test_re.py").write_text("# re, changed\n")
+    changed = browser_tests.make_bundles(tmp_path, ["test_re"], tmp_path / "site")
+    assert changed.per_module["test_re"] != bundles.per_module["test_re"]
+    assert sorted(p.name for p in changed.folder.iterdir()) == sorted(
+        [changed.common, changed.per_module["test_re"]])

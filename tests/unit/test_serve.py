@@ -64,6 +64,20 @@ def test_isolation_headers_and_types(site: tuple[str, Path, list[str]], name: st
     assert response.content == (root / "builddir" / "emscripten-browser" / name).read_bytes()
 
 
+def test_only_digest_named_files_may_be_cached(site: tuple[str, Path, list[str]]) -> None:
+    base, root, _ = site
+    folder = root / "builddir" / "emscripten-browser" / "tests-bundle"
+    folder.mkdir()
+    (folder / "common.0123456789abcdef.json").write_text("{}")
+    (folder / "common.json").write_text("{}")
+    fixed = requests.get(f"{base}/builddir/emscripten-browser/tests-bundle/"
+                         "common.0123456789abcdef.json?x=1", timeout=10)
+    assert fixed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert fixed.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    plain = requests.get(f"{base}/builddir/emscripten-browser/tests-bundle/common.json", timeout=10)
+    assert plain.headers["Cache-Control"] == "no-store"
+
+
 def test_head_sends_headers_without_a_body(site: tuple[str, Path, list[str]]) -> None:
     base, _, _ = site
     response = requests.head(f"{base}/builddir/emscripten-browser/python.wasm", timeout=10)

@@ -29,6 +29,11 @@ if module == "test_pass":
     write([("test_a", ""), ("test_b", ""), ("test_c", "<skipped/>")]); sys.exit(0)
 if module == "test_fail":
     write([("test_a", ""), ("test_b", "<failure>boom</failure>")]); print("1 test failed"); sys.exit(2)
+if module == "test_skipall":  # a whole-module skip, as regrtest reports it
+    print(f"{module} skipped -- requires socket support"); print(f"{module} skipped")
+    print("1 test skipped:"); write([]); sys.exit(0)
+if module == "test_skipeach":  # every test skipped one by one
+    write([("test_a", "<skipped/>"), ("test_b", "<skipped/>")]); sys.exit(0)
 if module == "test_hang":
     time.sleep(600)
 if module == "test_crash":
@@ -142,7 +147,7 @@ def test_summary_has_totals(fake_node: list[str], tmp_path: Path) -> None:
     results, _, _ = run(fake_node, tmp_path, ["test_pass", "test_fail"], no_expectations(tmp_path))
     table = testsuite.summary_table(results)
     assert "total (2 modules)" in table
-    assert "modules: 1 passed, 1 failed, 0 timeout, 0 crash, 0 not-run" in table
+    assert "modules: 1 passed, 0 skipped, 1 failed, 0 timeout, 0 crash, 0 not-run" in table
 
 
 def test_run_arguments() -> None:
@@ -178,3 +183,25 @@ def test_flaky_modules_accept_any_outcome_and_survive_updates(fake_node: list[st
                                      Runner(tmp_path, out=io.StringIO()))
     expectations.write_expectations(path, [*results, *not_run], old, "header")
     assert Expectations.load(path).modules == old.modules
+
+
+def test_a_module_that_ran_no_test_is_skipped_with_its_reason(fake_node: list[str],
+                                                              tmp_path: Path) -> None:
+    expected = Expectations(tmp_path / "e.toml", {"test_skipall": Expectation("fail", "old")}, {})
+    results, verdict, out = run(fake_node, tmp_path, ["test_pass", "test_skipall", "test_skipeach"],
+                                expected, jobs=2)
+    by_name = {r.module: r for r in results}
+    assert by_name["test_pass"].status == "passed"  # 2 of its 3 tests ran
+    assert by_name["test_skipall"].status == "skipped"
+    assert by_name["test_skipall"].note == "requires socket support"
+    assert (by_name["test_skipeach"].status, by_name["test_skipeach"].note) == (
+        "skipped", "every test skipped")
+    assert verdict.ok and verdict.unexpected_passes == ["test_skipall: expected to fail, skipped"]
+    assert "SKIPPED  test_skipall" in out and "(requires socket support)" in out
+    suites = ET.parse(tmp_path / "results" / "junit.xml").getroot()
+    skipped = {s.get("name"): s.find("testcase/skipped") for s in suites}
+    assert skipped["test_skipall"] is not None
+    assert skipped["test_skipall"].get("message") == "requires socket support"
+    assert skipped["test_pass"] is None
+    summary = testsuite.summary_table(results)
+    assert "modules: 1 passed, 2 skipped, 0 failed, 0 timeout, 0 crash, 0 not-run" in summary

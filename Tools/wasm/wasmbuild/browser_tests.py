@@ -1,8 +1,9 @@
-"""CPython's test suite in a real browser: a declared subset of modules, one page each.
+"""CPython's test suite in a real browser: every module on its own page, pages side by side.
 
-The browser build ships no `test` package (the preloaded stdlib leaves tests out), so the
-modules to run, regrtest and test.support are packed into a JSON bundle that the worker writes
-into the in-memory file system before Python starts. Each module runs on its own page of
+The browser build ships no `test` package (the preloaded stdlib leaves tests out), so regrtest,
+test.support and the modules are packed into JSON bundles that the worker writes into the
+in-memory file system before Python starts: one shared by all pages, which the browser caches
+(its name carries its digest), and a small one per module. Each module runs on a fresh page of
 tests.html in headless Chromium (Debian's, driven by Playwright; no browser download), served by
 our server with the isolation headers. Results go through the same classification, expectations
 and reports as the Node runs (testsuite.py).
@@ -11,24 +12,26 @@ and reports as the Node runs (testsuite.py).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import queue
 import re
 import shutil
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ToolMissing
-from .expectations import EXPECTATIONS_DIR
 from .serve import start, url_for
 from .testsuite import RESOURCES, ModuleResult, classify
 
-MODULES_FILE = EXPECTATIONS_DIR / "browser-modules.txt"
-BUNDLE_NAME = "tests-bundle.json"
+BUNDLE_DIR = "tests-bundle"
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 ALWAYS = ("__init__.py", "__main__.py", "libregrtest", "support")
@@ -38,33 +41,67 @@ ALWAYS = ("__init__.py", "__main__.py", "libregrtest", "support")
 STDLIB_FOR_TESTS = ("rlcompleter.py",)
 
 
-def declared_modules() -> list[str]:
-    lines = MODULES_FILE.read_text().splitlines()
-    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+@dataclass(frozen=True)
+class Bundles:
+    """The test files for the pages, as JSON maps of path -> base64 content, named by their
+    digest (so the browser may cache them): one shared by every module (regrtest, test.support,
+    helpers, data files), and one per module with what only it uses."""
+
+    folder: Path
+    common: str
+    per_module: dict[str, str]
+    files: int
+
+    def urls(self, module: str) -> str:
+        """The `bundle` parameter of a page running `module` (relative to the page)."""
+        return f"{BUNDLE_DIR}/{self.common},{BUNDLE_DIR}/{self.per_module[module]}"
+
+    @property
+    def sizes(self) -> tuple[int, int]:
+        """(bytes of the shared bundle, bytes of all the per-module ones)."""
+        common = (self.folder / self.common).stat().st_size
+        return common, sum((self.folder / n).stat().st_size for n in set(self.per_module.values()))
 
 
-def make_bundle(source_dir: Path, modules: Sequence[str], dest: Path) -> int:
-    """Write the JSON bundle of regrtest, test.support, data files and `modules`; file count."""
+def make_bundles(source_dir: Path, modules: Sequence[str], site: Path) -> Bundles:
+    """Write the bundles for `modules` into `site`/tests-bundle/, replacing older ones."""
     test_dir = source_dir / "Lib" / "test"
-    chosen: list[Path] = [test_dir / name for name in ALWAYS]
-    chosen += sorted(test_dir.glob("*.txt"))  # data files some modules read
+    shared: list[Path] = [test_dir / name for name in ALWAYS]
+    shared += sorted(test_dir.glob("*.txt"))  # data files some modules read
     # helper modules shared by tests (string_tests, re_tests, seq_tests, ...)
-    chosen += sorted(p for p in test_dir.glob("*.py") if not p.name.startswith("test_"))
+    shared += sorted(p for p in test_dir.glob("*.py") if not p.name.startswith("test_"))
+    shared += [p for p in (source_dir / "Lib" / name for name in STDLIB_FOR_TESTS) if p.is_file()]
+    folder = site / BUNDLE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    common, count = _write_bundle(folder, "common", test_dir, shared)
+    per_module = {}
     for module in modules:
         package, single = test_dir / module, test_dir / f"{module}.py"
-        chosen.append(package if package.is_dir() else single)
-    chosen += named_by(test_dir, chosen)
-    chosen += [p for p in (source_dir / "Lib" / name for name in STDLIB_FOR_TESTS) if p.is_file()]
+        own = [package if package.is_dir() else single]
+        per_module[module], added = _write_bundle(folder, module, test_dir,
+                                                  own + named_by(test_dir, own))
+        count += added
+    keep = {common, *per_module.values()}
+    for old in folder.glob("*.json"):
+        if old.name not in keep:
+            old.unlink()
+    return Bundles(folder, common, per_module, count)
+
+
+def _write_bundle(folder: Path, stem: str, test_dir: Path, paths: Sequence[Path]) -> tuple[str, int]:
     files: dict[str, str] = {}
-    for path in chosen:
+    for path in paths:
         for f in ([path] if path.is_file() else sorted(path.rglob("*"))):
             if f.is_file() and "__pycache__" not in f.parts:
                 rel = f.relative_to(test_dir.parent)  # test/... or a stdlib module
                 files[f"/tests/{rel}"] = base64.b64encode(f.read_bytes()).decode()
-    tmp = dest.with_name(dest.name + ".tmp")
-    tmp.write_text(json.dumps(files))
-    tmp.replace(dest)
-    return len(files)
+    text = json.dumps(files, sort_keys=True)
+    name = f"{stem}.{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    if not (folder / name).is_file():
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(text)
+        tmp.replace(folder / name)
+    return name, len(files)
 
 
 def named_by(test_dir: Path, chosen: Sequence[Path]) -> list[Path]:
@@ -86,35 +123,48 @@ def named_by(test_dir: Path, chosen: Sequence[Path]) -> list[Path]:
 
 
 class BrowserRunner:
-    """One server and one Chromium per thread (Playwright's sync API is bound to its thread)."""
+    """Pages in headless Chromium, `pages` at a time. Playwright's sync API is bound to the
+    thread that started it, so each of `pages` worker threads owns one Chromium and runs one
+    page at a time; callers on any thread hand it work and wait for the result."""
 
-    def __init__(self, root: Path, page_path: str, timeout: float, results_dir: Path) -> None:
+    def __init__(self, root: Path, page_path: str, timeout: float, results_dir: Path,
+                 pages: int = 1) -> None:
         self.root = root
         self.page_path = page_path
         self.timeout = timeout
         self.results_dir = results_dir
-        self._local = threading.local()
-        self._closers: list[Any] = []
-        self._lock = threading.Lock()
+        self._work: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]] | None] = \
+            queue.Queue()
+        self._workers = [threading.Thread(target=self._serve, name=f"chromium-{n}", daemon=True)
+                         for n in range(pages)]
+        for worker in self._workers:
+            worker.start()
 
-    def _browser(self) -> Any:
-        if getattr(self._local, "browser", None) is None:
-            try:
-                from playwright.sync_api import sync_playwright
-            except ImportError:
-                raise ToolMissing("the browser test run needs Playwright for Python",
-                                  fix="pip install playwright (no browser download needed)") from None
-            chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-            if not chromium:
-                raise ToolMissing("no Chromium found for the browser test run",
-                                  fix="`sudo apt-get install chromium` or `invoke wasm.setup`")
-            playwright = sync_playwright().start()
-            self._local.playwright = playwright
-            self._local.browser = playwright.chromium.launch(executable_path=chromium,
-                                                             args=list(CHROMIUM_ARGS))
-            with self._lock:
-                self._closers.append((self._local.browser, playwright))
-        return self._local.browser
+    def _serve(self) -> None:
+        """One worker: its own Chromium, started on first use and closed at the end."""
+        playwright = browser = context = None
+        try:
+            while (job := self._work.get()) is not None:
+                func, args, future = job
+                try:
+                    if browser is None:
+                        playwright, browser = _launch_chromium()
+                        # One context for all of this worker's pages: they share the HTTP
+                        # cache, so a digest-named bundle is downloaded once per worker.
+                        context = browser.new_context()
+                    future.set_result(func(context, *args))
+                except BaseException as exc:  # handed to the caller, which raises it
+                    future.set_exception(exc)
+        finally:
+            if browser is not None:
+                browser.close()
+            if playwright is not None:
+                playwright.stop()
+
+    def _on_a_worker(self, func: Callable[..., Any], *args: Any) -> Any:
+        future: Future[Any] = Future()
+        self._work.put((func, args, future))
+        return future.result()
 
     def run_args(self, base_url: str, args: Sequence[str], *, bundle: str | None,
                  env: dict[str, str] | None = None, collect: Sequence[str] = (),
@@ -124,10 +174,16 @@ class BrowserRunner:
                   "collect": json.dumps(list(collect))}
         if bundle:
             params["bundle"] = bundle
-        page = self._browser().new_page()
+        url = f"{base_url}{self.page_path}?{urllib.parse.urlencode(params)}"
+        result: tuple[str, int | None, bool, dict[str, str | None]] = \
+            self._on_a_worker(self._run_page, url)
+        return result
+
+    def _run_page(self, context: Any, url: str) -> tuple[str, int | None, bool, dict[str, str | None]]:
+        page = context.new_page()
         timed_out = False
         try:
-            page.goto(f"{base_url}{self.page_path}?{urllib.parse.urlencode(params)}")
+            page.goto(url)
             page.wait_for_function(
                 "['exited', 'failed', 'unsupported'].includes(document.body.dataset.state)",
                 timeout=self.timeout * 1000)
@@ -139,7 +195,7 @@ class BrowserRunner:
             page.close()
         return run.get("output") or "", run.get("status"), timed_out, run.get("files") or {}
 
-    def run_module(self, base_url: str, module: str) -> ModuleResult:
+    def run_module(self, base_url: str, module: str, bundle: str) -> ModuleResult:
         for sub in ("logs", "junit"):
             (self.results_dir / sub).mkdir(parents=True, exist_ok=True)
         log = self.results_dir / "logs" / f"{module}.log"
@@ -148,7 +204,7 @@ class BrowserRunner:
         started = time.monotonic()
         output, status, timed_out, files = self.run_args(
             base_url, ["-m", "test", "--junit-xml", "/tmp/junit.xml", "-u", RESOURCES, module],
-            bundle=BUNDLE_NAME, env={"PYTHONPATH": "/tests"}, collect=["/tmp/junit.xml"])
+            bundle=bundle, env={"PYTHONPATH": "/tests"}, collect=["/tmp/junit.xml"])
         duration = time.monotonic() - started
         log.write_text(output)
         junit_text = files.get("/tmp/junit.xml")
@@ -157,9 +213,24 @@ class BrowserRunner:
         return classify(module, status, timed_out, junit, log, duration)
 
     def close(self) -> None:
-        for browser, playwright in self._closers:
-            browser.close()
-            playwright.stop()
+        for _ in self._workers:
+            self._work.put(None)
+        for worker in self._workers:
+            worker.join(timeout=60)
+
+
+def _launch_chromium() -> tuple[Any, Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise ToolMissing("the browser test run needs Playwright for Python",
+                          fix="pip install playwright (no browser download needed)") from None
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise ToolMissing("no Chromium found for the browser test run",
+                          fix="`sudo apt-get install chromium` or `invoke wasm.setup`")
+    playwright = sync_playwright().start()
+    return playwright, playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
 
 
 @contextmanager

@@ -94,8 +94,9 @@ def judge(results: Iterable[ModuleResult], expected: Expectations) -> Verdict:
             if exp.status == "fail" and _in_module(test, r.module) and test not in failed \
                     and r.status in ("passed", "failed"):
                 verdict.unexpected_passes.append(f"{test}: expected to fail, passed")
-        if module_exp is not None and module_exp.status == "fail" and r.status == "passed":
-            verdict.unexpected_passes.append(f"{r.module}: expected to fail, passed")
+        if module_exp is not None and module_exp.status == "fail" and \
+                r.status in ("passed", "skipped"):
+            verdict.unexpected_passes.append(f"{r.module}: expected to fail, {r.status}")
     return verdict
 
 

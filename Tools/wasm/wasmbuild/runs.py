@@ -8,18 +8,16 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from . import browser_tests, expectations, limits, targets, testsuite
+from . import expectations, limits, targets, testsuite
 from .context import Context
 from .errors import ConfigError
 
 
 def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.ModuleResult]:
-    """CPython's test suite on the `target` build; fails only on deviations from expectations.
-    The browser runs its declared subset unless modules are named."""
+    """CPython's test suite on the `target` build (every module unless some are named); fails
+    only on deviations from expectations."""
     chosen = targets.get(target)
     options = testsuite.parse_run_args(args)
-    if target == "browser" and not options.tests:
-        options = dataclasses.replace(options, tests=tuple(browser_tests.declared_modules()))
     results_dir = ctx.results_dir(target, chosen.runtime(ctx))
     variant = ctx.variant(target)
     expectations_file = expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,

@@ -4,7 +4,8 @@ The browser build needs a cross-origin isolated page (SharedArrayBuffer for bloc
 which takes three headers on every response: COOP same-origin, COEP require-corp and CORP. It
 also needs `application/wasm` for streaming compilation. Files are served from one root folder
 and never from outside it: `..` in any spelling, absolute paths and symlinks leading out of the
-root are refused. Nothing is cached, so a rebuild shows on the next reload.
+root are refused. Nothing is cached, so a rebuild shows on the next reload, except files whose
+name carries a digest of their content (name.<16 hex digits>.ext), which never change.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import errno
 import http.server
 import os
 import posixpath
+import re
 import socket
 import sys
 import threading
@@ -30,9 +32,17 @@ ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Resource-Policy": "same-origin",
-    "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
+NO_CACHE = "no-store"
+IMMUTABLE = "public, max-age=31536000, immutable"
+# name.<digest>.ext: the content is fixed by its name (the browser test bundles).
+DIGEST_NAMED = re.compile(r"\.[0-9a-f]{16}\.[a-z]+$")
+
+
+def cache_control(url_path: str) -> str:
+    path = urllib.parse.urlsplit(url_path).path
+    return IMMUTABLE if DIGEST_NAMED.search(path) else NO_CACHE
 CONTENT_TYPES = {
     ".wasm": "application/wasm",
     ".js": "text/javascript; charset=utf-8",
@@ -101,6 +111,7 @@ def make_handler(root: Path, log: Callable[[str], None]) -> type[http.server.Sim
         def end_headers(self) -> None:
             for name, value in ISOLATION_HEADERS.items():
                 self.send_header(name, value)
+            self.send_header("Cache-Control", cache_control(self.path))
             super().end_headers()
 
         def log_message(self, format: str, *args: Any) -> None:

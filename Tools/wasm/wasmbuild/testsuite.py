@@ -16,6 +16,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -44,10 +45,15 @@ class TestRunFailed(WasmBuildError):
     exit_code = 8
 
 
+STATUSES = ("passed", "skipped", "failed", "timeout", "crash", "not-run")
+"""passed: ran tests, none failed; skipped: ran no test (regrtest skipped the whole module, or
+every test in it), with regrtest's reason in the note."""
+
+
 @dataclass
 class ModuleResult:
     module: str
-    status: str  # passed, failed, timeout, crash, not-run
+    status: str  # one of STATUSES
     duration: float = 0.0
     tests: int = 0
     failures: int = 0
@@ -128,8 +134,9 @@ def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, l
         result.status = "passed"
         if exit_code == REGRTEST_ENV_CHANGED:
             result.note = "environment changed"
-        elif exit_code == REGRTEST_NO_TESTS or result.tests == result.skipped:
-            result.note = "skipped"
+        if result.tests == result.skipped:  # no test ran: not a pass
+            result.status = "skipped"
+            result.note = skip_reason(tail, module) or "every test skipped"
     elif exit_code == REGRTEST_FAILED and junit.is_file():
         result.status = "failed"
         if not result.failed_tests:
@@ -145,6 +152,12 @@ def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, l
     return result
 
 
+def skip_reason(log_tail: str, module: str) -> str:
+    """regrtest's reasons for skipping `module` (or its sub-modules): `test_x skipped -- why`."""
+    reasons = re.findall(rf"^{re.escape(module)}(?:\.\S+)? skipped -- (.+)$", log_tail, flags=re.M)
+    return "; ".join(dict.fromkeys(r.strip() for r in reasons))
+
+
 def write_junit(path: Path, results: Sequence[ModuleResult]) -> None:
     suites = ET.Element("testsuites")
     for r in results:
@@ -158,7 +171,7 @@ def write_junit(path: Path, results: Sequence[ModuleResult]) -> None:
         elif r.status == "failed":
             failure = ET.SubElement(case, "failure", message=f"{len(r.failed_tests)} failed")
             failure.text = "\n".join(r.failed_tests)
-        elif r.status == "not-run":
+        elif r.status in ("not-run", "skipped"):
             ET.SubElement(case, "skipped", message=r.note)
     tmp = path.with_name(path.name + ".tmp")
     ET.ElementTree(suites).write(tmp, encoding="utf-8", xml_declaration=True)
@@ -177,8 +190,7 @@ def summary_table(results: Sequence[ModuleResult]) -> str:
         totals["failed"] += failed
         totals["skipped"] += r.skipped
         totals["time"] += r.duration
-    counts = {s: sum(1 for r in results if r.status == s)
-              for s in ("passed", "failed", "timeout", "crash", "not-run")}
+    counts = {s: sum(1 for r in results if r.status == s) for s in STATUSES}
     lines.append("-" * len(header))
     lines.append(f"{'total (' + str(len(results)) + ' modules)':32} {'':8} {totals['tests']:>6} "
                  f"{totals['failed']:>6} {totals['skipped']:>7} {totals['time']:>7.1f}s")
@@ -283,7 +295,7 @@ def run_suite(
             with jsonl.open("a") as f:
                 f.write(json.dumps(asdict(result)) + "\n")
             write_junit(results_dir / "junit.xml", results)
-            mark = "" if result.status == "passed" else f" ({result.note})" if result.note else ""
+            mark = f" ({result.note})" if result.note and result.status != "passed" else ""
             runner.say(f"[{done[0]:>3}/{len(todo)}] {result.status.upper():8} {module} "
                        f"{result.duration:.1f}s{mark}")
 

@@ -65,14 +65,18 @@ function readByte() {
 }
 
 // The page sends {type: "start", buffer, console} for the interactive console, or, for test
-// runs, {type: "start", buffer, args, bundle, env, collect}: `bundle` is the URL of a JSON map of
-// file path -> base64 content written into the in-memory file system first, `args` replace the
-// console, `env` is added to the environment, and the `collect` files are posted back at exit.
-async function loadBundle(url) {
-  if (!url) return {};
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response.json();
+// runs, {type: "start", buffer, args, bundle, env, collect}: `bundle` is a comma-separated list
+// of URLs of JSON maps of file path -> base64 content written into the in-memory file system
+// first, `args` replace the console, `env` is added to the environment, and the `collect` files
+// are posted back at exit.
+async function loadBundle(urls) {
+  const files = {};
+  for (const url of (urls || "").split(",").filter(Boolean)) {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    Object.assign(files, await response.json());
+  }
+  return files;
 }
 
 function writeBundle(files) {

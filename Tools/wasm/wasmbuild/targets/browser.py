@@ -47,23 +47,28 @@ class BrowserTarget:
                      results_dir: Path) -> Iterator[SuiteRunner]:
         folder = built_python_js(ctx, "browser").parent
         page = folder / "tests.html"
-        bundle = folder / browser_tests.BUNDLE_NAME
-        ctx.runner.say(f"# pack Lib/test/{{libregrtest,support,*.txt}} and the selected modules "
-                       f"into {ctx.runner.path(bundle)}")
-        # One page at a time: Playwright's browser belongs to the thread that started it.
+        pages = max(1, os.cpu_count() or 1)
+        ctx.runner.say(f"# pack Lib/test/{{libregrtest,support,*.txt,...}} into "
+                       f"{ctx.runner.path(folder / browser_tests.BUNDLE_DIR)}/common.<digest>.json "
+                       "and each module (with the data it names) into <module>.<digest>.json")
         if ctx.dry_run:
-            yield SuiteRunner(_not_in_a_dry_run,
-                              ["chromium", "--headless", str(page)], 1)
+            yield SuiteRunner(_not_in_a_dry_run, ["chromium", "--headless", str(page)], pages)
             return
         install_page(ctx, folder)
-        count = browser_tests.make_bundle(ctx.source_dir, modules, bundle)
-        ctx.runner.note(f"{count} files in the bundle")
+        bundles = browser_tests.make_bundles(ctx.source_dir, modules, folder)
+        common, own = bundles.sizes
+        ctx.runner.note(f"{bundles.files} files: {common / 1e6:.1f} MB shared by every page "
+                        f"(downloaded once per browser), {own / 1e6:.1f} MB in the "
+                        f"{len(bundles.per_module)} modules' own bundles")
         page_path = os.path.relpath(page, ctx.paths.root)
-        browser = browser_tests.BrowserRunner(ctx.paths.root, page_path, timeout, results_dir)
+        # Each page is a fresh runtime; `pages` Chromium instances run pages side by side.
+        browser = browser_tests.BrowserRunner(ctx.paths.root, page_path, timeout, results_dir,
+                                              pages=pages)
         try:
             with browser_tests.serving(ctx.paths.root) as base_url:
-                yield SuiteRunner(lambda module: browser.run_module(base_url, module),
-                                  ["chromium", "--headless", f"{base_url}{page_path}?args=..."], 1)
+                yield SuiteRunner(
+                    lambda module: browser.run_module(base_url, module, bundles.urls(module)),
+                    ["chromium", "--headless", f"{base_url}{page_path}?args=..."], pages)
         finally:
             browser.close()
 
