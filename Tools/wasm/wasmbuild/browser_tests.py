@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import bidi
 from .errors import ToolMissing
 from .serve import start, url_for
 from .testsuite import RESOURCES, ModuleResult, classify
@@ -128,7 +129,8 @@ class BrowserRunner:
     page at a time; callers on any thread hand it work and wait for the result."""
 
     def __init__(self, root: Path, page_path: str, timeout: float, results_dir: Path,
-                 pages: int = 1) -> None:
+                 pages: int = 1, engine: str = "chromium") -> None:
+        self.engine = engine
         self.root = root
         self.page_path = page_path
         self.timeout = timeout
@@ -141,25 +143,21 @@ class BrowserRunner:
             worker.start()
 
     def _serve(self) -> None:
-        """One worker: its own Chromium, started on first use and closed at the end."""
-        playwright = browser = context = None
+        """One worker: its own browser, started on first use and closed at the end."""
+        context: Any = None
+        close: Callable[[], None] | None = None
         try:
             while (job := self._work.get()) is not None:
                 func, args, future = job
                 try:
-                    if browser is None:
-                        playwright, browser = _launch_chromium()
-                        # One context for all of this worker's pages: they share the HTTP
-                        # cache, so a digest-named bundle is downloaded once per worker.
-                        context = browser.new_context()
+                    if context is None:
+                        context, close = LAUNCHERS[self.engine]()
                     future.set_result(func(context, *args))
                 except BaseException as exc:  # handed to the caller, which raises it
                     future.set_exception(exc)
         finally:
-            if browser is not None:
-                browser.close()
-            if playwright is not None:
-                playwright.stop()
+            if close is not None:
+                close()
 
     def _on_a_worker(self, func: Callable[..., Any], *args: Any) -> Any:
         future: Future[Any] = Future()
@@ -219,7 +217,8 @@ class BrowserRunner:
             worker.join(timeout=60)
 
 
-def _launch_chromium() -> tuple[Any, Any]:
+def _launch_chromium() -> tuple[Any, Callable[[], None]]:
+    """Debian's Chromium through Playwright: (what new_page() is called on, how to close it)."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -230,7 +229,31 @@ def _launch_chromium() -> tuple[Any, Any]:
         raise ToolMissing("no Chromium found for the browser test run",
                           fix="`sudo apt-get install chromium` or `invoke wasm.setup`")
     playwright = sync_playwright().start()
-    return playwright, playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+    browser = playwright.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+    # One context for all of a worker's pages: they share the HTTP cache, so a digest-named
+    # bundle is downloaded once per worker.
+    context = browser.new_context()
+
+    def close() -> None:
+        browser.close()
+        playwright.stop()
+
+    return context, close
+
+
+def _launch_firefox() -> tuple[Any, Callable[[], None]]:
+    """Firefox ESR over WebDriver BiDi; its tabs share one profile, and so the HTTP cache."""
+    try:
+        import websockets  # noqa: F401
+    except ImportError:
+        raise ToolMissing("the Firefox run needs the websockets package",
+                          fix="pip install -e '.[test]'") from None
+    firefox = bidi.Firefox.launch()
+    return firefox, firefox.close
+
+
+LAUNCHERS: dict[str, Callable[[], tuple[Any, Callable[[], None]]]] = {
+    "chromium": _launch_chromium, "firefox": _launch_firefox}
 
 
 @contextmanager

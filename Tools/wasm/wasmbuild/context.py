@@ -33,6 +33,9 @@ from .toolchain import Emscripten
 MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
 # The Emscripten version used when --emscripten is not given (end-to-end tests of another one).
 EMSCRIPTEN_VARIABLE = "CPYTHON_WASM_EMSCRIPTEN"
+# Browsers the browser build is tested in: Debian's Chromium through Playwright, Firefox ESR
+# through its WebDriver BiDi agent (bidi.py).
+ENGINES = ("chromium", "firefox")
 # The CPython release used when neither --python-version nor --source is given (likewise).
 PYTHON_VARIABLE = "CPYTHON_WASM_PYTHON"
 
@@ -57,6 +60,8 @@ class Options:
     """A name from profiles.PROFILES; None is the default profile."""
     force: bool = False
     """Build a CPython x Emscripten pair outside the CPython recipe's known range anyway."""
+    engine: str = "chromium"
+    """The browser the browser build's tests and checks run in: chromium or firefox."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,9 @@ def resolve(options: Options, *, layout: Layout | None = None, versions: Version
     if options.source is not None and options.python_version is not None:
         raise ConfigError("--source and --python-version both given",
                           fix="pass only one: a local tree or a pinned release")
+    if options.engine not in ENGINES:
+        raise ConfigError(f"unknown browser engine {options.engine!r}",
+                          fix=f"use one of: {', '.join(ENGINES)}")
     if options.jobs < 1:
         raise ConfigError(f"--jobs {options.jobs}: must be at least 1", fix="pass --jobs 1 or more")
     if options.mirror is None and os.environ.get(MIRROR_VARIABLE):

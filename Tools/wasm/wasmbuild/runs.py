@@ -18,10 +18,13 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     only on deviations from expectations."""
     chosen = targets.get(target)
     options = testsuite.parse_run_args(args)
-    results_dir = ctx.results_dir(target, chosen.runtime(ctx))
+    runtime = chosen.runtime(ctx)
+    results_dir = ctx.results_dir(target, runtime)
     variant = ctx.variant(target)
+    # Chromium's are the browser's expectations; another engine has its own file.
+    judged = variant if runtime in ("chromium",) or target != "browser" else f"{variant}-{runtime}"
     expectations_file = expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
-                                                        variant)
+                                                        judged)
     expected = expectations.Expectations.load(expectations_file)
     modules = list(options.tests) or testsuite.discover(ctx.source_dir)
     with chosen.suite_runner(ctx, modules, options.timeout, results_dir) as suite:

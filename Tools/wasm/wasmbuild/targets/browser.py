@@ -40,7 +40,7 @@ class BrowserTarget:
         install_page(ctx, folder)
 
     def runtime(self, ctx: Context) -> str:
-        return "chromium"
+        return ctx.options.engine
 
     @contextlib.contextmanager
     def suite_runner(self, ctx: Context, modules: list[str], timeout: float,
@@ -63,12 +63,12 @@ class BrowserTarget:
         page_path = os.path.relpath(page, ctx.paths.root)
         # Each page is a fresh runtime; `pages` Chromium instances run pages side by side.
         browser = browser_tests.BrowserRunner(ctx.paths.root, page_path, timeout, results_dir,
-                                              pages=pages)
+                                              pages=pages, engine=ctx.options.engine)
         try:
             with browser_tests.serving(ctx.paths.root) as base_url:
                 yield SuiteRunner(
                     lambda module: browser.run_module(base_url, module, bundles.urls(module)),
-                    ["chromium", "--headless", f"{base_url}{page_path}?args=..."], pages)
+                    [ctx.options.engine, "--headless", f"{base_url}{page_path}?args=..."], pages)
         finally:
             browser.close()
 
@@ -86,7 +86,7 @@ class BrowserTarget:
             {"/wasm_limits.py": base64.b64encode(limits.PROBE.read_bytes()).decode()}))
         browser = browser_tests.BrowserRunner(
             ctx.paths.root, os.path.relpath(folder / "tests.html", ctx.paths.root), timeout,
-            ctx.paths.limits_scratch)
+            ctx.paths.limits_scratch, engine=ctx.options.engine)
         try:
             with browser_tests.serving(ctx.paths.root) as base_url:
                 yield lambda name: browser.run_args(
