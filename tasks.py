@@ -54,6 +54,8 @@ HELP = {
     "Tools/wasm/wasmbuild/profiles.py; each builds in its own folder)",
     "debug": "short for --profile debug: DWARF debug info, no optimisation",
     "traceback": "show a Python traceback for expected errors too",
+    "engine": "browser to run the browser build in: chromium (default) or firefox (Firefox ESR "
+    "over WebDriver BiDi)",
 }
 BUILD_OPTIONS = (*HELP, "node_version")
 
@@ -100,6 +102,7 @@ def make_context(c: InvokeContext, **options: Any) -> Context:
         verbose=bool(options.get("verbose")),
         profile="debug" if options.get("debug") else options.get("profile"),
         force=bool(options.get("force")),
+        engine=options.get("engine") or "chromium",
     ))
 
 
@@ -193,7 +196,8 @@ def test(c: InvokeContext, python_version: str | None = None, source: str | None
 
 def test_browser(c: InvokeContext, python_version: str | None = None, source: str | None = None,
                  emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
-                 profile: str | None = None, traceback: bool = False) -> None:
+                 profile: str | None = None, engine: str | None = None,
+                 traceback: bool = False) -> None:
     """Run CPython's test suite in headless Chromium, each module on its own page; after `--`:
     [-j N] [--timeout S] [--update-expectations] [test_module ...]."""
     runs.run_tests(make_context(c, **build_options(locals())), "browser", python_args(c))
