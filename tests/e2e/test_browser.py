@@ -55,22 +55,40 @@ def chromium() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture
-def page(chromium: object, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = chromium.new_context()  # type: ignore[attr-defined]
-    page = context.new_page()
+@pytest.fixture(scope="module")
+def firefox() -> Iterator[object]:
+    """Firefox ESR over WebDriver BiDi (Tools/wasm/wasmbuild/bidi.py)."""
+    from wasmbuild import bidi
+
+    if not (shutil.which("firefox-esr") or shutil.which("firefox")):
+        pytest.fail("firefox-esr is not installed: `invoke wasm.setup --firefox` as root installs it")
+    browser = bidi.Firefox.launch()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(params=["chromium", "firefox"])
+def page(request: pytest.FixtureRequest) -> Iterator[object]:
+    """The same page test in each engine the suite runs in."""
     console: list[str] = []
-    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+    if request.param == "chromium":
+        context = request.getfixturevalue("chromium").new_context()
+        page = context.new_page()
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+        close = context.close
+    else:
+        page = request.getfixturevalue("firefox").new_page()
+        close = page.close
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
-        name = request.node.name.replace("/", "_")
+        name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         (ARTIFACTS / f"{name}.console.log").write_text("\n".join(console) + "\n")
         (ARTIFACTS / f"{name}.output.txt").write_text(page.inner_text("#output"))
-    context.close()
+    close()
 
 
 def open_console(page: object, server: str) -> None:
@@ -119,16 +137,21 @@ def test_ctypes_calls_c_and_python_callbacks_in_the_page(page: object, server: s
 def test_pasted_block_runs_as_a_whole(page: object, server: str) -> None:
     open_console(page, server)
     code = "def double(x):\n    return x * 2\ndouble(50)"
-    page.focus("#input")  # type: ignore[attr-defined]
-    page.evaluate(  # type: ignore[attr-defined]
-        """text => {
-            const data = new DataTransfer();
-            data.setData("text/plain", text);
-            document.getElementById("input").dispatchEvent(
-                new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
-        }""",
-        code,
-    )
+    if hasattr(page, "paste"):  # Firefox over BiDi: the clipboard, then Ctrl+V
+        page.paste("#input", code)
+    else:
+        page.focus("#input")  # type: ignore[attr-defined]
+        page.evaluate(  # type: ignore[attr-defined]
+            """text => {
+                const data = new DataTransfer();
+                data.setData("text/plain", text);
+                document.getElementById("input").dispatchEvent(
+                    new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+            }""",
+            code,
+        )
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "document.getElementById('output').innerText.includes('double(50)')", timeout=30_000)
     wait_ready(page)
     assert "\n100\n" in output(page)
 

@@ -10,6 +10,7 @@ API that browser_tests.py uses, so a page runs the same way in either engine.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import re
@@ -149,8 +150,11 @@ class Page:
         self.connection.command("browsingContext.navigate",
                                 {"context": self.context, "url": url, "wait": "complete"})
 
-    def evaluate(self, expression: str) -> Any:
-        """The value of a JavaScript expression, passed through JSON."""
+    def evaluate(self, expression: str, arg: Any = None) -> Any:
+        """The value of a JavaScript expression, passed through JSON; with `arg`, the
+        expression is a function called with it (as Playwright's evaluate)."""
+        if arg is not None:
+            expression = f"({expression})({json.dumps(arg)})"
         result = self.connection.command("script.evaluate", {
             "expression": f"JSON.stringify({expression})", "target": {"context": self.context},
             "awaitPromise": True})
@@ -168,6 +172,21 @@ class Page:
                 raise BidiTimeout(f"{expression!r} still false after {timeout / 1000:.0f} s")
             time.sleep(0.1)
 
+    def wait_for_selector(self, selector: str, timeout: float) -> None:
+        self.wait_for_function(f"document.querySelector({json.dumps(selector)})", timeout)
+
+    def focus(self, selector: str) -> None:
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus() || true")
+
+    def input_value(self, selector: str) -> str:
+        return str(self.evaluate(f"document.querySelector({json.dumps(selector)}).value"))
+
+    def screenshot(self, path: str, full_page: bool = False) -> None:
+        shot = self.connection.command("browsingContext.captureScreenshot",
+                                       {"context": self.context,
+                                        "origin": "document" if full_page else "viewport"})
+        Path(path).write_bytes(base64.b64decode(shot["data"]))
+
     def inner_text(self, selector: str) -> str:
         text = self.evaluate(f"document.querySelector({json.dumps(selector)}).innerText")
         return str(text)
@@ -179,11 +198,26 @@ class Page:
 
     def press(self, selector: str, key: str) -> None:
         """A real key press (input.performActions) in the focused element."""
-        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus() || true")
+        self.focus(selector)
         value = {"Enter": "\ue007", "ArrowUp": "\ue013", "ArrowDown": "\ue015"}.get(key, key)
         self.connection.command("input.performActions", {"context": self.context, "actions": [
             {"type": "key", "id": "keyboard", "actions": [
                 {"type": "keyDown", "value": value}, {"type": "keyUp", "value": value}]}]})
+
+    def paste(self, selector: str, text: str) -> None:
+        """A real paste: `text` onto the clipboard (with the user activation that needs), then
+        Ctrl+V in the element. (Firefox gives a synthetic ClipboardEvent no data.)"""
+        self.focus(selector)
+        done = self.connection.command("script.evaluate", {
+            "expression": f"navigator.clipboard.writeText({json.dumps(text)}).then(() => 'ok', String)",
+            "target": {"context": self.context}, "awaitPromise": True, "userActivation": True})
+        if done.get("result", {}).get("value") != "ok":
+            raise BidiError(f"could not write the clipboard: {done}")
+        control = "\ue009"
+        self.connection.command("input.performActions", {"context": self.context, "actions": [
+            {"type": "key", "id": "keyboard", "actions": [
+                {"type": "keyDown", "value": control}, {"type": "keyDown", "value": "v"},
+                {"type": "keyUp", "value": "v"}, {"type": "keyUp", "value": control}]}]})
 
     def close(self) -> None:
         self.connection.command("browsingContext.close", {"context": self.context})
