@@ -61,7 +61,7 @@ def firefox() -> Iterator[object]:
     from wasmbuild import bidi
 
     if not (shutil.which("firefox-esr") or shutil.which("firefox")):
-        pytest.fail("firefox-esr is not installed: `invoke wasm.setup --firefox` as root installs it")
+        pytest.fail("firefox-esr is not installed: `invoke wasm.setup` as root installs it")
     browser = bidi.Firefox.launch()
     yield browser
     browser.close()

@@ -40,7 +40,7 @@ def find_firefox() -> str:
     found = shutil.which("firefox-esr") or shutil.which("firefox")
     if not found:
         raise ToolMissing("no Firefox found for the browser run",
-                          fix="`sudo apt-get install firefox-esr` (or `invoke wasm.setup --firefox`)")
+                          fix="`sudo apt-get install firefox-esr` or `invoke wasm.setup`")
     return found
 
 

@@ -61,6 +61,8 @@ REQUIREMENTS = (
                 lambda: bool(shutil.which("ccache"))),
     Requirement("Chromium, for the browser tests", "chromium",
                 lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser"))),
+    Requirement("Firefox ESR, the browser tests' second engine (driven over WebDriver BiDi)",
+                "firefox-esr", lambda: bool(shutil.which("firefox-esr") or shutil.which("firefox"))),
     Requirement("debootstrap, which makes minimal Debian roots", "debootstrap",
                 lambda: bool(shutil.which("debootstrap")), "clean-room"),
     Requirement("bwrap (bubblewrap), which enters them", "bubblewrap",
