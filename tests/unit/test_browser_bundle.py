@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import zipfile
 from pathlib import Path
 
 from wasmbuild import browser_tests
@@ -24,7 +25,16 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
     }.items():
         (test_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         (test_dir / rel).write_text(text)
-    (tmp_path / "Lib" / "rlcompleter.py").write_text("# completer\n")  # left out of python.data
+    lib = tmp_path / "Lib"
+    for rel in ("os.py", "json/__init__.py", "http/__init__.py", "http/client.py", "rlcompleter.py",
+                "idlelib/__init__.py", "README.txt"):
+        (lib / rel).parent.mkdir(parents=True, exist_ok=True)
+        (lib / rel).write_text(f"# {rel}\n")
+    shipped = tmp_path / "site" / "usr" / "local" / "lib" / "python313.zip"
+    shipped.parent.mkdir(parents=True)
+    with zipfile.ZipFile(shipped, "w") as z:  # the build's stdlib: no http, no rlcompleter
+        z.writestr("os.pyc", b"")
+        z.writestr("json/__init__.pyc", b"")
     bundles = browser_tests.make_bundles(tmp_path, ["test_json", "test_re", "test_math"],
                                          tmp_path / "site")
 
@@ -34,14 +44,15 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
     common = contents(bundles.common)
     assert set(common) == {f"/tests/test/{rel}" for rel in (
         "__init__.py", "__main__.py", "libregrtest/__init__.py", "support/__init__.py",
-        "re_tests.py", "math_testcases.txt")} | {"/tests/rlcompleter.py"}
+        "re_tests.py", "math_testcases.txt")} | {
+        "/tests/rlcompleter.py", "/tests/http/__init__.py", "/tests/http/client.py"}
     assert set(contents(bundles.per_module["test_json"])) == {
         "/tests/test/test_json/__init__.py", "/tests/test/test_json/test_dump.py"}
     assert set(contents(bundles.per_module["test_math"])) == {
         "/tests/test/test_math.py", "/tests/test/mathdata/ieee754.txt", "/tests/test/test_iter.py"}
     assert base64.b64decode(contents(bundles.per_module["test_re"])["/tests/test/test_re.py"]) \
         == b"# re\n"
-    assert bundles.files == 6 + 1 + 2 + 1 + 3
+    assert bundles.files == 6 + 3 + 2 + 1 + 3
     assert bundles.urls("test_re") == f"tests-bundle/{bundles.common},tests-bundle/" \
         + bundles.per_module["test_re"]
     # Named by their digest: the same content keeps its name, a change gets a new one, and

@@ -20,6 +20,7 @@ import shutil
 import threading
 import time
 import urllib.parse
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -36,10 +37,9 @@ BUNDLE_DIR = "tests-bundle"
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 ALWAYS = ("__init__.py", "__main__.py", "libregrtest", "support")
-# Stdlib modules the test machinery imports that CPython's Tools/wasm/wasm_assets.py leaves out
-# of the browser build's stdlib: rlcompleter goes with readline, which is not built, but from
-# 3.13 pdb (imported by doctest, imported by test.support) imports it at module level.
-STDLIB_FOR_TESTS = ("rlcompleter.py",)
+# Never added to the bundle, though the browser stdlib leaves them out too: the test package
+# itself (bundled per module) and what only GUI or installer tests would use.
+NOT_FOR_TESTS = ("test", "idlelib", "turtledemo", "ensurepip", "site-packages", "__phello__")
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def make_bundles(source_dir: Path, modules: Sequence[str], site: Path) -> Bundle
     shared += sorted(test_dir.glob("*.txt"))  # data files some modules read
     # helper modules shared by tests (string_tests, re_tests, seq_tests, ...)
     shared += sorted(p for p in test_dir.glob("*.py") if not p.name.startswith("test_"))
-    shared += [p for p in (source_dir / "Lib" / name for name in STDLIB_FOR_TESTS) if p.is_file()]
+    shared += stdlib_left_out(source_dir, site)
     folder = site / BUNDLE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     common, count = _write_bundle(folder, "common", test_dir, shared)
@@ -103,6 +103,23 @@ def _write_bundle(folder: Path, stem: str, test_dir: Path, paths: Sequence[Path]
         tmp.write_text(text)
         tmp.replace(folder / name)
     return name, len(files)
+
+
+def stdlib_left_out(source_dir: Path, site: Path) -> list[Path]:
+    """Stdlib modules CPython's Tools/wasm/wasm_assets.py leaves out of the browser build's
+    python3XY.zip (networking: http, email, urllib.request's helpers...; rlcompleter, which goes
+    with readline) but that test modules import, if only for a helper: without them the module
+    dies on import instead of running and skipping what needs a socket. They go to the tests'
+    bundle only; the page's own stdlib stays as built."""
+    found = sorted((site / "usr" / "local" / "lib").glob("python3*.zip"))
+    if not found:
+        return []
+    with zipfile.ZipFile(found[0]) as shipped:
+        names = {n.split("/")[0].removesuffix(".pyc") for n in shipped.namelist()}
+    lib = source_dir / "Lib"
+    return [p for p in sorted(lib.iterdir())
+            if p.stem not in names and p.name not in NOT_FOR_TESTS
+            and (p.suffix == ".py" or (p / "__init__.py").is_file())]
 
 
 def named_by(test_dir: Path, chosen: Sequence[Path]) -> list[Path]:
