@@ -71,6 +71,9 @@ def make_bundles(source_dir: Path, modules: Sequence[str], site: Path) -> Bundle
     shared += sorted(test_dir.glob("*.txt"))  # data files some modules read
     # helper modules shared by tests (string_tests, re_tests, seq_tests, ...)
     shared += sorted(p for p in test_dir.glob("*.py") if not p.name.startswith("test_"))
+    # what the shared helpers use themselves (support.i18n_helper imports test.test_tools,
+    # multibytecodec_support reads cjkencodings/)
+    shared += named_by(test_dir, shared)
     shared += stdlib_left_out(source_dir, site)
     folder = site / BUNDLE_DIR
     folder.mkdir(parents=True, exist_ok=True)
