@@ -15,7 +15,7 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
     for rel, text in {
         "__init__.py": "", "__main__.py": "from test.libregrtest import main\n",
         "libregrtest/__init__.py": "", "support/__init__.py": "# support\n",
-        "re_tests.py": "tests = []\n", "math_testcases.txt": "-- cases\n",
+        "re_tests.py": "tests = []\n", "math_testcases.txt": "-- cases\n", "tone.aif": "FORM",
         "test_json/__init__.py": "", "test_json/test_dump.py": "# dump\n",
         "test_re.py": "# re\n", "test_os.py": "# not chosen\n",
         "test_math.py": "open(os.path.join('mathdata', 'ieee754.txt'))\nfrom test.test_iter import X\n",
@@ -26,15 +26,16 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         (test_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         (test_dir / rel).write_text(text)
     lib = tmp_path / "Lib"
-    for rel in ("os.py", "json/__init__.py", "http/__init__.py", "http/client.py", "rlcompleter.py",
-                "idlelib/__init__.py", "README.txt"):
+    for rel in ("os.py", "json/__init__.py", "json/tests/test_x.py", "http/__init__.py",
+                "http/client.py", "rlcompleter.py", "idlelib/__init__.py", "README.txt",
+                "urllib/__init__.py", "urllib/parse.py", "urllib/request.py"):
         (lib / rel).parent.mkdir(parents=True, exist_ok=True)
         (lib / rel).write_text(f"# {rel}\n")
     shipped = tmp_path / "site" / "usr" / "local" / "lib" / "python313.zip"
     shipped.parent.mkdir(parents=True)
-    with zipfile.ZipFile(shipped, "w") as z:  # the build's stdlib: no http, no rlcompleter
-        z.writestr("os.pyc", b"")
-        z.writestr("json/__init__.pyc", b"")
+    with zipfile.ZipFile(shipped, "w") as z:  # the build's stdlib: no http, no rlcompleter,
+        for name in ("os", "json/__init__", "urllib/__init__", "urllib/parse"):  # no request
+            z.writestr(f"{name}.pyc", b"")
     bundles = browser_tests.make_bundles(tmp_path, ["test_json", "test_re", "test_math"],
                                          tmp_path / "site")
 
@@ -44,15 +45,17 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
     common = contents(bundles.common)
     assert set(common) == {f"/tests/test/{rel}" for rel in (
         "__init__.py", "__main__.py", "libregrtest/__init__.py", "support/__init__.py",
-        "re_tests.py", "math_testcases.txt")} | {
-        "/tests/rlcompleter.py", "/tests/http/__init__.py", "/tests/http/client.py"}
+        "re_tests.py", "math_testcases.txt", "tone.aif")} | {
+        "/tests/rlcompleter.py", "/tests/http/__init__.py", "/tests/http/client.py",
+        # urllib.request is left out, so all of urllib: the first urllib on sys.path wins
+        "/tests/urllib/__init__.py", "/tests/urllib/parse.py", "/tests/urllib/request.py"}
     assert set(contents(bundles.per_module["test_json"])) == {
         "/tests/test/test_json/__init__.py", "/tests/test/test_json/test_dump.py"}
     assert set(contents(bundles.per_module["test_math"])) == {
         "/tests/test/test_math.py", "/tests/test/mathdata/ieee754.txt", "/tests/test/test_iter.py"}
     assert base64.b64decode(contents(bundles.per_module["test_re"])["/tests/test/test_re.py"]) \
         == b"# re\n"
-    assert bundles.files == 6 + 3 + 2 + 1 + 3
+    assert bundles.files == 7 + 6 + 2 + 1 + 3
     assert bundles.urls("test_re") == f"tests-bundle/{bundles.common},tests-bundle/" \
         + bundles.per_module["test_re"]
     # Named by their digest: the same content keeps its name, a change gets a new one, and

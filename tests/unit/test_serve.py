@@ -60,7 +60,7 @@ def test_isolation_headers_and_types(site: tuple[str, Path, list[str]], name: st
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
     assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-cache"
     assert response.content == (root / "builddir" / "emscripten-browser" / name).read_bytes()
 
 
@@ -75,7 +75,27 @@ def test_only_digest_named_files_may_be_cached(site: tuple[str, Path, list[str]]
     assert fixed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert fixed.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
     plain = requests.get(f"{base}/builddir/emscripten-browser/tests-bundle/common.json", timeout=10)
-    assert plain.headers["Cache-Control"] == "no-store"
+    assert plain.headers["Cache-Control"] == "no-cache"
+
+
+def test_a_kept_copy_is_revalidated_and_a_rebuild_shows(site: tuple[str, Path, list[str]]) -> None:
+    base, root, _ = site
+    url = f"{base}/builddir/emscripten-browser/python.wasm"
+    first = requests.get(url, timeout=10)
+    tag = first.headers["ETag"]
+    again = requests.get(url, headers={"If-None-Match": tag}, timeout=10)
+    assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", tag)
+    assert again.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    wasm = root / "builddir" / "emscripten-browser" / "python.wasm"
+    stat = wasm.stat()
+    wasm.write_bytes(b"\0asm\2\0\0\0")  # rebuilt: same size, within the same second
+    os.utime(wasm, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    rebuilt = requests.get(url, headers={"If-None-Match": tag}, timeout=10)
+    assert (rebuilt.status_code, rebuilt.content) == (200, b"\0asm\2\0\0\0")
+    assert rebuilt.headers["ETag"] != tag
+    missing = requests.get(f"{base}/builddir/nothing.wasm", headers={"If-None-Match": tag},
+                           timeout=10)
+    assert missing.status_code == 404 and "ETag" not in missing.headers
 
 
 def test_head_sends_headers_without_a_body(site: tuple[str, Path, list[str]]) -> None:

@@ -33,7 +33,15 @@ if module == "test_skipall":  # a whole-module skip, as regrtest reports it
     print(f"{module} skipped -- requires socket support"); print(f"{module} skipped")
     print("1 test skipped:"); write([]); sys.exit(0)
 if module == "test_skipeach":  # every test skipped one by one
-    write([("test_a", "<skipped/>"), ("test_b", "<skipped/>")]); sys.exit(0)
+    write([("test_a", "<skipped>requires subprocess support</skipped>"),
+           ("test_b", "<skipped>requires subprocess support</skipped>"),
+           ("test_c", "<skipped>No module named 'winreg'</skipped>")]); sys.exit(0)
+if module == "test_skipsetup":  # setUpModule skipped: no test case in the report at all
+    print("setUpModule (test.test_skipsetup) ... skipped 'filesystem lacks largefile support'")
+    print("Ran 0 tests in 0.001s"); print("OK (skipped=1)"); write([]); sys.exit(0)
+if module == "test_doctests":  # 3.11 reports no case for a doctest suite
+    print("doctest (test.test_doctests) ... 117 tests with zero failures")
+    print("Ran 1 test in 0.2s"); print("OK"); write([]); sys.exit(0)
 if module == "test_hang":
     time.sleep(600)
 if module == "test_crash":
@@ -195,8 +203,12 @@ def test_a_module_that_ran_no_test_is_skipped_with_its_reason(fake_node: list[st
     assert by_name["test_skipall"].status == "skipped"
     assert by_name["test_skipall"].note == "requires socket support"
     assert (by_name["test_skipeach"].status, by_name["test_skipeach"].note) == (
-        "skipped", "every test skipped")
-    assert verdict.ok and verdict.unexpected_passes == ["test_skipall: expected to fail, skipped"]
+        "skipped", "every test skipped: requires subprocess support; No module named 'winreg'")
+    # a module that newly runs no test is a deviation (a lost extension module looks like this)
+    assert verdict.new_failures == [
+        "test_skipeach: new SKIP (every test skipped: requires subprocess support; "
+        "No module named 'winreg')"]
+    assert verdict.unexpected_passes == ["test_skipall: expected to fail, skipped"]
     assert "SKIPPED  test_skipall" in out and "(requires socket support)" in out
     suites = ET.parse(tmp_path / "results" / "junit.xml").getroot()
     skipped = {s.get("name"): s.find("testcase/skipped") for s in suites}
@@ -205,3 +217,32 @@ def test_a_module_that_ran_no_test_is_skipped_with_its_reason(fake_node: list[st
     assert skipped["test_pass"] is None
     summary = testsuite.summary_table(results)
     assert "modules: 1 passed, 2 skipped, 0 failed, 0 timeout, 0 crash, 0 not-run" in summary
+
+
+def test_the_verbose_log_counts_what_the_junit_report_leaves_out(fake_node: list[str],
+                                                                 tmp_path: Path) -> None:
+    results, _, _ = run(fake_node, tmp_path, ["test_skipsetup", "test_doctests"],
+                        no_expectations(tmp_path))
+    by_name = {r.module: r for r in results}
+    assert (by_name["test_skipsetup"].status, by_name["test_skipsetup"].note) == (
+        "skipped", "every test skipped: filesystem lacks largefile support")
+    assert (by_name["test_doctests"].status, by_name["test_doctests"].tests) == ("passed", 1)
+
+
+def test_whole_module_skips_are_recorded_with_their_reason(fake_node: list[str],
+                                                           tmp_path: Path) -> None:
+    path = tmp_path / "e.toml"
+    results, _, _ = run(fake_node, tmp_path, ["test_pass", "test_skipall"], Expectations.load(path))
+    expectations.write_expectations(path, results, Expectations.load(path), "header")
+    written = Expectations.load(path)
+    assert written.modules == {"test_skipall": Expectation("skip", "requires socket support")}
+    assert written.not_to_run(run_known_hangs=False) == {}  # a skip is still run
+    _, verdict, _ = run(fake_node, tmp_path, ["test_pass", "test_skipall"], written)
+    assert verdict.ok and not verdict.unexpected_passes
+    _, verdict, _ = run(fake_node, tmp_path, ["test_skipall"], Expectations(
+        path, {"test_skipall": Expectation("skip", "old reason")}, {}))
+    assert verdict.ok
+    _, verdict, _ = run(fake_node, tmp_path, ["test_pass"], Expectations(
+        path, {"test_pass": Expectation("skip", "no sockets")}, {}))
+    assert verdict.ok and verdict.unexpected_passes == [
+        "test_pass: expected to be skipped, now passed"]

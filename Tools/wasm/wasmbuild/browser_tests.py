@@ -31,7 +31,7 @@ from typing import Any
 from . import bidi
 from .errors import ToolMissing
 from .serve import start, url_for
-from .testsuite import RESOURCES, ModuleResult, classify
+from .testsuite import ModuleResult, classify, regrtest_args
 
 BUNDLE_DIR = "tests-bundle"
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -68,7 +68,8 @@ def make_bundles(source_dir: Path, modules: Sequence[str], site: Path) -> Bundle
     """Write the bundles for `modules` into `site`/tests-bundle/, replacing older ones."""
     test_dir = source_dir / "Lib" / "test"
     shared: list[Path] = [test_dir / name for name in ALWAYS]
-    shared += sorted(test_dir.glob("*.txt"))  # data files some modules read
+    # data files beside the modules (cfgparser.1, Sine-1000Hz-300ms.aif, keycert.pem, ...)
+    shared += sorted(p for p in test_dir.iterdir() if p.is_file() and p.suffix != ".py")
     # helper modules shared by tests (string_tests, re_tests, seq_tests, ...)
     shared += sorted(p for p in test_dir.glob("*.py") if not p.name.startswith("test_"))
     # what the shared helpers use themselves (support.i18n_helper imports test.test_tools,
@@ -109,20 +110,34 @@ def _write_bundle(folder: Path, stem: str, test_dir: Path, paths: Sequence[Path]
 
 
 def stdlib_left_out(source_dir: Path, site: Path) -> list[Path]:
-    """Stdlib modules CPython's Tools/wasm/wasm_assets.py leaves out of the browser build's
-    python3XY.zip (networking: http, email, urllib.request's helpers...; rlcompleter, which goes
-    with readline) but that test modules import, if only for a helper: without them the module
-    dies on import instead of running and skipping what needs a socket. They go to the tests'
-    bundle only; the page's own stdlib stays as built."""
+    """Stdlib modules and packages CPython's Tools/wasm/wasm_assets.py leaves out of the browser
+    build's python3XY.zip, wholly or in part (http, email, urllib.request, rlcompleter, ...),
+    that test modules import, if only for a helper: without them the module dies on import
+    instead of running and skipping what needs a socket. They go to the tests' bundle only; the
+    page's own stdlib stays as built."""
     found = sorted((site / "usr" / "local" / "lib").glob("python3*.zip"))
     if not found:
         return []
     with zipfile.ZipFile(found[0]) as shipped:
-        names = {n.split("/")[0].removesuffix(".pyc") for n in shipped.namelist()}
+        shipped_names = {n.removesuffix(".pyc") for n in shipped.namelist()}
     lib = source_dir / "Lib"
-    return [p for p in sorted(lib.iterdir())
-            if p.stem not in names and p.name not in NOT_FOR_TESTS
-            and (p.suffix == ".py" or (p / "__init__.py").is_file())]
+    left_out = []
+    for entry in sorted(lib.iterdir()):
+        if entry.name in NOT_FOR_TESTS:
+            continue
+        if entry.suffix == ".py" and entry.stem not in shipped_names:
+            left_out.append(entry)
+        elif (entry / "__init__.py").is_file() and any(
+                str(f.relative_to(lib).with_suffix("")) not in shipped_names
+                for f in entry.rglob("*.py") if not _is_test_code(f.relative_to(entry))):
+            # missing whole, or in part (urllib without urllib.request): the whole package,
+            # since the first package of a name on sys.path hides the zip's
+            left_out.append(entry)
+    return left_out
+
+
+def _is_test_code(relative: Path) -> bool:
+    return any(part in ("test", "tests", "idle_test") for part in relative.parts)
 
 
 def named_by(test_dir: Path, chosen: Sequence[Path]) -> list[Path]:
@@ -221,7 +236,7 @@ class BrowserRunner:
         junit.unlink(missing_ok=True)
         started = time.monotonic()
         output, status, timed_out, files = self.run_args(
-            base_url, ["-m", "test", "--junit-xml", "/tmp/junit.xml", "-u", RESOURCES, module],
+            base_url, regrtest_args(module, "/tmp/junit.xml"),
             bundle=bundle, env={"PYTHONPATH": "/tests"}, collect=["/tmp/junit.xml"])
         duration = time.monotonic() - started
         log.write_text(output)

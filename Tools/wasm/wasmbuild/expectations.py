@@ -1,9 +1,10 @@
 """Expected results of the test suite: one file per Emscripten version and target
 (Tools/wasm/expectations/), the verdict of a run against it, and rewriting it from a run.
 
-A run fails only on a deviation: a new failure, a new timeout or crash. Unexpected passes are
+A run fails only on a deviation: a new failure, a new timeout or crash, or a module that now runs
+no test at all (a lost extension module makes whole test modules skip). Unexpected passes are
 reported, so fixes show too. Statuses: fail, hang (not run by default), crash, flaky (any
-outcome accepted), skip (never run).
+outcome accepted), skip (regrtest skips the whole module; the reason is the one it gives).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ EXPECTATIONS_DIR = TOOLS_WASM / "expectations"
 
 @dataclass(frozen=True)
 class Expectation:
-    status: str  # fail, hang, crash, flaky (any outcome accepted), skip
+    status: str  # fail, hang, crash, flaky (any outcome accepted), skip (every test skipped)
     reason: str = ""
     link: str = ""
 
@@ -46,8 +47,9 @@ class Expectations:
                    {k: Expectation(**v) for k, v in data.get("tests", {}).items()})
 
     def not_to_run(self, run_known_hangs: bool) -> dict[str, Expectation]:
-        skip = {"skip"} if run_known_hangs else {"skip", "hang"}
-        return {m: e for m, e in self.modules.items() if e.status in skip}
+        if run_known_hangs:
+            return {}
+        return {m: e for m, e in self.modules.items() if e.status == "hang"}
 
 
 @dataclass
@@ -80,6 +82,11 @@ def judge(results: Iterable[ModuleResult], expected: Expectations) -> Verdict:
             if module_exp is None or module_exp.status != wanted:
                 verdict.new_failures.append(f"{r.module}: new {r.status.upper()}")
             continue
+        if r.status == "skipped" and (module_exp is None or module_exp.status not in ("skip", "fail")):
+            verdict.new_failures.append(f"{r.module}: new SKIP ({r.note})")
+            continue
+        if module_exp is not None and module_exp.status == "skip" and r.status != "skipped":
+            verdict.unexpected_passes.append(f"{r.module}: expected to be skipped, now {r.status}")
         if module_exp is not None and module_exp.status in ("hang", "crash"):
             verdict.unexpected_passes.append(f"{r.module}: expected {module_exp.status}, "
                                              f"now {r.status}")
@@ -112,12 +119,16 @@ def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expecta
     modules: dict[str, Expectation] = {}
     for r in results:
         previous = old.modules.get(r.module)
-        if previous is not None and (previous.status in ("flaky", "skip") or r.status == "not-run"):
+        if previous is not None and (previous.status == "flaky" or r.status == "not-run"):
             modules[r.module] = previous  # curated by hand, or not run this time
             continue
         if r.status in status_of:
             kept = old.modules.get(r.module, Expectation(status_of[r.status]))
             modules[r.module] = Expectation(status_of[r.status], kept.reason, kept.link)
+        elif r.status == "skipped":
+            was = old.modules.get(r.module)
+            reason = was.reason if was is not None and was.status == "skip" else r.note
+            modules[r.module] = Expectation("skip", reason, was.link if was else "")
         elif r.status == "failed" and r.failed_tests == [r.module]:
             kept = old.modules.get(r.module, Expectation("fail"))
             modules[r.module] = Expectation("fail", kept.reason, kept.link)

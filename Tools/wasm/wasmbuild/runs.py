@@ -27,7 +27,7 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
                                                         judged)
     expected = expectations.Expectations.load(expectations_file)
     modules = list(options.tests) or testsuite.discover(ctx.source_dir)
-    with chosen.suite_runner(ctx, modules, options.timeout, results_dir) as suite:
+    with chosen.suite_runner(ctx, modules, options.timeout, results_dir, options.jobs) as suite:
         options = dataclasses.replace(options, jobs=min(options.jobs, suite.jobs))
         ctx.runner.note(f"expected results: {ctx.runner.path(expectations_file)}")
         results, verdict = testsuite.run_suite(suite.shown, ctx.source_dir, results_dir, expected,
@@ -44,7 +44,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
                   "Regenerate with `-- --update-expectations` after the test task; reasons and "
                   "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
                   "timeout; not run by default), crash (kills the runtime), flaky (any "
-                  "outcome is accepted), skip (never run).")
+                  "outcome is accepted), skip (no test of the module runs, for the reason "
+                  "regrtest gives).")
         expectations.write_expectations(expectations_file, results, expected, header)
         ctx.runner.note(f"wrote {ctx.runner.path(expectations_file)}")
     elif not verdict.ok:

@@ -4,8 +4,11 @@ The browser build needs a cross-origin isolated page (SharedArrayBuffer for bloc
 which takes three headers on every response: COOP same-origin, COEP require-corp and CORP. It
 also needs `application/wasm` for streaming compilation. Files are served from one root folder
 and never from outside it: `..` in any spelling, absolute paths and symlinks leading out of the
-root are refused. Nothing is cached, so a rebuild shows on the next reload, except files whose
-name carries a digest of their content (name.<16 hex digits>.ext), which never change.
+root are refused. The browser keeps copies but asks again on every load (`no-cache`, answered
+`304 Not Modified` while the file's size and modification time are unchanged), so a rebuild shows
+on the next reload and an unchanged python.wasm is neither downloaded nor compiled again
+(Chromium keeps the compiled code of a cached module). Files whose name carries a digest of
+their content (name.<16 hex digits>.ext) never change, and are not asked for again.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ ISOLATION_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
-NO_CACHE = "no-store"
+REVALIDATE = "no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # name.<digest>.ext: the content is fixed by its name (the browser test bundles).
 DIGEST_NAMED = re.compile(r"\.[0-9a-f]{16}\.[a-z]+$")
@@ -42,7 +45,17 @@ DIGEST_NAMED = re.compile(r"\.[0-9a-f]{16}\.[a-z]+$")
 
 def cache_control(url_path: str) -> str:
     path = urllib.parse.urlsplit(url_path).path
-    return IMMUTABLE if DIGEST_NAMED.search(path) else NO_CACHE
+    return IMMUTABLE if DIGEST_NAMED.search(path) else REVALIDATE
+
+
+def entity_tag(path: Path) -> str | None:
+    """The validator of a file: its size and modification time in nanoseconds (Last-Modified
+    alone has whole seconds, too coarse for a file rebuilt within the second)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return f'"{st.st_size:x}-{st.st_mtime_ns:x}"' if path.is_file() else None
 CONTENT_TYPES = {
     ".wasm": "application/wasm",
     ".js": "text/javascript; charset=utf-8",
@@ -90,11 +103,20 @@ def make_handler(root: Path, log: Callable[[str], None]) -> type[http.server.Sim
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(real_root), **kwargs)
 
+        etag: str | None = None
+
         def send_head(self) -> Any:
+            self.etag = None
             try:
-                resolve_inside(real_root, self.path)
+                path = resolve_inside(real_root, self.path)
             except (Forbidden, UnicodeDecodeError):
                 self.send_error(403, "Forbidden: outside the served folder")
+                return None
+            self.etag = entity_tag(path)
+            asked = self.headers.get("If-None-Match", "")
+            if self.etag and self.etag in (tag.strip() for tag in asked.split(",")):
+                self.send_response(304)
+                self.end_headers()
                 return None
             return super().send_head()
 
@@ -112,6 +134,8 @@ def make_handler(root: Path, log: Callable[[str], None]) -> type[http.server.Sim
             for name, value in ISOLATION_HEADERS.items():
                 self.send_header(name, value)
             self.send_header("Cache-Control", cache_control(self.path))
+            if self.etag:
+                self.send_header("ETag", self.etag)
             super().end_headers()
 
         def log_message(self, format: str, *args: Any) -> None:

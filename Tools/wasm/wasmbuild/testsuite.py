@@ -16,7 +16,6 @@ import argparse
 import difflib
 import json
 import os
-import re
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -32,10 +31,24 @@ from .expectations import (
     Verdict,
     judge,
 )
+from .regrtest_report import (
+    fixture_skip_reasons,
+    junit_skip_reasons,
+    parse_junit,
+    skip_reason,
+    unittest_counts,
+)
 from .shell import Command, Runner
 
 DEFAULT_TIMEOUT = 120.0  # the slowest module takes ~10 s here; a hang costs two minutes
 RESOURCES = "all,-cpu,-network,-urlfetch"
+
+
+def regrtest_args(module: str, junit: str, tempdir: str | None = None) -> list[str]:
+    """`-m test` for one module. Verbose, so the log says what the JUnit report leaves out: a
+    skip in setUpModule (no test case at all) and the doctests CPython 3.11 does not report."""
+    where = ["--tempdir", tempdir] if tempdir else []
+    return ["-m", "test", "-v", *where, "--junit-xml", junit, "-u", RESOURCES, module]
 # regrtest exit codes that mean "regrtest itself ran to the end"
 REGRTEST_OK, REGRTEST_FAILED, REGRTEST_ENV_CHANGED, REGRTEST_NO_TESTS = 0, 2, 3, 4
 CRASH_MARKERS = ("Aborted(", "RuntimeError: ", "RangeError: Maximum call stack", "FATAL ERROR")
@@ -99,24 +112,6 @@ def check_names(asked: Sequence[str], known: Sequence[str], source_dir: Path) ->
                       "name modules as the tree's Lib/test has them (test_x for test_x.py)")
 
 
-def parse_junit(path: Path) -> tuple[int, int, int, int, list[str]]:
-    """(tests, failures, errors, skipped, failed test ids) from regrtest's --junit-xml file."""
-    root = ET.parse(path).getroot()
-    tests = failures = errors = skipped = 0
-    failed: list[str] = []
-    for case in root.iter("testcase"):
-        tests += 1
-        if case.find("failure") is not None:
-            failures += 1
-            failed.append(case.get("name", "?"))
-        elif case.find("error") is not None:
-            errors += 1
-            failed.append(case.get("name", "?"))
-        elif case.find("skipped") is not None or case.get("status") == "skipped":
-            skipped += 1
-    return tests, failures, errors, skipped, failed
-
-
 def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, log: Path,
              duration: float) -> ModuleResult:
     result = ModuleResult(module, "passed", round(duration, 2), exit_code=exit_code, log=str(log))
@@ -134,9 +129,14 @@ def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, l
         result.status = "passed"
         if exit_code == REGRTEST_ENV_CHANGED:
             result.note = "environment changed"
+        if result.tests == 0:  # no test case in the report: read the verbose log
+            result.tests, result.skipped = unittest_counts(tail)
         if result.tests == result.skipped:  # no test ran: not a pass
             result.status = "skipped"
-            result.note = skip_reason(tail, module) or "every test skipped"
+            each = junit_skip_reasons(junit) if junit.is_file() else []
+            each = each or fixture_skip_reasons(tail)
+            result.note = skip_reason(tail, module) or "every test skipped" + (
+                f": {'; '.join(each[:2])}" if each else "")
     elif exit_code == REGRTEST_FAILED and junit.is_file():
         result.status = "failed"
         if not result.failed_tests:
@@ -150,12 +150,6 @@ def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, l
         result.status = "failed"
         result.failed_tests = result.failed_tests or [module]
     return result
-
-
-def skip_reason(log_tail: str, module: str) -> str:
-    """regrtest's reasons for skipping `module` (or its sub-modules): `test_x skipped -- why`."""
-    reasons = re.findall(rf"^{re.escape(module)}(?:\.\S+)? skipped -- (.+)$", log_tail, flags=re.M)
-    return "; ".join(dict.fromkeys(r.strip() for r in reasons))
 
 
 def write_junit(path: Path, results: Sequence[ModuleResult]) -> None:
@@ -236,8 +230,7 @@ def run_one(node_prefix: Sequence[str], module: str, results_dir: Path, timeout:
         d.mkdir(parents=True, exist_ok=True)
     log, junit = logs / f"{module}.log", junits / f"{module}.xml"
     junit.unlink(missing_ok=True)
-    argv = [*node_prefix, "-m", "test", "--tempdir", str(temps / module), "--junit-xml",
-            str(junit), "-u", RESOURCES, module]
+    argv = [*node_prefix, *regrtest_args(module, str(junit), str(temps / module))]
     started = time.monotonic()
     with log.open("wb") as sink:
         sink.write(f"### {' '.join(argv)}\n".encode())
@@ -270,7 +263,7 @@ def run_suite(
         for m, e in skipped.items() if m in modules]
     runner.heading(f"test suite: {len(todo)} modules, {options.jobs} at a time, "
                    f"timeout {options.timeout:.0f} s each")
-    example = [*node_prefix, "-m", "test", "-u", RESOURCES, todo[0] if todo else "test_x"]
+    example = [*node_prefix, "-m", "test", "-v", "-u", RESOURCES, todo[0] if todo else "test_x"]
     runner.show(Command.of(*example, cwd=source_dir))
     for r in results:
         runner.note(f"not running {r.module}: {r.note}")

@@ -36,9 +36,10 @@ class Target(Protocol):
     def runtime(self, ctx: Context) -> str:
         """Names the runtime of a test run (node20, chromium): part of its results folder."""
 
-    def suite_runner(self, ctx: Context, modules: list[str], timeout: float,
-                     results_dir: Path) -> contextlib.AbstractContextManager[SuiteRunner]:
-        """Set up running test modules (a bundle, a server...) for as long as the run lasts."""
+    def suite_runner(self, ctx: Context, modules: list[str], timeout: float, results_dir: Path,
+                     jobs: int) -> contextlib.AbstractContextManager[SuiteRunner]:
+        """Set up running test modules (a bundle, a server...), `jobs` at a time, for as long
+        as the run lasts."""
 
     def check_runner(self, ctx: Context, timeout: float
                      ) -> contextlib.AbstractContextManager[Callable[[str], CheckResult]]:

@@ -43,11 +43,11 @@ class BrowserTarget:
         return ctx.options.engine
 
     @contextlib.contextmanager
-    def suite_runner(self, ctx: Context, modules: list[str], timeout: float,
-                     results_dir: Path) -> Iterator[SuiteRunner]:
+    def suite_runner(self, ctx: Context, modules: list[str], timeout: float, results_dir: Path,
+                     jobs: int) -> Iterator[SuiteRunner]:
         folder = built_python_js(ctx, "browser").parent
         page = folder / "tests.html"
-        pages = max(1, os.cpu_count() or 1)
+        pages = max(1, jobs)
         ctx.runner.say(f"# pack Lib/test/{{libregrtest,support,*.txt,...}} into "
                        f"{ctx.runner.path(folder / browser_tests.BUNDLE_DIR)}/common.<digest>.json "
                        "and each module (with the data it names) into <module>.<digest>.json")
@@ -61,7 +61,7 @@ class BrowserTarget:
                         f"(downloaded once per browser), {own / 1e6:.1f} MB in the "
                         f"{len(bundles.per_module)} modules' own bundles")
         page_path = os.path.relpath(page, ctx.paths.root)
-        # Each page is a fresh runtime; `pages` Chromium instances run pages side by side.
+        # Each page is a fresh runtime; `pages` browsers run pages side by side.
         browser = browser_tests.BrowserRunner(ctx.paths.root, page_path, timeout, results_dir,
                                               pages=pages, engine=ctx.options.engine)
         try:

@@ -66,13 +66,13 @@ class NodeTarget:
                 str(python_js)]
 
     @contextlib.contextmanager
-    def suite_runner(self, ctx: Context, modules: list[str], timeout: float,
-                     results_dir: Path) -> Iterator[SuiteRunner]:
+    def suite_runner(self, ctx: Context, modules: list[str], timeout: float, results_dir: Path,
+                     jobs: int) -> Iterator[SuiteRunner]:
         prefix = self._prefix(ctx)
         ctx.runner.note(f"Node {ctx.node.version} ({ctx.runner.path(ctx.node.path)})")
         yield SuiteRunner(
             lambda module: testsuite.run_one(prefix, module, results_dir, timeout, results_dir),
-            prefix, ctx.options.jobs)
+            prefix, min(jobs, ctx.options.jobs))
 
     @contextlib.contextmanager
     def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckResult]]:

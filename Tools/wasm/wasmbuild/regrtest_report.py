@@ -1,0 +1,59 @@
+"""What regrtest reports about one test module: its JUnit XML file and its verbose log."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+
+
+def parse_junit(path: Path) -> tuple[int, int, int, int, list[str]]:
+    """(tests, failures, errors, skipped, failed test ids) from regrtest's --junit-xml file."""
+    root = ET.parse(path).getroot()
+    tests = failures = errors = skipped = 0
+    failed: list[str] = []
+    for case in root.iter("testcase"):
+        tests += 1
+        if case.find("failure") is not None:
+            failures += 1
+            failed.append(case.get("name", "?"))
+        elif case.find("error") is not None:
+            errors += 1
+            failed.append(case.get("name", "?"))
+        elif case.find("skipped") is not None or case.get("status") == "skipped":
+            skipped += 1
+    return tests, failures, errors, skipped, failed
+
+
+def junit_skip_reasons(path: Path) -> list[str]:
+    """The reasons tests were skipped for, most frequent first."""
+    try:
+        cases = ET.parse(path).getroot().iter("testcase")
+    except ET.ParseError:
+        return []
+    reasons = Counter((skip.text or skip.get("message") or "").strip()
+                      for case in cases if (skip := case.find("skipped")) is not None)
+    return [reason for reason, _ in reasons.most_common() if reason]
+
+
+def unittest_counts(log_tail: str) -> tuple[int, int]:
+    """(tests, skipped) from unittest's verbose summary: `Ran N tests` and `OK (skipped=K)`;
+    a skipped setUpModule/setUpClass counts as one skip."""
+    ran = sum(int(n) for n in re.findall(r"^Ran (\d+) tests? in ", log_tail, flags=re.M))
+    skipped = sum(int(n) for n in re.findall(r"^(?:OK|FAILED) \(.*?skipped=(\d+)", log_tail,
+                                              flags=re.M))
+    return max(ran, skipped), skipped
+
+
+def fixture_skip_reasons(log_tail: str) -> list[str]:
+    """Reasons a setUpModule or setUpClass skipped, from the verbose log."""
+    found = re.findall(r"^setUp(?:Module|Class) \(.+?\) \.\.\. skipped ['\"](.*)['\"]$", log_tail,
+                       flags=re.M)
+    return list(dict.fromkeys(found))
+
+
+def skip_reason(log_tail: str, module: str) -> str:
+    """regrtest's reasons for skipping `module` (or its sub-modules): `test_x skipped -- why`."""
+    reasons = re.findall(rf"^{re.escape(module)}(?:\.\S+)? skipped -- (.+)$", log_tail, flags=re.M)
+    return "; ".join(dict.fromkeys(r.strip() for r in reasons))
