@@ -67,16 +67,17 @@ def test_node(session: nox.Session, python: str, emscripten: str, node: str) -> 
 
 
 @nox.session
-@nox.parametrize(["python", "emscripten"], MATRIX.browser_runs())
-def test_browser(session: nox.Session, python: str, emscripten: str) -> None:
-    """CPython's test suite in headless Chromium on the browser build, every module on its own
-    page, pages side by side; fails on deviations from Tools/wasm/expectations. Posargs as
-    test_node's."""
+@nox.parametrize(["python", "emscripten", "browser"], MATRIX.browser_runs())
+def test_browser(session: nox.Session, python: str, emscripten: str, browser: str) -> None:
+    """CPython's test suite in a headless browser (Debian's Chromium or Firefox ESR) on the
+    browser build, a fresh page per module; fails on deviations from Tools/wasm/expectations.
+    Posargs as test_node's."""
     _require_emscripten(session, emscripten)
     session.install("-e", ".[test]")
     build = [f"--python-version={python}", f"--emscripten={emscripten}"]
     session.run("invoke", "wasm.browser", *build)
-    session.run("invoke", "wasm.test-browser", *build, "--", *session.posargs)
+    session.run("invoke", "wasm.test-browser", *build, f"--engine={browser}", "--",
+                *session.posargs)
 
 
 @nox.session(python=False)

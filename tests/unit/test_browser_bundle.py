@@ -17,7 +17,7 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         "libregrtest/__init__.py": "", "support/__init__.py": "# support\n",
         "re_tests.py": "tests = []\n", "math_testcases.txt": "-- cases\n", "tone.aif": "FORM",
         "test_json/__init__.py": "", "test_json/test_dump.py": "# dump\n",
-        "test_re.py": "# re\n", "test_os.py": "# not chosen\n",
+        "test_re.py": "# re\nfrom test import test_re_helper, support\n", "test_re_helper.py": "", "test_os.py": "# not chosen\n",
         "test_math.py": "open(os.path.join('mathdata', 'ieee754.txt'))\nfrom test.test_iter import X\n",
         "test_iter.py": "X = 1\n",
         "mathdata/ieee754.txt": ">>> 1\n", "audiodata/a.wav": "not named by a chosen module",
@@ -53,9 +53,11 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         "/tests/test/test_json/__init__.py", "/tests/test/test_json/test_dump.py"}
     assert set(contents(bundles.per_module["test_math"])) == {
         "/tests/test/test_math.py", "/tests/test/mathdata/ieee754.txt", "/tests/test/test_iter.py"}
+    assert set(contents(bundles.per_module["test_re"])) == {
+        "/tests/test/test_re.py", "/tests/test/test_re_helper.py"}
     assert base64.b64decode(contents(bundles.per_module["test_re"])["/tests/test/test_re.py"]) \
-        == b"# re\n"
-    assert bundles.files == 7 + 6 + 2 + 1 + 3
+        == b"# re\nfrom test import test_re_helper, support\n"
+    assert bundles.files == 7 + 6 + 2 + 2 + 3
     assert bundles.urls("test_re") == f"tests-bundle/{bundles.common},tests-bundle/" \
         + bundles.per_module["test_re"]
     # Named by their digest: the same content keeps its name, a change gets a new one, and

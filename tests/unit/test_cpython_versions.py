@@ -54,8 +54,17 @@ def test_the_matrix_is_the_declared_combinations_only() -> None:
     runs = VERSIONS.matrix.node_runs()
     assert ("3.13.5", "6.0.5", "24") in runs and ("3.11.2", "3.1.6", "18") in runs
     assert not [r for r in runs if r[0] == "3.13.5" and r[1] == "3.1.6"]
-    assert ("3.13.5", "3.1.69") in VERSIONS.matrix.browser_runs()
+    browsers = VERSIONS.matrix.browser_runs()
+    assert ("3.13.5", "3.1.69", "chromium") in browsers
+    assert ("3.11.2", "3.1.6", "firefox") in browsers
+    assert len(browsers) == len(set(browsers))
     assert VERSIONS.matrix.emscripten == ("3.1.6", "3.1.69", "6.0.5")
+
+
+def test_a_matrix_entry_with_an_unknown_browser_is_a_config_error() -> None:
+    safari = Matrix((MatrixEntry("3.11.2", ("3.1.6",), (), ("safari",)),))
+    with pytest.raises(ConfigError, match="browser 'safari', which the kit cannot drive"):
+        check_matrix(safari, VERSIONS.recipe_for, set(VERSIONS.cpython), set(VERSIONS.node))
 
 
 def test_a_matrix_entry_outside_its_recipe_is_a_config_error() -> None:

@@ -28,7 +28,8 @@ def write(cases):
 if module == "test_pass":
     write([("test_a", ""), ("test_b", ""), ("test_c", "<skipped/>")]); sys.exit(0)
 if module == "test_fail":
-    write([("test_a", ""), ("test_b", "<failure>boom</failure>")]); print("1 test failed"); sys.exit(2)
+    write([("test_a", ""), ("test_b", '<failure message="AssertionError: 1 != 2&#10;more">tb</failure>')])
+    print("1 test failed"); sys.exit(2)
 if module == "test_skipall":  # a whole-module skip, as regrtest reports it
     print(f"{module} skipped -- requires socket support"); print(f"{module} skipped")
     print("1 test skipped:"); write([]); sys.exit(0)
@@ -149,6 +150,13 @@ def test_update_writes_expectations_that_then_pass(fake_node: list[str], tmp_pat
     assert reloaded.modules["test_crash"] == Expectation("crash", "known abort", "https://x/1")
     assert reloaded.tests["test.test_fail.T.test_b"].status == "fail"
     assert expectations.judge(results, reloaded).ok
+    # new entries start with what the run saw, to be replaced by the why
+    fresh = Expectations(path, {}, {})
+    expectations.write_expectations(path, results, fresh, "header")
+    drafted = Expectations.load(path)
+    assert drafted.tests["test.test_fail.T.test_b"].reason == "AssertionError: 1 != 2"
+    assert drafted.modules["test_crash"] == Expectation(
+        "crash", "Aborted(RuntimeError: unreachable)")
 
 
 def test_summary_has_totals(fake_node: list[str], tmp_path: Path) -> None:

@@ -143,10 +143,13 @@ def _is_test_code(relative: Path) -> bool:
 def named_by(test_dir: Path, chosen: Sequence[Path]) -> list[Path]:
     """What the chosen files use from Lib/test besides themselves: data folders they name
     (mathdata, decimaltestdata, ...; 3.13 moved test_math's ieee754.txt into mathdata/) and
-    test modules they import as test.test_x (3.13's test_math imports test.test_iter)."""
+    test modules they import (3.13's test_math imports test.test_iter; 3.11's test_future does
+    `from test import test_future3`)."""
     text = "".join(f.read_text(errors="replace") for path in chosen
                    for f in ([path] if path.is_file() else path.rglob("*.py")) if f.is_file())
     imported = set(re.findall(r"\btest[.](test_\w+)", text))
+    for names in re.findall(r"^\s*from test import ([\w ,()]+)", text, flags=re.M):
+        imported |= {n for n in re.split(r"[\s,()]+", names) if n.startswith("test_")}
     found = []
     for entry in sorted(test_dir.iterdir()):
         if entry.name == "__pycache__" or entry in chosen:

@@ -251,7 +251,8 @@ def parse(data: dict[str, Any]) -> Versions:
             for name, entry in data.get("deps", {}).items()
         ),
         debian=_debian(data.get("debian", {})),
-        matrix=Matrix(tuple(MatrixEntry(m["python"], tuple(m["emscripten"]), tuple(m["node"]))
+        matrix=Matrix(tuple(MatrixEntry(m["python"], tuple(m["emscripten"]), tuple(m["node"]),
+                                        tuple(m.get("browsers", ["chromium"])))
                             for m in data.get("matrix", []))),
     )
     check_matrix(versions.matrix, versions.recipe_for, set(versions.cpython), set(versions.node))

@@ -23,6 +23,7 @@ from .config import CPythonRelease, Versions
 from .emscriptens import find_emscripten
 from .errors import ConfigError
 from .layout import TARGETS, Layout
+from .matrix import ENGINES
 from .nodejs import Node, find_node, provide_node
 from .rules import CPythonRecipe
 from .shell import Runner
@@ -35,7 +36,6 @@ MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
 EMSCRIPTEN_VARIABLE = "CPYTHON_WASM_EMSCRIPTEN"
 # Browsers the browser build is tested in: Debian's Chromium through Playwright, Firefox ESR
 # through its WebDriver BiDi agent (bidi.py).
-ENGINES = ("chromium", "firefox")
 # The CPython release used when neither --python-version nor --source is given (likewise).
 PYTHON_VARIABLE = "CPYTHON_WASM_PYTHON"
 

@@ -113,7 +113,9 @@ def _in_module(test_id: str, module: str) -> bool:
 
 def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expectations,
                        header: str) -> None:
-    """The expectations a run implies; reasons and links of entries that remain are kept."""
+    """The expectations a run implies; reasons and links of entries that remain are kept. A new
+    entry starts with what the run saw (the error line, the crash, regrtest's skip reason): a
+    draft to replace with the why."""
     lines = [f"# {line}" for line in header.splitlines()] + ["", "[modules]"]
     status_of = {"timeout": "hang", "crash": "crash"}
     modules: dict[str, Expectation] = {}
@@ -123,14 +125,14 @@ def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expecta
             modules[r.module] = previous  # curated by hand, or not run this time
             continue
         if r.status in status_of:
-            kept = old.modules.get(r.module, Expectation(status_of[r.status]))
+            kept = old.modules.get(r.module, Expectation(status_of[r.status], r.note))
             modules[r.module] = Expectation(status_of[r.status], kept.reason, kept.link)
         elif r.status == "skipped":
             was = old.modules.get(r.module)
             reason = was.reason if was is not None and was.status == "skip" else r.note
             modules[r.module] = Expectation("skip", reason, was.link if was else "")
         elif r.status == "failed" and r.failed_tests == [r.module]:
-            kept = old.modules.get(r.module, Expectation("fail"))
+            kept = old.modules.get(r.module, Expectation("fail", r.messages.get(r.module, "")))
             modules[r.module] = Expectation("fail", kept.reason, kept.link)
     ran = {r.module for r in results if r.status != "not-run"}
     for name, exp in old.modules.items():  # modules this run did not touch keep their entry
@@ -143,7 +145,7 @@ def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expecta
     for r in results:
         if r.status == "failed" and r.failed_tests != [r.module]:
             for test in r.failed_tests:
-                kept = old.tests.get(test, Expectation("fail"))
+                kept = old.tests.get(test, Expectation("fail", r.messages.get(test, "")))
                 tests[test] = Expectation("fail", kept.reason, kept.link)
     for name, exp in old.tests.items():
         if not any(_in_module(name, m) for m in ran):

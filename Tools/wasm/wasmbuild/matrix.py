@@ -1,5 +1,6 @@
 """The test matrix of versions.toml ([[matrix]]): declared combinations of CPython release,
-Emscripten and Node, checked against the recipes (never a blind cross product)."""
+Emscripten, Node and browser engine, checked against the recipes (never a blind cross
+product)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from dataclasses import dataclass
 from .errors import ConfigError
 from .rules import CPythonRecipe
 
+ENGINES = ("chromium", "firefox")
+"""Browser engines the browser runs drive: Debian's Chromium and Firefox ESR."""
+
 
 @dataclass(frozen=True)
 class MatrixEntry:
@@ -17,6 +21,7 @@ class MatrixEntry:
     python: str
     emscripten: tuple[str, ...]
     node: tuple[str, ...]
+    browsers: tuple[str, ...] = ("chromium",)
 
 
 @dataclass(frozen=True)
@@ -27,9 +32,9 @@ class Matrix:
         """(python, emscripten, node) of every Node test session."""
         return [(r.python, e, n) for r in self.releases for e in r.emscripten for n in r.node]
 
-    def browser_runs(self) -> list[tuple[str, str]]:
-        """(python, emscripten) of every browser test session."""
-        return [(r.python, e) for r in self.releases for e in r.emscripten]
+    def browser_runs(self) -> list[tuple[str, str, str]]:
+        """(python, emscripten, browser) of every browser test session."""
+        return [(r.python, e, b) for r in self.releases for e in r.emscripten for b in r.browsers]
 
     @property
     def emscripten(self) -> tuple[str, ...]:
@@ -54,6 +59,10 @@ def check_matrix(matrix: Matrix, recipe_for: Callable[[str], CPythonRecipe],
                 raise bad(f"[[matrix]] tests CPython {release.python} with Emscripten "
                           f"{emscripten}, outside its recipe's range ({recipe.emscripten_range})",
                           f"widen recipe {recipe.name}'s range or drop {emscripten}")
+        unknown = [b for b in release.browsers if b not in ENGINES]
+        if unknown:
+            raise bad(f"[[matrix]] names browser {unknown[0]!r}, which the kit cannot drive",
+                      f"use one of: {', '.join(ENGINES)}")
         unpinned = [n for n in release.node if n not in pinned_node]
         if unpinned:
             raise bad(f"[[matrix]] names Node {unpinned[0]}, which [node] does not pin",

@@ -57,3 +57,26 @@ def skip_reason(log_tail: str, module: str) -> str:
     """regrtest's reasons for skipping `module` (or its sub-modules): `test_x skipped -- why`."""
     reasons = re.findall(rf"^{re.escape(module)}(?:\.\S+)? skipped -- (.+)$", log_tail, flags=re.M)
     return "; ".join(dict.fromkeys(r.strip() for r in reasons))
+
+
+def junit_failure_messages(path: Path) -> dict[str, str]:
+    """The first line of each failed or erroring test's message: test id -> message."""
+    try:
+        cases = ET.parse(path).getroot().iter("testcase")
+    except ET.ParseError:
+        return {}
+    found = {}
+    for case in cases:
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None:
+            message = (problem.get("message") or problem.text or "").strip()
+            found[case.get("name", "?")] = message.splitlines()[0][:200] if message else ""
+    return found
+
+
+def last_error_line(log_tail: str) -> str:
+    """The last exception line of a log (`SomeError: what`), for a module that failed whole."""
+    lines = re.findall(r"^(?:\w+\.)*\w*(?:Error|Exception|Exit|Interrupt)\b.*$", log_tail, flags=re.M)
+    return lines[-1].strip()[:200] if lines else ""

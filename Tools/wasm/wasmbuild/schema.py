@@ -31,7 +31,7 @@ SCHEMA: dict[str, tuple[set[str], set[str]]] = {
                                               "cflags", "ldflags", "configure_env"}),
     "port_sources[]": ({"port", "port_version", "version", "provider", "url", "sha256"}, set()),
     "node.*": ({"version", "url", "sha256"}, set()),
-    "matrix[]": ({"python", "emscripten", "node"}, set()),
+    "matrix[]": ({"python", "emscripten", "node"}, {"browsers"}),
     "bench": (set(), {"pyodide"}),
     "deps.*": ({"version", "module", "url", "sha256"}, {"configure", "env", "build_env", "prepare"}),
     "debian": (set(), {"mirror", "security_mirror", "releases"}),

@@ -33,7 +33,9 @@ from .expectations import (
 )
 from .regrtest_report import (
     fixture_skip_reasons,
+    junit_failure_messages,
     junit_skip_reasons,
+    last_error_line,
     parse_junit,
     skip_reason,
     unittest_counts,
@@ -76,6 +78,8 @@ class ModuleResult:
     exit_code: int | None = None
     log: str = ""
     note: str = ""
+    messages: dict[str, str] = field(default_factory=dict)
+    """What each failed test (or the module, failing whole) said: the first line of its error."""
 
 
 def discover(source_dir: Path) -> list[str]:
@@ -139,8 +143,10 @@ def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, l
                 f": {'; '.join(each[:2])}" if each else "")
     elif exit_code == REGRTEST_FAILED and junit.is_file():
         result.status = "failed"
+        result.messages = junit_failure_messages(junit)
         if not result.failed_tests:
             result.failed_tests = [module]
+            result.messages = {module: last_error_line(tail)}
     elif any(marker in tail for marker in CRASH_MARKERS) or not junit.is_file():
         result.status = "crash"
         line = next((ln for ln in reversed(tail.splitlines())
@@ -149,6 +155,7 @@ def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, l
     else:
         result.status = "failed"
         result.failed_tests = result.failed_tests or [module]
+        result.messages = {module: last_error_line(tail)}
     return result
 
 
