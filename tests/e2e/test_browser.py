@@ -5,6 +5,7 @@ land in test-artifacts/."""
 from __future__ import annotations
 
 import http.server
+import json
 import shutil
 import subprocess
 import sys
@@ -181,3 +182,20 @@ def test_without_isolation_headers_the_page_says_why(page: object, browser_build
     finally:
         plain.shutdown()
         plain.server_close()
+
+
+@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+def test_suite_pages_count_passes_and_whole_module_skips(engine: str, browser_build: None) -> None:
+    """`wasm.test-browser` as CI runs it: a page per module, two at a time, each judged."""
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "-r", str(CHECKOUT), "wasm.test-browser",
+         f"--engine={engine}", "--", "-j", "2", "test_bisect", "test_fcntl"],
+        capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "modules: 1 passed, 1 skipped, 0 failed" in result.stdout
+    folder = CHECKOUT / result.stdout.split("# logs and JUnit XML: ")[1].splitlines()[0]
+    runs = {r["module"]: r for r in map(json.loads, (folder / "results.jsonl").open())}
+    assert runs["test_bisect"]["status"] == "passed" and runs["test_bisect"]["tests"] > 10
+    assert (runs["test_fcntl"]["status"], runs["test_fcntl"]["note"]) == (
+        "skipped", "No module named 'fcntl'")
+    assert "### page (ms): files " in (folder / "logs" / "test_bisect.log").read_text()

@@ -229,7 +229,11 @@ class BrowserRunner:
             run = {"status": None, "output": f"{type(exc).__name__}: {exc}", "files": {}}
         finally:
             page.close()
-        return run.get("output") or "", run.get("status"), timed_out, run.get("files") or {}
+        output = run.get("output") or ""
+        if run.get("timings"):  # where the page's time went, for the log
+            output += "\n### page (ms): " + ", ".join(
+                f"{phase} {ms}" for phase, ms in run["timings"].items()) + "\n"
+        return output, run.get("status"), timed_out, run.get("files") or {}
 
     def run_module(self, base_url: str, module: str, bundle: str) -> ModuleResult:
         for sub in ("logs", "junit"):

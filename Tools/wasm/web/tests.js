@@ -1,7 +1,7 @@
 // Runs `python -m test ...` in the worker for an automated test run (wasm.test-browser).
 // The query string carries the run: ?args=<JSON list>&bundle=<URL>&env=<JSON>&collect=<JSON>.
 // When Python exits, body[data-state] is "exited" and window.testRun holds the status, the
-// output and the collected files.
+// output, the collected files and where the page's time went (milliseconds).
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -24,15 +24,17 @@ if (!window.crossOriginIsolated) {
   worker.onmessage = (event) => {
     const message = event.data;
     if (message.type === "output") {
-      text += message.text;
-      output.textContent += message.text;
+      text += message.text; // shown once at the end: a verbose run prints thousands of lines
     } else if (message.type === "loaded") {
       statusLine.textContent = "Running…";
       document.body.dataset.state = "running";
     } else if (message.type === "exit") {
+      output.textContent = text;
+      const timings = { ...message.timings, page: Math.round(performance.now()) };
       finish("exited", `exit status ${message.status}`,
-             { status: message.status, output: text, files: message.files });
+             { status: message.status, output: text, files: message.files, timings });
     } else if (message.type === "failed") {
+      output.textContent = text;
       finish("failed", message.reason, { status: null, output: text + message.reason, files: {} });
     } else if (message.type === "waiting") {
       // A test read stdin: give it end-of-file rather than hanging.
