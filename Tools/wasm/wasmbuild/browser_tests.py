@@ -12,6 +12,7 @@ and reports as the Node runs (testsuite.py).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import queue
@@ -38,8 +39,9 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 ALWAYS = ("__init__.py", "__main__.py", "libregrtest", "support")
 # Never added to the bundle, though the browser stdlib leaves them out too: the test package
-# itself (bundled per module) and what only GUI or installer tests would use.
-NOT_FOR_TESTS = ("test", "idlelib", "turtledemo", "ensurepip", "site-packages", "__phello__")
+# itself (bundled per module), GUI code, and ensurepip, whose 3 MB of wheels would go to every
+# page for the one module that tests it.
+NOT_FOR_TESTS = ("test", "idlelib", "turtledemo", "ensurepip", "site-packages")
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ class BrowserRunner:
         self.results_dir = results_dir
         self._work: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...], Future[Any]] | None] = \
             queue.Queue()
+        self._tab = threading.local()  # each worker's tab
         self._workers = [threading.Thread(target=self._serve, name=f"chromium-{n}", daemon=True)
                          for n in range(pages)]
         for worker in self._workers:
@@ -216,7 +219,10 @@ class BrowserRunner:
         return result
 
     def _run_page(self, context: Any, url: str) -> tuple[str, int | None, bool, dict[str, str | None]]:
-        page = context.new_page()
+        # A worker keeps its tab: each navigation is a new document with a new worker and a new
+        # runtime, and a tab costs a renderer process to make. A tab that failed is replaced.
+        page = getattr(self._tab, "page", None) or context.new_page()
+        self._tab.page = None
         timed_out = False
         try:
             page.goto(url)
@@ -224,11 +230,12 @@ class BrowserRunner:
                 "['exited', 'failed', 'unsupported'].includes(document.body.dataset.state)",
                 timeout=self.timeout * 1000)
             run = page.evaluate("window.testRun") or {}
+            self._tab.page = page
         except Exception as exc:  # Playwright's TimeoutError, or the page died
             timed_out = "Timeout" in type(exc).__name__
             run = {"status": None, "output": f"{type(exc).__name__}: {exc}", "files": {}}
-        finally:
-            page.close()
+            with contextlib.suppress(Exception):  # a page that died may refuse to close
+                page.close()
         output = run.get("output") or ""
         if run.get("timings"):  # where the page's time went, for the log
             output += "\n### page (ms): " + ", ".join(
