@@ -20,7 +20,7 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         "test_re.py": "# re\nfrom test import test_re_helper, support\n", "test_re_helper.py": "",
         "test_os.py": "# not chosen\n",
         "test_math.py": "open(os.path.join('mathdata', 'ieee754.txt'))\nfrom test.test_iter import X\n",
-        "test_iter.py": "X = 1\n",
+        "test_iter.py": "X = 1\n", "test_ctypes.py": "ctypes_test = import_module('ctypes.test')\n",
         "mathdata/ieee754.txt": ">>> 1\n", "audiodata/a.wav": "not named by a chosen module",
         "support/__pycache__/x.pyc": "junk",
     }.items():
@@ -29,16 +29,18 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
     lib = tmp_path / "Lib"
     for rel in ("os.py", "json/__init__.py", "json/tests/test_x.py", "http/__init__.py",
                 "http/client.py", "rlcompleter.py", "idlelib/__init__.py", "README.txt",
-                "urllib/__init__.py", "urllib/parse.py", "urllib/request.py"):
+                "urllib/__init__.py", "urllib/parse.py", "urllib/request.py",
+                "ctypes/__init__.py", "ctypes/util.py", "ctypes/test/__init__.py"):
         (lib / rel).parent.mkdir(parents=True, exist_ok=True)
         (lib / rel).write_text(f"# {rel}\n")
     shipped = tmp_path / "site" / "usr" / "local" / "lib" / "python313.zip"
     shipped.parent.mkdir(parents=True)
     with zipfile.ZipFile(shipped, "w") as z:  # the build's stdlib: no http, no rlcompleter,
-        for name in ("os", "json/__init__", "urllib/__init__", "urllib/parse"):  # no request
+        for name in ("os", "json/__init__", "urllib/__init__", "urllib/parse",  # no request
+                     "ctypes/__init__", "ctypes/util"):  # ctypes without its tests
             z.writestr(f"{name}.pyc", b"")
-    bundles = browser_tests.make_bundles(tmp_path, ["test_json", "test_re", "test_math"],
-                                         tmp_path / "site")
+    bundles = browser_tests.make_bundles(tmp_path, ["test_json", "test_re", "test_math",
+                                                     "test_ctypes"], tmp_path / "site")
 
     def contents(name: str) -> dict[str, str]:
         return json.loads((bundles.folder / name).read_text())  # type: ignore[no-any-return]
@@ -50,6 +52,9 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         "/tests/rlcompleter.py", "/tests/http/__init__.py", "/tests/http/client.py",
         # urllib.request is left out, so all of urllib: the first urllib on sys.path wins
         "/tests/urllib/__init__.py", "/tests/urllib/parse.py", "/tests/urllib/request.py"}
+    assert set(contents(bundles.per_module["test_ctypes"])) == {  # the whole package, tests too
+        "/tests/test/test_ctypes.py", "/tests/ctypes/__init__.py", "/tests/ctypes/util.py",
+        "/tests/ctypes/test/__init__.py"}
     assert set(contents(bundles.per_module["test_json"])) == {
         "/tests/test/test_json/__init__.py", "/tests/test/test_json/test_dump.py"}
     assert set(contents(bundles.per_module["test_math"])) == {
@@ -58,7 +63,7 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         "/tests/test/test_re.py", "/tests/test/test_re_helper.py"}
     assert base64.b64decode(contents(bundles.per_module["test_re"])["/tests/test/test_re.py"]) \
         == b"# re\nfrom test import test_re_helper, support\n"
-    assert bundles.files == 7 + 6 + 2 + 2 + 3
+    assert bundles.files == 7 + 6 + 2 + 2 + 3 + 4
     assert bundles.urls("test_re") == f"tests-bundle/{bundles.common},tests-bundle/" \
         + bundles.per_module["test_re"]
     # Named by their digest: the same content keeps its name, a change gets a new one, and

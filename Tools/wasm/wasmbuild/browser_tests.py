@@ -85,8 +85,9 @@ def make_bundles(source_dir: Path, modules: Sequence[str], site: Path) -> Bundle
     for module in modules:
         package, single = test_dir / module, test_dir / f"{module}.py"
         own = [package if package.is_dir() else single]
-        per_module[module], added = _write_bundle(folder, module, test_dir,
-                                                  own + named_by(test_dir, own))
+        own += named_by(test_dir, own)
+        own += packages_tested_by(source_dir / "Lib", own)
+        per_module[module], added = _write_bundle(folder, module, test_dir, own)
         count += added
     keep = {common, *per_module.values()}
     for old in folder.glob("*.json"):
@@ -140,6 +141,20 @@ def stdlib_left_out(source_dir: Path, site: Path) -> list[Path]:
 
 def _is_test_code(relative: Path) -> bool:
     return any(part in ("test", "tests", "idle_test") for part in relative.parts)
+
+
+def packages_tested_by(lib: Path, chosen: Sequence[Path]) -> list[Path]:
+    """Stdlib packages whose own test package the chosen files load (CPython 3.11's
+    test_ctypes loads ctypes.test, test_unittest unittest.test): the whole package, since the
+    build's zip has the package without its tests and the first package of a name on sys.path
+    is the one imported."""
+    text = "".join(f.read_text(errors="replace") for path in chosen
+                   for f in ([path] if path.is_file() else path.rglob("*.py")) if f.is_file())
+    found = []
+    for name, sub in sorted(set(re.findall(r"\b(\w+)[.](tests?)\b", text))):
+        if name != "test" and (lib / name / sub / "__init__.py").is_file():
+            found.append(lib / name)
+    return found
 
 
 def named_by(test_dir: Path, chosen: Sequence[Path]) -> list[Path]:
