@@ -20,7 +20,8 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         "test_re.py": "# re\nfrom test import test_re_helper, support\n", "test_re_helper.py": "",
         "test_os.py": "# not chosen\n",
         "test_math.py": "open(os.path.join('mathdata', 'ieee754.txt'))\nfrom test.test_iter import X\n",
-        "test_iter.py": "X = 1\n", "test_ctypes.py": "ctypes_test = import_module('ctypes.test')\n",
+        "test_iter.py": "from test.helperpkg import y\nX = 1\n", "helperpkg/__init__.py": "y = 2\n",
+        "test_ctypes.py": "ctypes_test = import_module('ctypes.test')\n",
         "mathdata/ieee754.txt": ">>> 1\n", "audiodata/a.wav": "not named by a chosen module",
         "support/__pycache__/x.pyc": "junk",
     }.items():
@@ -57,13 +58,14 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         "/tests/ctypes/test/__init__.py"}
     assert set(contents(bundles.per_module["test_json"])) == {
         "/tests/test/test_json/__init__.py", "/tests/test/test_json/test_dump.py"}
-    assert set(contents(bundles.per_module["test_math"])) == {
-        "/tests/test/test_math.py", "/tests/test/mathdata/ieee754.txt", "/tests/test/test_iter.py"}
+    assert set(contents(bundles.per_module["test_math"])) == {  # and what test_iter imports
+        "/tests/test/test_math.py", "/tests/test/mathdata/ieee754.txt", "/tests/test/test_iter.py",
+        "/tests/test/helperpkg/__init__.py"}
     assert set(contents(bundles.per_module["test_re"])) == {
         "/tests/test/test_re.py", "/tests/test/test_re_helper.py"}
     assert base64.b64decode(contents(bundles.per_module["test_re"])["/tests/test/test_re.py"]) \
         == b"# re\nfrom test import test_re_helper, support\n"
-    assert bundles.files == 7 + 6 + 2 + 2 + 3 + 4
+    assert bundles.files == 7 + 6 + 2 + 2 + 4 + 4
     assert bundles.urls("test_re") == f"tests-bundle/{bundles.common},tests-bundle/" \
         + bundles.per_module["test_re"]
     # Named by their digest: the same content keeps its name, a change gets a new one, and

@@ -85,7 +85,7 @@ def make_bundles(source_dir: Path, modules: Sequence[str], site: Path) -> Bundle
     for module in modules:
         package, single = test_dir / module, test_dir / f"{module}.py"
         own = [package if package.is_dir() else single]
-        own += named_by(test_dir, own)
+        own += named_by(test_dir, own, shared)
         own += packages_tested_by(source_dir / "Lib", own)
         per_module[module], added = _write_bundle(folder, module, test_dir, own)
         count += added
@@ -157,24 +157,34 @@ def packages_tested_by(lib: Path, chosen: Sequence[Path]) -> list[Path]:
     return found
 
 
-def named_by(test_dir: Path, chosen: Sequence[Path]) -> list[Path]:
-    """What the chosen files use from Lib/test besides themselves: data folders they name
-    (mathdata, decimaltestdata, ...; 3.13 moved test_math's ieee754.txt into mathdata/) and
-    test modules they import (3.13's test_math imports test.test_iter; 3.11's test_future does
-    `from test import test_future3`)."""
-    text = "".join(f.read_text(errors="replace") for path in chosen
-                   for f in ([path] if path.is_file() else path.rglob("*.py")) if f.is_file())
-    imported = set(re.findall(r"\btest[.](test_\w+)", text))
-    for names in re.findall(r"^\s*from test import ([\w ,()]+)", text, flags=re.M):
-        imported |= {n for n in re.split(r"[\s,()]+", names) if n.startswith("test_")}
-    found = []
-    for entry in sorted(test_dir.iterdir()):
-        if entry.name == "__pycache__" or entry in chosen:
-            continue
-        if entry.is_dir() and not (entry / "__init__.py").is_file() and entry.name in text:
-            found.append(entry)  # a data folder
-        elif entry.stem in imported and (entry.suffix == ".py" or entry.is_dir()):
-            found.append(entry)  # a test module imported by another
+def named_by(test_dir: Path, chosen: Sequence[Path], shared: Sequence[Path] = ()) -> list[Path]:
+    """What the chosen files use from Lib/test besides themselves, and what that uses in turn:
+    data folders they name (mathdata, decimaltestdata, ...; 3.13 moved test_math's
+    ieee754.txt into mathdata/) and modules of the test package they import (3.13's test_math
+    imports test.test_iter; 3.11's test_inspect imports test.test_import, which imports
+    test.test_importlib; test_trace imports test.tracedmodules; test_future does `from test
+    import test_future3`). What `shared` has is not repeated."""
+    found: list[Path] = []
+    seen = set(chosen) | set(shared)
+    scan = list(chosen)
+    while scan:
+        text = "".join(f.read_text(errors="replace") for path in scan
+                       for f in ([path] if path.is_file() else path.rglob("*.py")) if f.is_file())
+        imported = set(re.findall(r"\btest[.](\w+)", text))
+        for names in re.findall(r"^\s*from test import ([\w ,()]+)", text, flags=re.M):
+            imported |= set(re.split(r"[\s,()]+", names))
+        scan = []
+        for entry in sorted(test_dir.iterdir()):
+            if entry.name in ("__pycache__", *ALWAYS) or entry in seen:
+                continue
+            data_folder = entry.is_dir() and not (entry / "__init__.py").is_file()
+            if (data_folder and entry.name in text) or (
+                    not data_folder and entry.stem in imported
+                    and (entry.suffix == ".py" or entry.is_dir())):
+                found.append(entry)
+                seen.add(entry)
+                if not data_folder:
+                    scan.append(entry)  # what it imports comes too
     return found
 
 
