@@ -39,9 +39,11 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 ALWAYS = ("__init__.py", "__main__.py", "libregrtest", "support")
 # Never added to the bundle, though the browser stdlib leaves them out too: the test package
-# itself (bundled per module), GUI code, and ensurepip, whose 3 MB of wheels would go to every
-# page for the one module that tests it.
-NOT_FOR_TESTS = ("test", "idlelib", "turtledemo", "ensurepip", "site-packages")
+# itself (bundled per module), GUI code, ensurepip, whose 3 MB of wheels would go to every
+# page for the one module that tests it, and the frozen __hello__/__phello__, whose tests expect
+# their source in the stdlib folder and not on sys.path ahead of it.
+NOT_FOR_TESTS = ("test", "idlelib", "turtledemo", "ensurepip", "site-packages", "__phello__",
+                 "__hello__.py")
 
 
 @dataclass(frozen=True)
