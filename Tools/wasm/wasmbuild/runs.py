@@ -39,8 +39,9 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     for line in verdict.unexpected_passes:
         ctx.runner.note(f"unexpected pass: {line}")
     if options.update_expectations:
+        where = f", in {runtime}" if target == "browser" else ""
         header = (f"Expected results of CPython {ctx.cpython.version}'s test suite on the {variant} "
-                  f"build, Emscripten {ctx.emscripten.version}.\n"
+                  f"build, Emscripten {ctx.emscripten.version}{where}.\n"
                   "Regenerate with `-- --update-expectations` after the test task; reasons and "
                   "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
                   "timeout; not run by default), crash (kills the runtime), flaky (any "
