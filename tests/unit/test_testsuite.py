@@ -43,6 +43,9 @@ if module == "test_skipsetup":  # setUpModule skipped: no test case in the repor
 if module == "test_doctests":  # 3.11 reports no case for a doctest suite
     print("doctest (test.test_doctests) ... 117 tests with zero failures")
     print("Ran 1 test in 0.2s"); print("OK"); write([]); sys.exit(0)
+if module == "test_rundoctest":  # support.run_doctest: no unittest summary at all
+    print("doctest (test.test_rundoctest) ... 117 tests with zero failures")
+    print("1 test OK."); write([]); sys.exit(0)
 if module == "test_hang":
     time.sleep(600)
 if module == "test_crash":
@@ -229,12 +232,13 @@ def test_a_module_that_ran_no_test_is_skipped_with_its_reason(fake_node: list[st
 
 def test_the_verbose_log_counts_what_the_junit_report_leaves_out(fake_node: list[str],
                                                                  tmp_path: Path) -> None:
-    results, _, _ = run(fake_node, tmp_path, ["test_skipsetup", "test_doctests"],
+    results, _, _ = run(fake_node, tmp_path, ["test_skipsetup", "test_doctests", "test_rundoctest"],
                         no_expectations(tmp_path))
     by_name = {r.module: r for r in results}
     assert (by_name["test_skipsetup"].status, by_name["test_skipsetup"].note) == (
         "skipped", "every test skipped: filesystem lacks largefile support")
     assert (by_name["test_doctests"].status, by_name["test_doctests"].tests) == ("passed", 1)
+    assert (by_name["test_rundoctest"].status, by_name["test_rundoctest"].tests) == ("passed", 117)
 
 
 def test_whole_module_skips_are_recorded_with_their_reason(fake_node: list[str],

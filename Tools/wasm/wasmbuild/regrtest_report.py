@@ -38,9 +38,12 @@ def junit_skip_reasons(path: Path) -> list[str]:
 
 
 def unittest_counts(log_tail: str) -> tuple[int, int]:
-    """(tests, skipped) from unittest's verbose summary: `Ran N tests` and `OK (skipped=K)`;
-    a skipped setUpModule/setUpClass counts as one skip."""
+    """(tests, skipped) from unittest's verbose summary (`Ran N tests`, `OK (skipped=K)`) and
+    doctest's; a skipped setUpModule/setUpClass counts as one skip."""
     ran = sum(int(n) for n in re.findall(r"^Ran (\d+) tests? in ", log_tail, flags=re.M))
+    # doctests run by support.run_doctest (3.11's test_pep646_syntax) report only this line
+    ran = ran or sum(int(n) for n in re.findall(r"^doctest \(.+?\) \.\.\. (\d+) tests with zero failures",
+                                          log_tail, flags=re.M))
     skipped = sum(int(n) for n in re.findall(r"^(?:OK|FAILED) \(.*?skipped=(\d+)", log_tail,
                                               flags=re.M))
     return max(ran, skipped), skipped
