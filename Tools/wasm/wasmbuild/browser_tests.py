@@ -330,6 +330,8 @@ def _launch_firefox() -> tuple[Any, Callable[[], None]]:
 
 LAUNCHERS: dict[str, Callable[[], tuple[Any, Callable[[], None]]]] = {
     "chromium": _launch_chromium, "firefox": _launch_firefox}
+PROGRAMS = {"chromium": "chromium", "firefox": "firefox-esr"}
+"""The program each engine starts, for the commands the tasks print."""
 
 
 @contextmanager

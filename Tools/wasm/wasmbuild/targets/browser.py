@@ -48,11 +48,12 @@ class BrowserTarget:
         folder = built_python_js(ctx, "browser").parent
         page = folder / "tests.html"
         pages = max(1, jobs)
+        program = browser_tests.PROGRAMS[ctx.options.engine]
         ctx.runner.say(f"# pack Lib/test/{{libregrtest,support,*.txt,...}} into "
                        f"{ctx.runner.path(folder / browser_tests.BUNDLE_DIR)}/common.<digest>.json "
                        "and each module (with the data it names) into <module>.<digest>.json")
         if ctx.dry_run:
-            yield SuiteRunner(_not_in_a_dry_run, ["chromium", "--headless", str(page)], pages)
+            yield SuiteRunner(_not_in_a_dry_run, [program, "--headless", str(page)], pages)
             return
         install_page(ctx, folder)
         bundles = browser_tests.make_bundles(ctx.source_dir, modules, folder)
@@ -68,7 +69,7 @@ class BrowserTarget:
             with browser_tests.serving(ctx.paths.root) as base_url:
                 yield SuiteRunner(
                     lambda module: browser.run_module(base_url, module, bundles.urls(module)),
-                    [ctx.options.engine, "--headless", f"{base_url}{page_path}?args=..."], pages)
+                    [program, "--headless", f"{base_url}{page_path}?args=..."], pages)
         finally:
             browser.close()
 
