@@ -39,11 +39,9 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 ALWAYS = ("__init__.py", "__main__.py", "libregrtest", "support")
 # Never added to the bundle, though the browser stdlib leaves them out too: the test package
-# itself (bundled per module), GUI code, ensurepip, whose 3 MB of wheels would go to every
-# page for the one module that tests it, and the frozen __hello__/__phello__, whose tests expect
-# their source in the stdlib folder and not on sys.path ahead of it.
-NOT_FOR_TESTS = ("test", "idlelib", "turtledemo", "ensurepip", "site-packages", "__phello__",
-                 "__hello__.py")
+# itself (bundled per module), GUI code, and ensurepip, whose 3 MB of wheels would go to every
+# page for the one module that tests it.
+NOT_FOR_TESTS = ("test", "idlelib", "turtledemo", "ensurepip", "site-packages")
 
 
 @dataclass(frozen=True)
@@ -87,8 +85,8 @@ def make_bundles(source_dir: Path, modules: Sequence[str], site: Path) -> Bundle
     for module in modules:
         package, single = test_dir / module, test_dir / f"{module}.py"
         own = [package if package.is_dir() else single]
-        own += named_by(test_dir, own, shared)
         own += packages_tested_by(source_dir / "Lib", own)
+        own += named_by(test_dir, own, shared)  # what they import from the test package
         per_module[module], added = _write_bundle(folder, module, test_dir, own)
         count += added
     keep = {common, *per_module.values()}

@@ -82,4 +82,6 @@ def junit_failure_messages(path: Path) -> dict[str, str]:
 def last_error_line(log_tail: str) -> str:
     """The last exception line of a log (`SomeError: what`), for a module that failed whole."""
     lines = re.findall(r"^(?:\w+\.)*\w*(?:Error|Exception|Exit|Interrupt)\b.*$", log_tail, flags=re.M)
-    return lines[-1].strip()[:200] if lines else ""
+    # unittest's own summary of import errors says less than the errors it summarises
+    causes = [line for line in lines if "errors while loading tests" not in line]
+    return (causes or lines)[-1].strip()[:200] if lines else ""

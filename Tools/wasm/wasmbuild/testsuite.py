@@ -53,7 +53,9 @@ def regrtest_args(module: str, junit: str, tempdir: str | None = None) -> list[s
     return ["-m", "test", "-v", *where, "--junit-xml", junit, "-u", RESOURCES, module]
 # regrtest exit codes that mean "regrtest itself ran to the end"
 REGRTEST_OK, REGRTEST_FAILED, REGRTEST_ENV_CHANGED, REGRTEST_NO_TESTS = 0, 2, 3, 4
-CRASH_MARKERS = ("Aborted(", "RuntimeError: ", "RangeError: Maximum call stack", "FATAL ERROR")
+# What a runtime says as it dies: Emscripten's abort, V8's and Firefox's stack overflows.
+CRASH_MARKERS = ("Aborted(", "RuntimeError: ", "RangeError: Maximum call stack",
+                 "InternalError: too much recursion", "FATAL ERROR")
 
 
 class TestRunFailed(WasmBuildError):
