@@ -31,7 +31,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
-from wasmbuild import browser_tests, serve  # noqa: E402
+from wasmbuild import browser_tests, bundles, serve  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
 from wasmbuild.targets.browser import install_page  # noqa: E402
 from wasmbuild.targets.node import built_python_js  # noqa: E402
@@ -81,7 +81,7 @@ def main() -> None:
                           engine=args.engine))
     folder = built_python_js(ctx, "browser").parent
     install_page(ctx, folder)
-    bundles = browser_tests.make_bundles(ctx.source_dir, [args.module], folder)
+    test_files = bundles.make_bundles(ctx.source_dir, [args.module], folder)
     page_path = str((folder / "tests.html").relative_to(ctx.paths.root))
     firsts: dict[str, list[float]] = {name: [] for name in POLICIES}
     laters: dict[str, list[float]] = {name: [] for name in POLICIES}
@@ -91,13 +91,13 @@ def main() -> None:
         for name in order:
             serve.cache_control = POLICIES[name]  # type: ignore[assignment]  # read per response
             times = one_browser(ctx.paths.root, page_path, args.engine,
-                                bundles.urls(args.module), args.module, args.pages)
+                                test_files.urls(args.module), args.module, args.pages)
             firsts[name].append(times[0])
             laters[name] += times[1:]
             print(f"round {round_number + 1}, {name}: " + " ".join(f"{t:.2f}" for t in times),
                   flush=True)
     base = statistics.median(laters[names[0]])
-    common, own = bundles.sizes
+    common, own = test_files.sizes
     lines = [f"{machine()}, CPython {ctx.cpython.version}, Emscripten {ctx.emscripten.version}, "
              f"{args.engine}; {args.pages} pages of `{args.module}` per browser, {args.rounds} "
              f"rounds, `.venv/bin/python bench/browser_pages.py --engine {args.engine}`; shared "

@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from wasmbuild import browser_tests
+from wasmbuild import bundles as test_bundles
 
 
 def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         for name in ("os", "json/__init__", "urllib/__init__", "urllib/parse",  # no request
                      "ctypes/__init__", "ctypes/util"):  # ctypes without its tests
             z.writestr(f"{name}.pyc", b"")
-    bundles = browser_tests.make_bundles(tmp_path, ["test_json", "test_re", "test_math",
+    bundles = test_bundles.make_bundles(tmp_path, ["test_json", "test_re", "test_math",
                                                      "test_ctypes"], tmp_path / "site")
 
     def contents(name: str) -> dict[str, str]:
@@ -70,10 +70,10 @@ def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:
         + bundles.per_module["test_re"]
     # Named by their digest: the same content keeps its name, a change gets a new one, and
     # bundles no longer used are removed.
-    again = browser_tests.make_bundles(tmp_path, ["test_re"], tmp_path / "site")
+    again = test_bundles.make_bundles(tmp_path, ["test_re"], tmp_path / "site")
     assert again.per_module["test_re"] == bundles.per_module["test_re"]
     (test_dir / "test_re.py").write_text("# re, changed\n")
-    changed = browser_tests.make_bundles(tmp_path, ["test_re"], tmp_path / "site")
+    changed = test_bundles.make_bundles(tmp_path, ["test_re"], tmp_path / "site")
     assert changed.per_module["test_re"] != bundles.per_module["test_re"]
     assert sorted(p.name for p in changed.folder.iterdir()) == sorted(
         [changed.common, changed.per_module["test_re"]])

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .. import browser_tests, limits
+from .. import browser_tests, bundles, limits
 from ..config import CHECKOUT, TOOLS_WASM
 from ..context import Context
 from ..testsuite import ModuleResult
@@ -50,17 +50,17 @@ class BrowserTarget:
         pages = max(1, jobs)
         program = browser_tests.PROGRAMS[ctx.options.engine]
         ctx.runner.say(f"# pack Lib/test/{{libregrtest,support,*.txt,...}} into "
-                       f"{ctx.runner.path(folder / browser_tests.BUNDLE_DIR)}/common.<digest>.json "
+                       f"{ctx.runner.path(folder / bundles.BUNDLE_DIR)}/common.<digest>.json "
                        "and each module (with the data it names) into <module>.<digest>.json")
         if ctx.dry_run:
             yield SuiteRunner(_not_in_a_dry_run, [program, "--headless", str(page)], pages)
             return
         install_page(ctx, folder)
-        bundles = browser_tests.make_bundles(ctx.source_dir, modules, folder)
-        common, own = bundles.sizes
-        ctx.runner.note(f"{bundles.files} files: {common / 1e6:.1f} MB shared by every page "
+        test_files = bundles.make_bundles(ctx.source_dir, modules, folder)
+        common, own = test_files.sizes
+        ctx.runner.note(f"{test_files.files} files: {common / 1e6:.1f} MB shared by every page "
                         f"(downloaded once per browser), {own / 1e6:.1f} MB in the "
-                        f"{len(bundles.per_module)} modules' own bundles")
+                        f"{len(test_files.per_module)} modules' own bundles")
         page_path = os.path.relpath(page, ctx.paths.root)
         # Each page is a fresh runtime; `pages` browsers run pages side by side.
         browser = browser_tests.BrowserRunner(ctx.paths.root, page_path, timeout, results_dir,
@@ -68,7 +68,7 @@ class BrowserTarget:
         try:
             with browser_tests.serving(ctx.paths.root) as base_url:
                 yield SuiteRunner(
-                    lambda module: browser.run_module(base_url, module, bundles.urls(module)),
+                    lambda module: browser.run_module(base_url, module, test_files.urls(module)),
                     [program, "--headless", f"{base_url}{page_path}?args=..."], pages)
         finally:
             browser.close()
