@@ -46,6 +46,9 @@ if module == "test_doctests":  # 3.11 reports no case for a doctest suite
 if module == "test_rundoctest":  # support.run_doctest: no unittest summary at all
     print("doctest (test.test_rundoctest) ... 117 tests with zero failures")
     print("1 test OK."); write([]); sys.exit(0)
+if module == "test_noimport":  # 3.13: a module that fails to import leaves no report
+    print("ModuleNotFoundError: No module named '_testinternalcapi'")
+    print("test_noimport failed (uncaught exception)"); print("Result: FAILURE"); sys.exit(2)
 if module == "test_hang":
     time.sleep(600)
 if module == "test_crash":
@@ -228,6 +231,15 @@ def test_a_module_that_ran_no_test_is_skipped_with_its_reason(fake_node: list[st
     assert skipped["test_pass"] is None
     summary = testsuite.summary_table(results)
     assert "modules: 1 passed, 2 skipped, 0 failed, 0 timeout, 0 crash, 0 not-run" in summary
+
+
+def test_a_module_that_does_not_import_is_a_failure_not_a_crash(fake_node: list[str],
+                                                                tmp_path: Path) -> None:
+    results, _, _ = run(fake_node, tmp_path, ["test_noimport", "test_crash"], no_expectations(tmp_path))
+    by_name = {r.module: r for r in results}
+    assert (by_name["test_noimport"].status, by_name["test_noimport"].messages) == (
+        "failed", {"test_noimport": "ModuleNotFoundError: No module named '_testinternalcapi'"})
+    assert by_name["test_crash"].status == "crash"
 
 
 def test_the_verbose_log_counts_what_the_junit_report_leaves_out(fake_node: list[str],

@@ -125,15 +125,16 @@ def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expecta
             modules[r.module] = previous  # curated by hand, or not run this time
             continue
         if r.status in status_of:
-            kept = old.modules.get(r.module, Expectation(status_of[r.status], r.note))
-            modules[r.module] = Expectation(status_of[r.status], kept.reason, kept.link)
+            kept = old.modules.get(r.module, Expectation(status_of[r.status]))
+            modules[r.module] = Expectation(status_of[r.status], kept.reason or r.note, kept.link)
         elif r.status == "skipped":
             was = old.modules.get(r.module)
             reason = was.reason if was is not None and was.status == "skip" else r.note
             modules[r.module] = Expectation("skip", reason, was.link if was else "")
         elif r.status == "failed" and r.failed_tests == [r.module]:
-            kept = old.modules.get(r.module, Expectation("fail", r.messages.get(r.module, "")))
-            modules[r.module] = Expectation("fail", kept.reason, kept.link)
+            kept = old.modules.get(r.module, Expectation("fail"))
+            modules[r.module] = Expectation("fail", kept.reason or r.messages.get(r.module, ""),
+                                            kept.link)
     ran = {r.module for r in results if r.status != "not-run"}
     for name, exp in old.modules.items():  # modules this run did not touch keep their entry
         if name not in ran:
@@ -145,8 +146,9 @@ def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expecta
     for r in results:
         if r.status == "failed" and r.failed_tests != [r.module]:
             for test in r.failed_tests:
-                kept = old.tests.get(test, Expectation("fail", r.messages.get(test, "")))
-                tests[test] = Expectation("fail", kept.reason, kept.link)
+                kept = old.tests.get(test, Expectation("fail"))
+                tests[test] = Expectation("fail", kept.reason or r.messages.get(test, ""),
+                                          kept.link)
     for name, exp in old.tests.items():
         if not any(_in_module(name, m) for m in ran):
             tests[name] = exp

@@ -16,6 +16,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -53,6 +54,7 @@ def regrtest_args(module: str, junit: str, tempdir: str | None = None) -> list[s
     return ["-m", "test", "-v", *where, "--junit-xml", junit, "-u", RESOURCES, module]
 # regrtest exit codes that mean "regrtest itself ran to the end"
 REGRTEST_OK, REGRTEST_FAILED, REGRTEST_ENV_CHANGED, REGRTEST_NO_TESTS = 0, 2, 3, 4
+REGRTEST_DONE = re.compile(r"^(?:Tests r|R)esult: FAILURE", re.M)  # its last line, 3.11 / 3.13
 # What a runtime says as it dies: Emscripten's abort, V8's and Firefox's stack overflows.
 CRASH_MARKERS = ("Aborted(", "RuntimeError: ", "RangeError: Maximum call stack",
                  "InternalError: too much recursion", "FATAL ERROR")
@@ -143,9 +145,10 @@ def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, l
             each = each or fixture_skip_reasons(tail)
             result.note = skip_reason(tail, module) or "every test skipped" + (
                 f": {'; '.join(each[:2])}" if each else "")
-    elif exit_code == REGRTEST_FAILED and junit.is_file():
+    elif exit_code == REGRTEST_FAILED and (junit.is_file() or REGRTEST_DONE.search(tail)):
+        # regrtest ran to its end: a failure, even when the module did not import (no report)
         result.status = "failed"
-        result.messages = junit_failure_messages(junit)
+        result.messages = junit_failure_messages(junit) if junit.is_file() else {}
         if not result.failed_tests:
             result.failed_tests = [module]
             result.messages = {module: last_error_line(tail)}
