@@ -123,13 +123,18 @@ def _is_test_code(relative: Path) -> bool:
     return any(part in ("test", "tests", "idle_test") for part in relative.parts)
 
 
+def _python_text(paths: Sequence[Path]) -> str:
+    """The text of the files, and of the .py files under the folders, among `paths`."""
+    return "".join(f.read_text(errors="replace") for path in paths
+                   for f in ([path] if path.is_file() else path.rglob("*.py")) if f.is_file())
+
+
 def packages_tested_by(lib: Path, chosen: Sequence[Path]) -> list[Path]:
     """Stdlib packages whose own test package the chosen files load (CPython 3.11's
     test_ctypes loads ctypes.test, test_unittest unittest.test): the whole package, since the
     build's zip has the package without its tests and the first package of a name on sys.path
     is the one imported."""
-    text = "".join(f.read_text(errors="replace") for path in chosen
-                   for f in ([path] if path.is_file() else path.rglob("*.py")) if f.is_file())
+    text = _python_text(chosen)
     found = []
     for name, sub in sorted(set(re.findall(r"\b(\w+)[.](tests?)\b", text))):
         if name != "test" and (lib / name / sub / "__init__.py").is_file():
@@ -148,8 +153,7 @@ def named_by(test_dir: Path, chosen: Sequence[Path], shared: Sequence[Path] = ()
     seen = set(chosen) | set(shared)
     scan = list(chosen)
     while scan:
-        text = "".join(f.read_text(errors="replace") for path in scan
-                       for f in ([path] if path.is_file() else path.rglob("*.py")) if f.is_file())
+        text = _python_text(scan)
         imported = set(re.findall(r"\btest[.](\w+)", text))
         for names in re.findall(r"^\s*from test import ([\w ,()]+)", text, flags=re.M):
             imported |= set(re.split(r"[\s,()]+", names))
