@@ -26,6 +26,7 @@ from wasmbuild import clean as clean_module
 from wasmbuild import cleanroom, config, profiles, provision, recipe, runs
 from wasmbuild import dist as dist_module
 from wasmbuild import doctor as doctor_module
+from wasmbuild import extension as extension_module
 from wasmbuild import serve as serve_module
 from wasmbuild.config import CHECKOUT
 from wasmbuild.context import Context, Options, resolve
@@ -184,6 +185,17 @@ def run(c: InvokeContext, python_version: str | None = None, source: str | None 
         raise Exit(code=status)
 
 
+def extension(c: InvokeContext, source_file: str = "", name: str = "", output: str = "",
+              python_version: str | None = None, source: str | None = None,
+              emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
+              profile: str | None = None, traceback: bool = False) -> None:
+    """Compile a C extension module (and more .c files after `--`) as a side module for a
+    `--profile dynamic` Node build; it goes beside the build's own modules, importable."""
+    files = [Path(f) for f in ([source_file] if source_file else []) + python_args(c)]
+    extension_module.build_extension(make_context(c, **build_options(locals())), files,
+                                     name or None, Path(output) if output else None)
+
+
 def test(c: InvokeContext, python_version: str | None = None, source: str | None = None,
          emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
          node: str | None = None,
@@ -283,6 +295,10 @@ for body in (build_python, ports, deps, node, browser, doctor):
 wasm.add_task(wasm_task(
     run, optimize="compile with V8's optimising tier first (--no-liftoff): Python code runs about "
     "2x faster, start-up takes about 0.5 s longer"))
+wasm.add_task(wasm_task(
+    extension, source_file="the module's C source (PyInit_<name>)",
+    name="module name (default: the file's name without .c)",
+    output="folder to write the module to (default: the build's, on its sys.path)"))
 wasm.add_task(wasm_task(
     test, node_version="major version of a pinned Node release to run with (18, 20, 22, 24), "
     "fetched from the npm registry"))

@@ -98,6 +98,67 @@ def select_select():
     return f"{len(readable)} readable"
 
 
+@check("asyncio")
+def asyncio_new_event_loop():
+    import asyncio
+    loop = asyncio.new_event_loop()
+    try:
+        return f"{type(loop).__name__}: {loop.run_until_complete(asyncio.sleep(0, 'ran'))}"
+    finally:
+        loop.close()
+
+
+@check("asyncio")
+def asyncio_run():
+    """sleep, gather, a wait_for timeout, a queue, a cancelled task, call_later and
+    run_in_executor, in one asyncio.run()."""
+    import asyncio
+    import contextlib
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        gathered = await asyncio.gather(asyncio.sleep(0.01, 1), asyncio.sleep(0.02, 2))
+        try:
+            await asyncio.wait_for(asyncio.sleep(10), 0.05)
+            raise RuntimeError("wait_for did not time out")
+        except TimeoutError:
+            pass
+        queue = asyncio.Queue()
+        loop.call_later(0.01, queue.put_nowait, "queued")
+        task = asyncio.create_task(asyncio.sleep(10))
+        await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        in_executor = await loop.run_in_executor(None, sum, [1, 2, 3])
+        return gathered, await queue.get(), task.cancelled(), in_executor
+
+    return repr(asyncio.run(main()))
+
+
+@check("asyncio")
+def asyncio_subprocess():
+    import asyncio
+
+    async def main():
+        process = await asyncio.create_subprocess_exec("true")
+        return await process.wait()
+
+    return str(asyncio.run(main()))
+
+
+@check("asyncio")
+def asyncio_open_connection():
+    import asyncio
+
+    async def main():
+        _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", 80), 5)
+        writer.close()
+        return "connected"
+
+    return asyncio.run(main())
+
+
 # -- processes, threads, signals ------------------------------------------------------------
 @check("processes")
 def subprocess_run():
@@ -168,9 +229,15 @@ def signal_handler_sigusr1():
 
 @check("signals")
 def sigterm_self():
+    """SIGTERM to itself with a handler set: on Linux the handler runs (without one, the
+    process ends, as it should)."""
     import signal
+    got = []
+    signal.signal(signal.SIGTERM, lambda *a: got.append(1))
     os.kill(os.getpid(), signal.SIGTERM)
-    return "still running after SIGTERM"
+    if not got:
+        raise RuntimeError("still running, handler not called")
+    return "handler called"
 
 
 @check("processes")
@@ -380,6 +447,19 @@ def time_sleep():
     if not 0.04 <= elapsed < 5:
         raise RuntimeError(f"time.sleep(0.05) took {elapsed:.3f} s")
     return "slept 0.05 s"
+
+
+@check("misc")
+def ctypes_libc():
+    """The C library through ctypes.CDLL(None), as the ctypes tutorial does it."""
+    import ctypes
+    libc = ctypes.CDLL(None)
+    length = libc.strlen(b"hello")
+    libc.sqrt.restype = ctypes.c_double
+    libc.sqrt.argtypes = [ctypes.c_double]
+    buffer = ctypes.create_string_buffer(32)
+    libc.snprintf(buffer, 32, b"%d-%s", 42, b"ok")
+    return f"strlen {length}, sqrt(2.0) {libc.sqrt(2.0):.4f}, snprintf {buffer.value!r}"
 
 
 @check("misc")

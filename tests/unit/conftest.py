@@ -120,7 +120,10 @@ BEHAVIOUR = {
              "    (lib / 'libfake.a').write_text('lib')\n"
              "else:\n"
              "    for f in ('python', 'python.js', 'python.wasm', 'python.data'):\n"
-             "        Path(f).write_text('built')\n"),
+             "        Path(f).write_text('built')\n"
+             "    Path('build/lib.fake').mkdir(parents=True, exist_ok=True)\n"
+             "    Path('pybuilddir.txt').write_text('build/lib.fake')\n"
+             "    Path('Makefile').write_text('EXT_SUFFIX=\t.cpython-311-wasm32-emscripten.so\\n')\n"),
     "emconfigure": "os.execv(shutil.which(sys.argv[1]) or sys.argv[1], sys.argv[1:])\n",
     "emmake": "os.execv(shutil.which(sys.argv[1]), sys.argv[1:])\n",
     "embuilder": (

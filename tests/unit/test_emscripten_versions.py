@@ -32,11 +32,11 @@ def test_the_shipped_fixes_follow_the_versions_that_need_them() -> None:
     versions = config.load()
     names = {v: [f.name for f in versions.fixes_for(v)] for v in ("3.1.6", "3.1.69", "6.0.5")}
     assert names == {"3.1.6": ["utimensat", "clock_nanosleep", "ctypes_runtime_legacy",
-                               "noderawfs_stdio_fstat"],
+                               "noderawfs_stdio_fstat", "runtime_guards"],
                      "3.1.69": ["ctypes_runtime", "ctypes_dlfcn", "noderawfs_stdio_fstat",
-                                "stack_size"],
+                                "runtime_guards", "stack_size"],
                      "6.0.5": ["ctypes_runtime", "ctypes_dlfcn", "no_shared_test_modules",
-                               "noderawfs_fstat", "stack_size"]}
+                               "noderawfs_fstat", "runtime_guards", "stack_size"]}
     assert [f.name for f in versions.fixes_for("3.1.6", "libffi")] == ["em_js_deps"]
     assert versions.fixes_for("3.1.69", "libffi") == []
     for fix in versions.fixes:

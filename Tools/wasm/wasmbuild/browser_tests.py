@@ -23,8 +23,9 @@ from typing import Any
 
 from . import bidi
 from .errors import ToolMissing
+from .regrtest_report import regrtest_args
 from .serve import start, url_for
-from .testsuite import ModuleResult, classify, regrtest_args
+from .testsuite import ModuleResult, classify
 
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")

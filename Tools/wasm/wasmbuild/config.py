@@ -189,8 +189,11 @@ class Versions:
     def advisories_for(self, emscripten_version: str) -> list[Advisory]:
         return [a for a in self.advisories if a.applies_to(emscripten_version)]
 
-    def fixes_for(self, emscripten_version: str, applies_to: str = "cpython") -> list[EmscriptenFix]:
-        return [f for f in self.fixes if f.applies_to == applies_to and f.applies(emscripten_version)]
+    def fixes_for(self, emscripten_version: str, applies_to: str = "cpython",
+                  dynamic: bool = False) -> list[EmscriptenFix]:
+        """The fixes a build needs; `dynamic` for a build with dynamic linking (MAIN_MODULE)."""
+        return [f for f in self.fixes
+                if f.applies_to == applies_to and f.applies(emscripten_version, dynamic)]
 
     def port_sources_for(self, port: str, port_version: str) -> list[PortSource]:
         return [s for s in self.port_sources if s.port == port and s.port_version == port_version]

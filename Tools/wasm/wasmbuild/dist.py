@@ -12,9 +12,10 @@ from pathlib import Path
 
 from .context import Context
 from .errors import ToolMissing
+from .site_files import BROWSER_BUNDLE
 from .targets.browser import page_files
 
-BUILD_OUTPUTS = ("python.js", "python.wasm", "python.data")
+BUILD_OUTPUTS = ("python.js", "python.wasm", "python.data", BROWSER_BUNDLE)
 HEADERS_NOTE = """Serve these files over HTTP(S) with, on every response:
   Cross-Origin-Opener-Policy: same-origin
   Cross-Origin-Embedder-Policy: require-corp

@@ -72,7 +72,7 @@ def examine(ctx: Context) -> Report:
                 report.add(f"port {name} {info.version}", "ok" if built else "warn",
                            "built" if built else "not built yet",
                            "" if built else "`invoke wasm.ports`")
-        fixes = ctx.versions.fixes_for(emscripten.version)
+        fixes = ctx.versions.fixes_for(emscripten.version, dynamic=ctx.profile.dynamic)
         report.add("our fixes for it", "ok", ", ".join(f.name for f in fixes) or "none needed")
     except WasmBuildError as exc:
         report.add("emcc", "missing", exc.message, exc.fix)

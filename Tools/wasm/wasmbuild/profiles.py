@@ -29,6 +29,11 @@ class Profile:
     def pthreads(self) -> bool:
         return "--enable-wasm-pthreads" in self.configure_args
 
+    @property
+    def dynamic(self) -> bool:
+        """python.wasm is Emscripten's MAIN_MODULE: every object it links must be PIC."""
+        return "--enable-wasm-dynamic-linking" in self.configure_args
+
 
 PROFILES = {p.name: p for p in (
     Profile("recipe", "CPython's own flags: -O3 compile, -O2 link, obmalloc off"),
@@ -47,6 +52,9 @@ PROFILES = {p.name: p for p in (
             target_suffix="-debug"),
     Profile("threads", "as recipe, with pthreads (USE_PTHREADS, PROXY_TO_PTHREAD): threading works",
             configure_args=("--enable-wasm-pthreads",)),
+    Profile("dynamic", "as fast, linked as Emscripten's MAIN_MODULE: imports extension modules "
+            "built as side modules (`invoke wasm.extension`), ctypes loads shared libraries",
+            configure_args=("--with-pymalloc", "--enable-wasm-dynamic-linking")),
 )}
 DEFAULT_PROFILE = "fast"
 

@@ -1,4 +1,5 @@
-"""What regrtest reports about one test module: its JUnit XML file and its verbose log."""
+"""regrtest for one test module: its command line, and what it reports (its JUnit XML file
+and its verbose log)."""
 
 from __future__ import annotations
 
@@ -85,3 +86,27 @@ def last_error_line(log_tail: str) -> str:
     # unittest's own summary of import errors says less than the errors it summarises
     causes = [line for line in lines if "errors while loading tests" not in line]
     return (causes or lines)[-1].strip()[:200] if lines else ""
+
+
+RESOURCES = "all,-cpu,-network,-urlfetch"
+
+
+# Test modules that skip themselves whole where sockets don't work, only because asyncio's
+# standard event loop needs a socket pair; the builds' own loop (Lib/wasm_site/wasm_asyncio.py)
+# needs none, so they run, and a test that does need a socket fails with the OSError it gets.
+ASYNCIO_MODULES = ("test_asyncio", "test_asyncgen", "test_contextlib_async")
+# regrtest with test.support.requires_working_socket(module=True) made a no-op; the form
+# that marks a single test still skips it.
+LIFT_MODULE_SOCKET_SKIP = (
+    "import test.support as s; r = s.requires_working_socket; "
+    "s.requires_working_socket = lambda module=False: None if module else r(); "
+    "from test.libregrtest.main import main; main()")
+
+
+def regrtest_args(module: str, junit: str, tempdir: str | None = None) -> list[str]:
+    """`-m test` for one module. Verbose, so the log says what the JUnit report leaves out: a
+    skip in setUpModule (no test case at all) and the doctests CPython 3.11 does not report."""
+    where = ["--tempdir", tempdir] if tempdir else []
+    start = (["-c", LIFT_MODULE_SOCKET_SKIP] if module.split(".")[0] in ASYNCIO_MODULES
+             else ["-m", "test"])
+    return [*start, "-v", *where, "--junit-xml", junit, "-u", RESOURCES, module]

@@ -91,8 +91,12 @@ class EmscriptenFix:
     ldflags: str = ""
     configure_env: dict[str, str] = field(default_factory=dict)
     """Answers for configure (ac_cv_... variables)."""
+    linking: str = "any"
+    """'static' for a fix that only a build without dynamic linking needs ('any': both)."""
 
-    def applies(self, emscripten_version: str) -> bool:
+    def applies(self, emscripten_version: str, dynamic: bool = False) -> bool:
+        if dynamic and self.linking == "static":
+            return False
         return in_range(emscripten_version, self.emscripten_from, self.emscripten_below)
 
     def env(self) -> dict[str, str]:

@@ -33,25 +33,19 @@ from .expectations import (
     judge,
 )
 from .regrtest_report import (
+    RESOURCES,
     fixture_skip_reasons,
     junit_failure_messages,
     junit_skip_reasons,
     last_error_line,
     parse_junit,
+    regrtest_args,
     skip_reason,
     unittest_counts,
 )
 from .shell import Command, Runner
 
 DEFAULT_TIMEOUT = 120.0  # the slowest module takes ~10 s here; a hang costs two minutes
-RESOURCES = "all,-cpu,-network,-urlfetch"
-
-
-def regrtest_args(module: str, junit: str, tempdir: str | None = None) -> list[str]:
-    """`-m test` for one module. Verbose, so the log says what the JUnit report leaves out: a
-    skip in setUpModule (no test case at all) and the doctests CPython 3.11 does not report."""
-    where = ["--tempdir", tempdir] if tempdir else []
-    return ["-m", "test", "-v", *where, "--junit-xml", junit, "-u", RESOURCES, module]
 # regrtest exit codes that mean "regrtest itself ran to the end"
 REGRTEST_OK, REGRTEST_FAILED, REGRTEST_ENV_CHANGED, REGRTEST_NO_TESTS = 0, 2, 3, 4
 REGRTEST_DONE = re.compile(r"^(?:Tests r|R)esult: FAILURE", re.M)  # its last line, 3.11 / 3.13

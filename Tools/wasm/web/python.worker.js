@@ -68,7 +68,9 @@ function readByte() {
 // runs, {type: "start", buffer, args, bundle, env, collect}: `bundle` is a comma-separated list
 // of URLs of JSON maps of file path -> base64 content written into the in-memory file system
 // first, `args` replace the console, `env` is added to the environment, and the `collect` files
-// are posted back at exit.
+// are posted back at exit. The build's site configuration (SITE_BUNDLE, same format: its
+// sitecustomize and event loop for asyncio) is written first, every time.
+const SITE_BUNDLE = "wasm-site.json";
 async function loadBundle(urls) {
   const files = {};
   for (const url of (urls || "").split(",").filter(Boolean)) {
@@ -114,7 +116,7 @@ self.onmessage = async (event) => {
   const marks = {};
   try {
     if (message.console) consoleSource = await (await fetch(message.console)).text();
-    bundle = await loadBundle(message.bundle);
+    bundle = await loadBundle([SITE_BUNDLE, message.bundle].filter(Boolean).join(","));
     marks.files = performance.now();
   } catch (error) {
     postMessage({ type: "failed", reason: `could not load the page's files: ${error}` });

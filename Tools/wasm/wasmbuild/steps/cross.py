@@ -91,7 +91,7 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
         env = merge_configure_env(env, dep.configure_env)
     env = merge_configure_env(env, ctx.recipe.env({d.dependency.name: d.prefix
                                                    for d in built_deps}))
-    fixes = ctx.versions.fixes_for(emscripten.version)
+    fixes = ctx.versions.fixes_for(emscripten.version, dynamic=ctx.profile.dynamic)
     for fix in fixes:
         env = merge_configure_env(env, fix.env())
     if fixes:
@@ -126,7 +126,7 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
         "deps": {d.dependency.name: [fingerprints[d.dependency.name], str(d.prefix)]
                  for d in built_deps},
         "setup_local": hashlib.sha256(setup_local.encode()).hexdigest(),
-        "exports": list(exports_module.EXTRA_EXPORTS),
+        "exports": [*exports_module.EXTRA_EXPORTS, file_digest(exports_module.LIBC_LIST)],
         "fixes": [f.configure_fingerprint for f in fixes],
     }
     if profile.configure_env:
@@ -168,10 +168,13 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     def after_configure() -> None:
         configcache.save(config_cache, store, key, variant)
         pyconfig = folder / "pyconfig.h"
+        archives = exports_module.libc_archives(emscripten.cache_dir)
         runner.say(f"python3 {runner.path(Path(exports_module.__file__))} "
                    f"{runner.path(source.tree)} {runner.path(pyconfig)} "
-                   f"> {runner.path(exports_file)}")
-        exports_file.write_text(json.dumps(exports_module.export_list(source.tree, pyconfig)))
+                   + "".join(f"{runner.path(a)} " for a in archives)
+                   + f"> {runner.path(exports_file)}")
+        exports_file.write_text(json.dumps(
+            exports_module.export_list(source.tree, pyconfig, archives)))
 
     run_step(runner, Step("configure", folder, inputs, [configure],
                           [folder / "Makefile", exports_file],

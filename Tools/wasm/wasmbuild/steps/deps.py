@@ -48,18 +48,21 @@ BUILD_TRIPLE = f"{platform.machine()}-{'pc' if platform.machine() == 'x86_64' el
 
 def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, runner: Runner, *,
                      jobs: int, mirror: Path | None, offline: bool,
-                     pthreads: bool = False,
+                     pthreads: bool = False, pic: bool = False,
                      fixes: Sequence[EmscriptenFix] = ()) -> BuiltDependency:
     """Threaded builds link with shared memory, which wasm-ld allows only for objects compiled
-    with atomics: they get their own `-pthread` build of each library."""
+    with atomics: they get their own `-pthread` build of each library. Likewise a MAIN_MODULE
+    link takes only position-independent objects: `pic` builds a `-fPIC` one."""
     state = layout.emscripten_state(emscripten.key) / "deps"
-    variant = f"{dep.name}-{dep.version}" + ("-pthread" if pthreads else "")
+    extra_cflags = [flag for flag, wanted in (("-pthread", pthreads), ("-fPIC", pic)) if wanted]
+    variant = f"{dep.name}-{dep.version}" + "".join(
+        suffix for suffix, wanted in (("-pthread", pthreads), ("-pic", pic)) if wanted)
     prefix = state / variant
     build_env = {k: dep.expand(v, prefix) for k, v in dep.build_env.items()}
     for fix in fixes:
         build_env = merge_configure_env(build_env, fix.env())
-    if pthreads:
-        build_env["CFLAGS"] = build_env.get("CFLAGS", "-g -O2") + " -pthread"
+    if extra_cflags:
+        build_env["CFLAGS"] = " ".join([build_env.get("CFLAGS", "-g -O2"), *extra_cflags])
     inputs = {
         "sha256": dep.download.sha256, "configure": list(dep.configure_args),
         "build_env": build_env, "prepare": list(dep.prepare),
@@ -95,9 +98,9 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
 
 def build_all(versions: Versions, emscripten: Emscripten, layout: Layout, runner: Runner, *,
               jobs: int, mirror: Path | None = None, offline: bool = False,
-              pthreads: bool = False) -> list[BuiltDependency]:
+              pthreads: bool = False, pic: bool = False) -> list[BuiltDependency]:
     return [build_dependency(dep, emscripten, layout, runner, jobs=jobs, mirror=mirror,
-                             offline=offline, pthreads=pthreads,
+                             offline=offline, pthreads=pthreads, pic=pic,
                              fixes=versions.fixes_for(emscripten.version, dep.name))
             for dep in versions.deps]
 
@@ -111,4 +114,4 @@ def deps(ctx: Context) -> list[BuiltDependency]:
         prepare_cache(emscripten, ctx.runner)
     return build_all(ctx.versions, emscripten, ctx.paths, ctx.runner, jobs=ctx.options.jobs,
                      mirror=ctx.options.mirror, offline=ctx.options.offline,
-                     pthreads=ctx.profile.pthreads)
+                     pthreads=ctx.profile.pthreads, pic=ctx.profile.dynamic)

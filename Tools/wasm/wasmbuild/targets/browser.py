@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .. import browser_tests, bundles, limits
+from .. import browser_tests, bundles, limits, site_files
 from ..config import CHECKOUT, TOOLS_WASM
 from ..context import Context
 from ..testsuite import ModuleResult
@@ -26,11 +26,13 @@ def page_files() -> list[Path]:
 
 
 def install_page(ctx: Context, folder: Path) -> None:
+    """Our page, and the site configuration its worker writes before Python starts."""
     files = page_files()
     ctx.runner.say(f"cp {' '.join(ctx.runner.path(f) for f in files)} {ctx.runner.path(folder)}/")
     if not ctx.dry_run:
         for source in files:
             shutil.copyfile(source, folder / source.name)
+    site_files.install_for_browser(ctx.runner, folder, ctx.cpython.version)
 
 
 class BrowserTarget:

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .. import limits, procs, testsuite
+from .. import limits, procs, site_files, testsuite
 from ..context import Context
 from ..errors import ToolMissing
 from ..nodejs import node_flags
@@ -55,7 +55,7 @@ class NodeTarget:
     name = "node"
 
     def finish(self, ctx: Context, folder: Path) -> None:
-        pass  # python.js and python.wasm are all it needs
+        site_files.install_for_node(ctx.runner, folder)
 
     def runtime(self, ctx: Context) -> str:
         return f"node{ctx.node.version.split('.')[0]}"

@@ -1,0 +1,190 @@
+"""What the builds add to the runtime: the C library for ctypes, the site configuration with
+its asyncio loop, the `dynamic` profile and `wasm.extension` (fake toolchain; the loop itself
+runs on this host's CPython, which has the same asyncio)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from wasmbuild import exports, extension, recipe, regrtest_report, site_files, testsuite
+from wasmbuild.config import CHECKOUT
+from wasmbuild.errors import ConfigError
+
+from .conftest import FakeToolchain
+
+
+def write_ar_with_index(path: Path, symbols: list[str]) -> None:
+    """An `ar` archive as llvm-ar writes it: a GNU symbol index first, then (here) one member."""
+    names = b"".join(s.encode() + b"\0" for s in symbols)
+    index = struct.pack(">I", len(symbols)) + struct.pack(">I", 0) * len(symbols) + names
+
+    def member(name: str, data: bytes) -> bytes:
+        header = f"{name:<16}{0:<12}{0:<6}{0:<6}{644:<8}{len(data):<10}`\n".encode()
+        return header + data + (b"\n" if len(data) % 2 else b"")
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"!<arch>\n" + member("/", index) + member("a.o/", b"\0asm"))
+
+
+def test_libc_exports_are_the_listed_names_the_archives_define(tmp_path: Path) -> None:
+    libc = tmp_path / "libc.a"
+    write_ar_with_index(libc, ["strlen", "sqrt", "__internal_helper", "snprintf"])
+    malloc = tmp_path / "libdlmalloc.a"
+    write_ar_with_index(malloc, ["malloc", "calloc"])
+    assert exports.archive_symbols(libc) == {"strlen", "sqrt", "__internal_helper", "snprintf"}
+    # Only listed names: the archive's internals stay unexported; a listed name the archives
+    # do not define (3.1.6 implements time() in JavaScript) is left out, not a link error.
+    assert exports.libc_names([libc, malloc]) == ["strlen", "malloc", "calloc", "sqrt", "snprintf"]
+    assert "time" in exports.libc_wanted(exports.LIBC_LIST.read_text())
+    (tmp_path / "not-ar.a").write_text("hello")
+    with pytest.raises(ValueError, match="not an ar archive"):
+        exports.archive_symbols(tmp_path / "not-ar.a")
+
+
+def test_the_build_exports_the_c_library_its_emscripten_defines(fake: FakeToolchain) -> None:
+    build = fake.build()
+    cache = build.emscripten.cache_dir
+    assert cache is not None
+    recipe.build_target(build, "node")  # makes the writable cache
+    write_ar_with_index(cache / "sysroot" / "lib" / "wasm32-emscripten" / "libc.a",
+                        ["strlen", "memcpy", "qsort"])
+    (build.target_dir("node") / "python.js").unlink()
+    (fake.checkout / "config.site-wasm32-emscripten").write_text("# changed: reconfigure\n")
+    recipe.build_target(fake.build(), "node")
+    exported = json.loads((build.target_dir("node") / "c-api-exports.json").read_text())
+    assert {"_strlen", "_memcpy", "_qsort", "_Py_Initialize", "_main"} <= set(exported)
+    assert "_time" not in exported
+
+
+def test_dynamic_profile_builds_pic_libraries_and_keeps_dynamic_linking(
+        fake: FakeToolchain) -> None:
+    build = fake.build(profile="dynamic")
+    recipe.build_target(build, "node")
+    [configure] = fake.find("configure", arg="--with-emscripten-target=node")
+    assert "--enable-wasm-dynamic-linking" in configure.argv
+    [lib_configure] = fake.find("configure", arg="--prefix=")
+    assert "-fPIC" in lib_configure.env["CFLAGS"].split()
+    assert lib_configure.argv[-2:] != []  # the library's own options are kept
+    prefix = fake.layout.emscripten_state("3.1.6-system") / "deps" / "fakelib-1.0-pic"
+    assert (prefix / "lib" / "libfake.a").is_file()
+
+
+def test_fixes_for_static_builds_only_stay_out_of_dynamic_ones() -> None:
+    from wasmbuild import config
+
+    versions = config.load()
+    static = {f.name for f in versions.fixes_for("6.0.5")}
+    dynamic = {f.name for f in versions.fixes_for("6.0.5", dynamic=True)}
+    assert {"ctypes_dlfcn", "no_shared_test_modules"} <= static - dynamic
+    assert "runtime_guards" in static & dynamic
+
+
+def test_node_build_gets_the_site_configuration_on_its_path(fake: FakeToolchain) -> None:
+    folder = recipe.build_target(fake.build(), "node")
+    installed = sorted(p.name for p in (folder / "build" / "lib.fake").iterdir())
+    assert installed == ["sitecustomize.py", "wasm_asyncio.py"]
+    assert (folder / "build" / "lib.fake" / "wasm_asyncio.py").read_bytes() == \
+        (CHECKOUT / "Lib" / "wasm_site" / "wasm_asyncio.py").read_bytes()
+
+
+def test_browser_build_gets_the_site_configuration_as_a_bundle(fake: FakeToolchain) -> None:
+    folder = recipe.build_target(fake.build(), "browser")
+    bundle = json.loads((folder / site_files.BROWSER_BUNDLE).read_text())
+    packages = "/usr/local/lib/python3.11/site-packages"
+    assert set(bundle) == {f"{packages}/sitecustomize.py", f"{packages}/wasm_asyncio.py"}
+    assert base64.b64decode(bundle[f"{packages}/sitecustomize.py"]) == \
+        (CHECKOUT / "Lib" / "wasm_site" / "sitecustomize.py").read_bytes()
+
+
+def test_extension_needs_the_dynamic_profile(fake: FakeToolchain, tmp_path: Path) -> None:
+    source = tmp_path / "spam.c"
+    source.write_text("/* module */\n")
+    with pytest.raises(ConfigError, match=r"links python.wasm statically"):
+        extension.build_extension(fake.build(), [source])
+
+
+def test_extension_compiles_a_side_module_beside_the_builds_modules(
+        fake: FakeToolchain, tmp_path: Path) -> None:
+    build = fake.build(profile="dynamic")
+    folder = recipe.build_target(build, "node")
+    source = tmp_path / "spam.c"
+    source.write_text("/* module */\n")
+    fake.reset_calls()
+    output = extension.build_extension(build, [source])
+    assert output == folder / "build" / "lib.fake" / "spam.cpython-311-wasm32-emscripten.so"
+    [emcc] = fake.find("emcc")
+    assert {"-sSIDE_MODULE=1", "-fPIC", f"-I{build.source_dir / 'Include'}", f"-I{folder}"} <= \
+        set(emcc.argv)
+    assert emcc.argv[-2:] == ["-o", str(output)]
+    with pytest.raises(ConfigError, match=r"not a valid module name"):
+        extension.build_extension(build, [source], name="no-dashes")
+    with pytest.raises(ConfigError, match="no such C source"):
+        extension.build_extension(build, [tmp_path / "missing.c"])
+
+
+def test_asyncio_test_modules_run_with_the_module_socket_skip_lifted() -> None:
+    args = testsuite.regrtest_args("test_asyncio", "/tmp/j.xml")
+    assert args[:2] == ["-c", regrtest_report.LIFT_MODULE_SOCKET_SKIP]
+    assert args[-1] == "test_asyncio"
+    assert testsuite.regrtest_args("test_os", "/tmp/j.xml")[:2] == ["-m", "test"]
+
+
+LOOP_PROGRAM = """
+import asyncio, sys, threading
+sys.path.insert(0, {site!r})
+import wasm_asyncio
+wasm_asyncio.threads_available = lambda: False  # as in a build without pthreads
+wasm_asyncio.install()
+ran_in = []
+
+async def main():
+    loop = asyncio.get_running_loop()
+    gathered = await asyncio.gather(asyncio.sleep(0.01, 1), asyncio.sleep(0.02, 2))
+    try:
+        await asyncio.wait_for(asyncio.sleep(10), 0.05)
+    except asyncio.TimeoutError:
+        timed_out = True
+    queue = asyncio.Queue()
+    loop.call_later(0.01, queue.put_nowait, "queued")
+    executor = await loop.run_in_executor(None, lambda: ran_in.append(threading.current_thread()) or 6)
+    return type(loop).__name__, gathered, timed_out, await queue.get(), executor
+
+print(asyncio.run(main()), ran_in == [threading.main_thread()])
+asyncio.set_event_loop_policy(None)  # as asyncio's tests do: the default stays ours
+print(type(asyncio.new_event_loop()).__name__, asyncio.SelectorEventLoop.__name__)
+"""
+
+
+def test_wasm_event_loop_runs_asyncio_without_sockets_or_threads() -> None:
+    site = str(CHECKOUT / "Lib" / "wasm_site")
+    done = subprocess.run([sys.executable, "-c", LOOP_PROGRAM.format(site=site)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first == "('WasmEventLoop', [1, 2], True, 'queued', 6) True"
+    assert second == "WasmEventLoop WasmEventLoop"
+
+
+HOOK_PROGRAM = """
+import sys
+sys.path.insert(0, {site!r})
+sys.platform = "emscripten"  # what the hook checks; the rest of the host stays as it is
+import sitecustomize
+assert "asyncio" not in sys.modules and "wasm_asyncio" not in sys.modules
+import asyncio
+print(type(asyncio.new_event_loop()).__name__, asyncio.__loader__.__class__.__name__)
+"""
+
+
+def test_sitecustomize_installs_the_loop_when_asyncio_is_first_imported() -> None:
+    site = str(CHECKOUT / "Lib" / "wasm_site")
+    done = subprocess.run([sys.executable, "-S", "-c", HOOK_PROGRAM.format(site=site)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["WasmEventLoop", "SourceFileLoader"]
