@@ -77,11 +77,13 @@ def reports_errors(body: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def wasm_task(body: Callable[..., None], **extra_help: str) -> Task[Any]:
+def wasm_task(body: Callable[..., None], positional: tuple[str, ...] = (),
+              **extra_help: str) -> Task[Any]:
     """@task with the shared help texts of the options `body` takes, and error reporting."""
     params = inspect.signature(body).parameters
     help_texts = {name: text for name, text in HELP.items() if name in params}
-    made: Task[Any] = task(help={**help_texts, **extra_help})(reports_errors(body))
+    made: Task[Any] = task(help={**help_texts, **extra_help}, positional=list(positional))(
+        reports_errors(body))
     return made
 
 
@@ -185,13 +187,13 @@ def run(c: InvokeContext, python_version: str | None = None, source: str | None 
         raise Exit(code=status)
 
 
-def extension(c: InvokeContext, source_file: str = "", name: str = "", output: str = "",
+def extension(c: InvokeContext, source_file: str | None = None, name: str = "", output: str = "",
               python_version: str | None = None, source: str | None = None,
               emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
               profile: str | None = None, traceback: bool = False) -> None:
-    """Compile a C extension module (and more .c files after `--`) as a side module for a
-    `--profile dynamic` Node build; it goes beside the build's own modules, importable."""
-    files = [Path(f) for f in ([source_file] if source_file else []) + python_args(c)]
+    """Compile a C extension module as a side module for a `--profile dynamic` Node build;
+    it goes beside the build's own modules (on its sys.path) unless --output says where."""
+    files = [Path(source_file)] if source_file else []
     extension_module.build_extension(make_context(c, **build_options(locals())), files,
                                      name or None, Path(output) if output else None)
 
@@ -296,7 +298,7 @@ wasm.add_task(wasm_task(
     run, optimize="compile with V8's optimising tier first (--no-liftoff): Python code runs about "
     "2x faster, start-up takes about 0.5 s longer"))
 wasm.add_task(wasm_task(
-    extension, source_file="the module's C source (PyInit_<name>)",
+    extension, positional=("source_file",), source_file="the module's C source (PyInit_<name>)",
     name="module name (default: the file's name without .c)",
     output="folder to write the module to (default: the build's, on its sys.path)"))
 wasm.add_task(wasm_task(

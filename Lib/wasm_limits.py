@@ -458,6 +458,9 @@ def ctypes_libc():
     libc.sqrt.restype = ctypes.c_double
     libc.sqrt.argtypes = [ctypes.c_double]
     buffer = ctypes.create_string_buffer(32)
+    # A variadic function: wasm passes the variable arguments differently, so ctypes needs
+    # the fixed ones named (argtypes) to call it right, as on macOS/arm64.
+    libc.snprintf.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p]
     libc.snprintf(buffer, 32, b"%d-%s", 42, b"ok")
     return f"strlen {length}, sqrt(2.0) {libc.sqrt(2.0):.4f}, snprintf {buffer.value!r}"
 

@@ -188,3 +188,18 @@ def test_sitecustomize_installs_the_loop_when_asyncio_is_first_imported() -> Non
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["WasmEventLoop", "SourceFileLoader"]
+
+
+def test_test_asyncio_runs_as_its_submodules(tmp_path: Path) -> None:
+    test_dir = tmp_path / "Lib" / "test"
+    for name in ("test_asyncio/__init__.py", "test_asyncio/test_tasks.py",
+                 "test_asyncio/test_locks.py", "test_asyncio/utils.py", "test_email/__init__.py",
+                 "test_os.py"):
+        (test_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (test_dir / name).write_text("")
+    assert testsuite.discover(tmp_path) == ["test_asyncio.test_locks", "test_asyncio.test_tasks",
+                                            "test_email", "test_os"]
+    assert testsuite.expand(["test_os", "test_asyncio"], tmp_path) == [
+        "test_os", "test_asyncio.test_locks", "test_asyncio.test_tasks"]
+    testsuite.check_names(["test_asyncio", "test_asyncio.test_tasks"],
+                          testsuite.discover(tmp_path), tmp_path)  # both are known names

@@ -26,7 +26,7 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     expectations_file = expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
                                                         judged)
     expected = expectations.Expectations.load(expectations_file)
-    modules = list(options.tests) or testsuite.discover(ctx.source_dir)
+    modules = testsuite.expand(options.tests, ctx.source_dir) or testsuite.discover(ctx.source_dir)
     with chosen.suite_runner(ctx, modules, options.timeout, results_dir, options.jobs) as suite:
         options = dataclasses.replace(options, jobs=min(options.jobs, suite.jobs))
         ctx.runner.note(f"expected results: {ctx.runner.path(expectations_file)}")

@@ -80,8 +80,14 @@ class ModuleResult:
     """What each failed test (or the module, failing whole) said: the first line of its error."""
 
 
+# Packages run one submodule at a time, as regrtest itself splits them for -j: test_asyncio
+# is some forty modules, longer together than one module's timeout.
+SPLIT_PACKAGES = ("test_asyncio",)
+
+
 def discover(source_dir: Path) -> list[str]:
-    """Test modules of the tree, as regrtest names them (test_x for test_x.py and test_x/)."""
+    """Test modules of the tree, as regrtest names them (test_x for test_x.py and test_x/;
+    test_pkg.test_y for the SPLIT_PACKAGES)."""
     test_dir = source_dir / "Lib" / "test"
     if not test_dir.is_dir():
         raise ConfigError(f"no test suite in {test_dir}", fix="build from a full CPython source")
@@ -92,8 +98,21 @@ def discover(source_dir: Path) -> list[str]:
         if entry.suffix == ".py":
             names.add(entry.stem)
         elif entry.is_dir() and (entry / "__init__.py").is_file():
-            names.add(entry.name)
+            names.update(split(entry))
     return sorted(names)
+
+
+def split(package: Path) -> list[str]:
+    if package.name not in SPLIT_PACKAGES:
+        return [package.name]
+    return sorted(f"{package.name}.{p.stem}" for p in package.glob("test_*.py"))
+
+
+def expand(asked: Sequence[str], source_dir: Path) -> list[str]:
+    """Named modules, a split package as its submodules."""
+    test_dir = source_dir / "Lib" / "test"
+    return [name for module in asked for name in
+            (split(test_dir / module) if module in SPLIT_PACKAGES else [module])]
 
 
 RENAMED = {"test_unicode": "test_str"}  # CPython 3.13
@@ -103,12 +122,13 @@ RENAMED = {"test_unicode": "test_str"}  # CPython 3.13
 def check_names(asked: Sequence[str], known: Sequence[str], source_dir: Path) -> None:
     """Refuse test modules the tree does not have: regrtest would report them as an error that
     reads like a crash of the runtime."""
-    unknown = [name for name in asked if name.split(".")[0] not in known]
+    packages = {name.split(".")[0] for name in known}
+    unknown = [name for name in asked if name.split(".")[0] not in packages]
     if not unknown:
         return
     hints = [f"{name} -> {close[0]}" for name in unknown
-             if (close := [RENAMED[name]] if RENAMED.get(name) in known
-                 else difflib.get_close_matches(name, known, n=1))]
+             if (close := [RENAMED[name]] if RENAMED.get(name) in packages
+                 else difflib.get_close_matches(name, sorted(packages), n=1))]
     raise ConfigError(f"no test module {', '.join(unknown)} in {source_dir / 'Lib' / 'test'}",
                       fix=("did you mean " + ", ".join(hints)) if hints else
                       "name modules as the tree's Lib/test has them (test_x for test_x.py)")
@@ -257,13 +277,14 @@ def run_suite(
     *,
     run_module: Callable[[str], ModuleResult] | None = None,
 ) -> tuple[list[ModuleResult], Verdict]:
-    modules = list(options.tests) or discover(source_dir)
     if options.tests and not runner.dry_run:
         check_names(options.tests, discover(source_dir), source_dir)
+    modules = expand(options.tests, source_dir) or discover(source_dir)
     skipped = expectations.not_to_run(options.run_known_hangs)
     if options.tests:
         skipped = {}  # asked for by name: run it
-    todo = [m for m in modules if m not in skipped and m not in options.exclude]
+    todo = [m for m in modules if m not in skipped and m not in options.exclude
+            and m.split(".")[0] not in options.exclude]
     results: list[ModuleResult] = [
         ModuleResult(m, "not-run", note=f"expected {e.status}: {e.reason}".strip(": "))
         for m, e in skipped.items() if m in modules]

@@ -6,12 +6,12 @@
 #include <string.h>
 
 /* Plain C, for ctypes: the side module's own export. */
-int spam_twice(int value) {
+int kit_demo_twice(int value) {
     return 2 * value;
 }
 
 static PyObject *
-spam_add(PyObject *module, PyObject *args)
+kit_demo_add(PyObject *module, PyObject *args)
 {
     long a, b;
     if (!PyArg_ParseTuple(args, "ll", &a, &b)) {
@@ -22,7 +22,7 @@ spam_add(PyObject *module, PyObject *args)
 
 /* Calls into the C library python.wasm links, through the main module. */
 static PyObject *
-spam_length(PyObject *module, PyObject *arg)
+kit_demo_length(PyObject *module, PyObject *arg)
 {
     const char *text = PyUnicode_AsUTF8(arg);
     if (text == NULL) {
@@ -31,19 +31,19 @@ spam_length(PyObject *module, PyObject *arg)
     return PyLong_FromSize_t(strlen(text));
 }
 
-static PyMethodDef spam_methods[] = {
-    {"add", spam_add, METH_VARARGS, "add(a, b): a + b, in C."},
-    {"length", spam_length, METH_O, "length(text): strlen() of its UTF-8 form."},
+static PyMethodDef kit_demo_methods[] = {
+    {"add", kit_demo_add, METH_VARARGS, "add(a, b): a + b, in C."},
+    {"length", kit_demo_length, METH_O, "length(text): strlen() of its UTF-8 form."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef spam_module = {
-    PyModuleDef_HEAD_INIT, "spam", "An extension module built by wasm.extension.", -1,
-    spam_methods,
+static struct PyModuleDef kit_demo_module = {
+    PyModuleDef_HEAD_INIT, "kit_demo", "An extension module built by wasm.extension.", -1,
+    kit_demo_methods,
 };
 
 PyMODINIT_FUNC
-PyInit_spam(void)
+PyInit_kit_demo(void)
 {
-    return PyModule_Create(&spam_module);
+    return PyModule_Create(&kit_demo_module);
 }
