@@ -25,7 +25,7 @@ from results import machine, publish  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
 from wasmbuild.expectations import Expectations, expectations_path  # noqa: E402
 from wasmbuild.steps.source import fetch_source  # noqa: E402
-from wasmbuild.testsuite import discover  # noqa: E402
+from wasmbuild.test_modules import discover  # noqa: E402
 
 
 def main() -> None:

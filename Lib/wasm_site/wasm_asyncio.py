@@ -64,6 +64,24 @@ class _PipeEnd:
             self._fd = -1
 
 
+def wait_until_ready(look: Callable[[], Any], timeout: float | None, looks_again: bool) -> Any:
+    """Call `look()` (a select or poll with no timeout) until it finds something ready or the
+    timeout passes, sleeping in between: the whole timeout when nothing outside this thread
+    can make a descriptor ready (`looks_again` false), else POLL_INTERVAL at a time."""
+    deadline = None if timeout is None else time.monotonic() + max(timeout, 0)
+    while True:
+        ready = look()
+        if ready:
+            return ready
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return ready
+        if remaining is None or looks_again:
+            time.sleep(POLL_INTERVAL if remaining is None else min(remaining, POLL_INTERVAL))
+        else:
+            time.sleep(remaining)
+
+
 class SleepingSelector(selectors.SelectSelector):
     """select() that honours its timeout on Emscripten: look, then sleep."""
 
@@ -74,21 +92,24 @@ class SleepingSelector(selectors.SelectSelector):
 
     def _select(self, r: list[Any], w: list[Any], x: list[Any],
                 timeout: float | None = None) -> tuple[list[Any], list[Any], list[Any]]:
-        deadline = None if timeout is None else time.monotonic() + timeout
         # Only fds others can make ready need looking at again before the timeout.
         watched = {key.fd for key in self.get_map().values()} - self.own_fds
-        looks_again = bool(watched) or threads_available()
-        while True:
+
+        def look() -> tuple[list[Any], list[Any], list[Any]] | None:
             ready = select.select(r, w, x, 0)
-            if any(ready):
-                return ready
-            if deadline is None:
-                time.sleep(POLL_INTERVAL)
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return ready
-            time.sleep(min(remaining, POLL_INTERVAL) if looks_again else remaining)
+            return ready if any(ready) else None
+
+        found = wait_until_ready(look, timeout, bool(watched) or threads_available())
+        return found or ([], [], [])
+
+
+def waiting(selector: selectors.BaseSelector) -> selectors.BaseSelector:
+    """Another selector (asyncio's tests pass PollSelector, SelectSelector) made to wait for
+    its timeout too: it looks again every POLL_INTERVAL."""
+    look = selector.select
+    selector.select = lambda timeout=None: wait_until_ready(  # type: ignore[method-assign]
+        lambda: look(0), timeout, looks_again=True)
+    return selector
 
 
 def _run_now(function: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
@@ -102,6 +123,8 @@ def _run_now(function: Callable[..., Any], *args: Any) -> concurrent.futures.Fut
 
 class WasmEventLoop(asyncio.unix_events._UnixSelectorEventLoop):  # type: ignore[misc,name-defined]
     def __init__(self, selector: selectors.BaseSelector | None = None) -> None:
+        if selector is not None and not isinstance(selector, SleepingSelector):
+            selector = waiting(selector)
         super().__init__(selector or SleepingSelector())
 
     def _make_self_pipe(self) -> None:
@@ -117,6 +140,8 @@ class WasmEventLoop(asyncio.unix_events._UnixSelectorEventLoop):  # type: ignore
                         func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         if executor is None and self._default_executor is None and not threads_available():
             self._check_closed()
+            if self._debug:
+                self._check_callback(func, "run_in_executor")
             return asyncio.wrap_future(_run_now(func, *args), loop=self)
         return super().run_in_executor(executor, func, *args)
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasmbuild import exports, extension, recipe, regrtest_report, site_files, testsuite
+from wasmbuild import exports, extension, recipe, regrtest_report, site_files, test_modules, testsuite
 from wasmbuild.config import CHECKOUT
 from wasmbuild.errors import ConfigError
 
@@ -197,9 +197,32 @@ def test_test_asyncio_runs_as_its_submodules(tmp_path: Path) -> None:
                  "test_os.py"):
         (test_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (test_dir / name).write_text("")
-    assert testsuite.discover(tmp_path) == ["test_asyncio.test_locks", "test_asyncio.test_tasks",
+    assert test_modules.discover(tmp_path) == ["test_asyncio.test_locks", "test_asyncio.test_tasks",
                                             "test_email", "test_os"]
-    assert testsuite.expand(["test_os", "test_asyncio"], tmp_path) == [
+    assert test_modules.expand(["test_os", "test_asyncio"], tmp_path) == [
         "test_os", "test_asyncio.test_locks", "test_asyncio.test_tasks"]
-    testsuite.check_names(["test_asyncio", "test_asyncio.test_tasks"],
-                          testsuite.discover(tmp_path), tmp_path)  # both are known names
+    test_modules.check_names(["test_asyncio", "test_asyncio.test_tasks"],
+                          test_modules.discover(tmp_path), tmp_path)  # both are known names
+
+
+def test_new_expectations_start_with_the_cause_an_error_line_shows() -> None:
+    from wasmbuild.expectations import draft_reason
+
+    assert draft_reason("RuntimeError: can't start new thread") == (
+        "no threads in this build (only --profile threads has them): "
+        "RuntimeError: can't start new thread")
+    assert draft_reason("AssertionError: 3 != 4") == "AssertionError: 3 != 4"
+    assert draft_reason("") == ""
+
+
+def test_expectations_of_submodules_are_written_as_quoted_keys(tmp_path: Path) -> None:
+    from wasmbuild.expectations import Expectation, Expectations, write_expectations
+    from wasmbuild.testsuite import ModuleResult
+
+    old = Expectations(tmp_path / "old.toml", {"test_asyncio": Expectation("skip", "sockets")}, {})
+    results = [ModuleResult("test_asyncio.test_ssl", "skipped", note="No ssl module")]
+    written = tmp_path / "new.toml"
+    write_expectations(written, results, old, "header")
+    loaded = Expectations.load(written)
+    # The package's whole-module entry goes: its submodules ran, each with its own.
+    assert loaded.modules == {"test_asyncio.test_ssl": Expectation("skip", "No ssl module")}

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from wasmbuild import expectations, testsuite
+from wasmbuild import expectations, test_modules, testsuite
 from wasmbuild.errors import ConfigError
 from wasmbuild.expectations import Expectation, Expectations
 from wasmbuild.shell import Runner
@@ -51,6 +51,10 @@ if module == "test_noimport":  # 3.13: a module that fails to import leaves no r
     print("test_noimport failed (uncaught exception)"); print("Result: FAILURE"); sys.exit(2)
 if module == "test_hang":
     time.sleep(600)
+if module == "test_onehangs":  # one test hangs; the others pass
+    if "test.test_onehangs.T.test_stuck" not in args:
+        time.sleep(600)
+    write([("test_a", "")]); sys.exit(0)
 if module == "test_crash":
     print("Aborted(RuntimeError: unreachable)"); sys.exit(7)
 """
@@ -187,7 +191,7 @@ def test_discover_finds_modules_and_packages(tmp_path: Path) -> None:
     (test_dir / "test_os.py").write_text("")
     (test_dir / "support").mkdir()
     (test_dir / "test_data").mkdir()  # not a package: no __init__.py
-    assert testsuite.discover(tmp_path) == ["test_json", "test_os"]
+    assert test_modules.discover(tmp_path) == ["test_json", "test_os"]
 
 
 def test_flaky_modules_accept_any_outcome_and_survive_updates(fake_node: list[str],
@@ -270,3 +274,19 @@ def test_whole_module_skips_are_recorded_with_their_reason(fake_node: list[str],
         path, {"test_pass": Expectation("skip", "no sockets")}, {}))
     assert verdict.ok and verdict.unexpected_passes == [
         "test_pass: expected to be skipped, now passed"]
+
+
+def test_a_test_known_to_hang_is_left_out_of_its_module(fake_node: list[str],
+                                                        tmp_path: Path) -> None:
+    stuck = "test.test_onehangs.T.test_stuck"
+    expected = Expectations(tmp_path / "e.toml", {}, {stuck: Expectation("hang", "waits")})
+    results, verdict, _ = run(fake_node, tmp_path, ["test_onehangs"], expected, timeout=5)
+    assert [(r.status, r.tests) for r in results] == [("passed", 1)]
+    assert verdict.ok
+    # --run-known-hangs runs it (and the module times out); an update keeps the entry.
+    results, _, _ = run(fake_node, tmp_path, ["test_onehangs"], expected, timeout=2,
+                        run_known_hangs=True)
+    assert results[0].status == "timeout"
+    written = tmp_path / "written.toml"
+    expectations.write_expectations(written, results, expected, "header")
+    assert Expectations.load(written).tests[stuck].status == "hang"

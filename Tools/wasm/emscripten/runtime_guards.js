@@ -21,6 +21,44 @@
     };
   }
 
+  // On Node (NODERAWFS), close() of an in-memory stream (a pipe or socket end) only freed its
+  // descriptor: the pipe never learnt that an end was closed. Such a stream is now closed the
+  // way the in-memory file system closes it (its own close, then the descriptor).
+  if (typeof NODERAWFS == "object" && typeof VFS == "object") {
+    var rawClose = FS.close;
+    FS.close = function (stream) {
+      return stream.stream_ops ? VFS.close(stream) : rawClose.apply(this, arguments);
+    };
+  }
+
+  // A pipe whose write end is closed reads as end of file (0 bytes) once empty, and polls as
+  // readable (POLLIN|POLLHUP), as POSIX says; Emscripten's pipes answered EAGAIN forever, so a
+  // reader (asyncio's pipe transport, `os.read` in a loop) waited for data that never came.
+  // 6.0.5 counts the ends (writeClosed); before it, a pipe counts its open streams (refcnt),
+  // and the reader's own stream is one of them, so one left means the writer is gone.
+  if (typeof PIPEFS == "object" && PIPEFS.stream_ops) {
+    var POLLIN = 1, POLLHUP = 16;
+    var writerGone = function (stream) {
+      var pipe = stream.node.pipe;
+      if (!pipe || (stream.flags & 3) === 1) return false; // a write end
+      return pipe.writeClosed !== undefined ? pipe.writeClosed : pipe.refcnt < 2;
+    };
+    var pipeOps = PIPEFS.stream_ops;
+    var pipeRead = pipeOps.read, pipePoll = pipeOps.poll;
+    pipeOps.read = function (stream) {
+      try {
+        return pipeRead.apply(this, arguments);
+      } catch (e) {
+        if (e && e.errno === 6 && writerGone(stream)) return 0; // EAGAIN, but nothing can come
+        throw e;
+      }
+    };
+    pipeOps.poll = function (stream) {
+      var mask = pipePoll.apply(this, arguments);
+      return writerGone(stream) ? mask | POLLIN | POLLHUP : mask;
+    };
+  }
+
   // select() and poll() read stream.stream_ops.poll, and on NODERAWFS (the Node build) a
   // stream Node opened (stdin, any file) has no stream_ops before Emscripten 6.0.5: a
   // TypeError ended the runtime. During those two calls such streams get an empty stream_ops,

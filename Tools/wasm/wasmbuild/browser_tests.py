@@ -110,7 +110,8 @@ class BrowserRunner:
                 f"{phase} {ms}" for phase, ms in run["timings"].items()) + "\n"
         return output, run.get("status"), timed_out, run.get("files") or {}
 
-    def run_module(self, base_url: str, module: str, bundle: str) -> ModuleResult:
+    def run_module(self, base_url: str, module: str, bundle: str,
+                   ignore: Sequence[str] = ()) -> ModuleResult:
         for sub in ("logs", "junit"):
             (self.results_dir / sub).mkdir(parents=True, exist_ok=True)
         log = self.results_dir / "logs" / f"{module}.log"
@@ -118,7 +119,7 @@ class BrowserRunner:
         junit.unlink(missing_ok=True)
         started = time.monotonic()
         output, status, timed_out, files = self.run_args(
-            base_url, regrtest_args(module, "/tmp/junit.xml"),
+            base_url, regrtest_args(module, "/tmp/junit.xml", ignore=ignore),
             bundle=bundle, env={"PYTHONPATH": "/tests"}, collect=["/tmp/junit.xml"])
         duration = time.monotonic() - started
         log.write_text(output)

@@ -51,6 +51,13 @@ class Expectations:
             return {}
         return {m: e for m, e in self.modules.items() if e.status == "hang"}
 
+    def tests_not_to_run(self, module: str, run_known_hangs: bool) -> list[str]:
+        """Tests of `module` that hang (regrtest --ignore leaves them out): one hanging test
+        would otherwise cost the whole module's results at the timeout."""
+        if run_known_hangs:
+            return []
+        return sorted(t for t, e in self.tests.items() if e.status == "hang" and _in_module(t, module))
+
 
 @dataclass
 class Verdict:
@@ -107,6 +114,32 @@ def judge(results: Iterable[ModuleResult], expected: Expectations) -> Verdict:
     return verdict
 
 
+# Causes a test's first error line shows plainly: a new entry's draft reason starts with the
+# cause, then the line itself. (Everything else keeps the bare line, for a person to explain.)
+KNOWN_CAUSES = (
+    ("can't start new thread", "no threads in this build (only --profile threads has them)"),
+    ("does not support processes", "no subprocesses on Emscripten"),
+    ("[Errno 138] Not supported", "no listening socket: Emscripten's sockets are WebSockets, "
+     "which cannot accept while Python runs (runtime_guards.js)"),
+    ("[Errno 23] Host is unreachable", "no outgoing connection: a WebSocket cannot open while "
+     "Python runs (runtime_guards.js)"),
+    ("No module named '_ssl'", "no ssl module in the build"),
+    ("has no attribute 'AF_UNIX'", "no Unix sockets on Emscripten"),
+    ("has no attribute 'SO_REUSEADDR'", "socket options Emscripten does not define"),
+    ("Function not implemented", "a system call Emscripten does not implement"),
+    ("Protocol not available", "a socket option Emscripten does not support"),
+    ("Name does not resolve", "Emscripten's resolver knows only its own table of names"),
+    ("Unrecognized service", "Emscripten's resolver knows no service names"),
+    ("RuntimeError not raised by add_signal_handler",
+     "Emscripten lets a handler be set for SIGKILL, which Linux refuses"),
+)
+
+
+def draft_reason(message: str) -> str:
+    cause = next((why for seen, why in KNOWN_CAUSES if seen in message), "")
+    return f"{cause}: {message}" if cause and message else message
+
+
 def _in_module(test_id: str, module: str) -> bool:
     return test_id == module or test_id.startswith((f"test.{module}.", f"{module}."))
 
@@ -133,24 +166,25 @@ def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expecta
             modules[r.module] = Expectation("skip", reason, was.link if was else "")
         elif r.status == "failed" and r.failed_tests == [r.module]:
             kept = old.modules.get(r.module, Expectation("fail"))
-            modules[r.module] = Expectation("fail", kept.reason or r.messages.get(r.module, ""),
-                                            kept.link)
+            modules[r.module] = Expectation(
+                "fail", kept.reason or draft_reason(r.messages.get(r.module, "")), kept.link)
     ran = {r.module for r in results if r.status != "not-run"}
     for name, exp in old.modules.items():  # modules this run did not touch keep their entry
-        if name not in ran:
-            modules[name] = exp
+        if name not in ran and not any(m.startswith(f"{name}.") for m in ran):
+            modules[name] = exp  # (a package now run as its submodules is touched)
     for name in sorted(modules):
-        lines.append(f"{name} = {_toml_inline(modules[name])}")
+        key = name if name.replace("_", "").isalnum() else json.dumps(name)  # a.b: quoted
+        lines.append(f"{key} = {_toml_inline(modules[name])}")
     lines += ["", "[tests]"]
     tests: dict[str, Expectation] = {}
     for r in results:
         if r.status == "failed" and r.failed_tests != [r.module]:
             for test in r.failed_tests:
                 kept = old.tests.get(test, Expectation("fail"))
-                tests[test] = Expectation("fail", kept.reason or r.messages.get(test, ""),
-                                          kept.link)
-    for name, exp in old.tests.items():
-        if not any(_in_module(name, m) for m in ran):
+                tests[test] = Expectation(
+                    "fail", kept.reason or draft_reason(r.messages.get(test, "")), kept.link)
+    for name, exp in old.tests.items():  # hangs were left out of the run: they stay
+        if exp.status == "hang" or not any(_in_module(name, m) for m in ran):
             tests[name] = exp
     for name in sorted(tests):
         lines.append(f"{json.dumps(name)} = {_toml_inline(tests[name])}")

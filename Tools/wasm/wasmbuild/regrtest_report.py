@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -103,10 +104,13 @@ LIFT_MODULE_SOCKET_SKIP = (
     "from test.libregrtest.main import main; main()")
 
 
-def regrtest_args(module: str, junit: str, tempdir: str | None = None) -> list[str]:
+def regrtest_args(module: str, junit: str, tempdir: str | None = None,
+                  ignore: Sequence[str] = ()) -> list[str]:
     """`-m test` for one module. Verbose, so the log says what the JUnit report leaves out: a
-    skip in setUpModule (no test case at all) and the doctests CPython 3.11 does not report."""
+    skip in setUpModule (no test case at all) and the doctests CPython 3.11 does not report.
+    `ignore`: test ids left out (tests known to hang)."""
     where = ["--tempdir", tempdir] if tempdir else []
     start = (["-c", LIFT_MODULE_SOCKET_SKIP] if module.split(".")[0] in ASYNCIO_MODULES
              else ["-m", "test"])
-    return [*start, "-v", *where, "--junit-xml", junit, "-u", RESOURCES, module]
+    left_out = [arg for test in ignore for arg in ("--ignore", test)]
+    return [*start, "-v", *where, "--junit-xml", junit, "-u", RESOURCES, *left_out, module]

@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from . import expectations, limits, targets, testsuite
+from . import expectations, limits, targets, test_modules, testsuite
 from .context import Context
 from .errors import ConfigError
 
@@ -26,7 +26,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     expectations_file = expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
                                                         judged)
     expected = expectations.Expectations.load(expectations_file)
-    modules = testsuite.expand(options.tests, ctx.source_dir) or testsuite.discover(ctx.source_dir)
+    modules = test_modules.expand(options.tests, ctx.source_dir) or test_modules.discover(
+        ctx.source_dir)
     with chosen.suite_runner(ctx, modules, options.timeout, results_dir, options.jobs) as suite:
         options = dataclasses.replace(options, jobs=min(options.jobs, suite.jobs))
         ctx.runner.note(f"expected results: {ctx.runner.path(expectations_file)}")

@@ -13,7 +13,6 @@ each test module runs in its own `node python.js -m test <module>` process, N at
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import re
@@ -44,6 +43,7 @@ from .regrtest_report import (
     unittest_counts,
 )
 from .shell import Command, Runner
+from .test_modules import check_names, discover, expand
 
 DEFAULT_TIMEOUT = 120.0  # the slowest module takes ~10 s here; a hang costs two minutes
 # regrtest exit codes that mean "regrtest itself ran to the end"
@@ -78,60 +78,6 @@ class ModuleResult:
     note: str = ""
     messages: dict[str, str] = field(default_factory=dict)
     """What each failed test (or the module, failing whole) said: the first line of its error."""
-
-
-# Packages run one submodule at a time, as regrtest itself splits them for -j: test_asyncio
-# is some forty modules, longer together than one module's timeout.
-SPLIT_PACKAGES = ("test_asyncio",)
-
-
-def discover(source_dir: Path) -> list[str]:
-    """Test modules of the tree, as regrtest names them (test_x for test_x.py and test_x/;
-    test_pkg.test_y for the SPLIT_PACKAGES)."""
-    test_dir = source_dir / "Lib" / "test"
-    if not test_dir.is_dir():
-        raise ConfigError(f"no test suite in {test_dir}", fix="build from a full CPython source")
-    names = set()
-    for entry in test_dir.iterdir():
-        if not entry.name.startswith("test_"):
-            continue
-        if entry.suffix == ".py":
-            names.add(entry.stem)
-        elif entry.is_dir() and (entry / "__init__.py").is_file():
-            names.update(split(entry))
-    return sorted(names)
-
-
-def split(package: Path) -> list[str]:
-    if package.name not in SPLIT_PACKAGES:
-        return [package.name]
-    return sorted(f"{package.name}.{p.stem}" for p in package.glob("test_*.py"))
-
-
-def expand(asked: Sequence[str], source_dir: Path) -> list[str]:
-    """Named modules, a split package as its submodules."""
-    test_dir = source_dir / "Lib" / "test"
-    return [name for module in asked for name in
-            (split(test_dir / module) if module in SPLIT_PACKAGES else [module])]
-
-
-RENAMED = {"test_unicode": "test_str"}  # CPython 3.13
-"""Test modules a newer CPython renamed, so that the old name points to the new one."""
-
-
-def check_names(asked: Sequence[str], known: Sequence[str], source_dir: Path) -> None:
-    """Refuse test modules the tree does not have: regrtest would report them as an error that
-    reads like a crash of the runtime."""
-    packages = {name.split(".")[0] for name in known}
-    unknown = [name for name in asked if name.split(".")[0] not in packages]
-    if not unknown:
-        return
-    hints = [f"{name} -> {close[0]}" for name in unknown
-             if (close := [RENAMED[name]] if RENAMED.get(name) in packages
-                 else difflib.get_close_matches(name, sorted(packages), n=1))]
-    raise ConfigError(f"no test module {', '.join(unknown)} in {source_dir / 'Lib' / 'test'}",
-                      fix=("did you mean " + ", ".join(hints)) if hints else
-                      "name modules as the tree's Lib/test has them (test_x for test_x.py)")
 
 
 def classify(module: str, exit_code: int | None, timed_out: bool, junit: Path, log: Path,
@@ -250,13 +196,13 @@ def parse_run_args(args: Sequence[str]) -> RunOptions:
 
 
 def run_one(node_prefix: Sequence[str], module: str, results_dir: Path, timeout: float,
-            cwd: Path) -> ModuleResult:
+            cwd: Path, ignore: Sequence[str] = ()) -> ModuleResult:
     logs, junits, temps = (results_dir / d for d in ("logs", "junit", "tmp"))
     for d in (logs, junits, temps / module):
         d.mkdir(parents=True, exist_ok=True)
     log, junit = logs / f"{module}.log", junits / f"{module}.xml"
     junit.unlink(missing_ok=True)
-    argv = [*node_prefix, *regrtest_args(module, str(junit), str(temps / module))]
+    argv = [*node_prefix, *regrtest_args(module, str(junit), str(temps / module), ignore)]
     started = time.monotonic()
     with log.open("wb") as sink:
         sink.write(f"### {' '.join(argv)}\n".encode())
@@ -275,7 +221,7 @@ def run_suite(
     options: RunOptions,
     runner: Runner,
     *,
-    run_module: Callable[[str], ModuleResult] | None = None,
+    run_module: Callable[[str, Sequence[str]], ModuleResult] | None = None,
 ) -> tuple[list[ModuleResult], Verdict]:
     if options.tests and not runner.dry_run:
         check_names(options.tests, discover(source_dir), source_dir)
@@ -304,11 +250,11 @@ def run_suite(
     jsonl.unlink(missing_ok=True)
     lock = threading.Lock()
     done = [0]
-    one = run_module or (lambda m: run_one(node_prefix, m, results_dir, options.timeout,
-                                           results_dir))
+    one = run_module or (lambda m, ignore: run_one(node_prefix, m, results_dir,
+                                                   options.timeout, results_dir, ignore))
 
     def record(module: str) -> None:
-        result = one(module)
+        result = one(module, expectations.tests_not_to_run(module, options.run_known_hangs))
         with lock:
             results.append(result)
             done[0] += 1

@@ -6,7 +6,7 @@ once over this interface. A new target (WASI, say) is one more module here.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,7 +20,8 @@ CheckResult = tuple[str, int | None, bool]
 
 @dataclass(frozen=True)
 class SuiteRunner:
-    run_module: Callable[[str], ModuleResult]
+    run_module: Callable[[str, Sequence[str]], ModuleResult]
+    """Runs one module, leaving out the given test ids."""
     shown: list[str]
     """The command line a person would use for one module (printed before the run)."""
     jobs: int

@@ -8,7 +8,7 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from .. import browser_tests, bundles, limits, site_files
@@ -70,7 +70,8 @@ class BrowserTarget:
         try:
             with browser_tests.serving(ctx.paths.root) as base_url:
                 yield SuiteRunner(
-                    lambda module: browser.run_module(base_url, module, test_files.urls(module)),
+                    lambda module, ignore: browser.run_module(
+                        base_url, module, test_files.urls(module), ignore),
                     [program, "--headless", f"{base_url}{page_path}?args=..."], pages)
         finally:
             browser.close()
@@ -98,5 +99,5 @@ class BrowserTarget:
             browser.close()
 
 
-def _not_in_a_dry_run(module: str) -> ModuleResult:
+def _not_in_a_dry_run(module: str, ignore: Sequence[str]) -> ModuleResult:
     raise AssertionError(f"{module}: a dry run runs no module")

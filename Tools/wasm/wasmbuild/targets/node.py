@@ -71,7 +71,8 @@ class NodeTarget:
         prefix = self._prefix(ctx)
         ctx.runner.note(f"Node {ctx.node.version} ({ctx.runner.path(ctx.node.path)})")
         yield SuiteRunner(
-            lambda module: testsuite.run_one(prefix, module, results_dir, timeout, results_dir),
+            lambda module, ignore: testsuite.run_one(prefix, module, results_dir, timeout,
+                                                     results_dir, ignore),
             prefix, min(jobs, ctx.options.jobs))
 
     @contextlib.contextmanager
