@@ -123,6 +123,8 @@ def main() -> None:
                         help="our build(s) to include: PROFILE[@EMSCRIPTEN][:FLAG,FLAG] (the "
                         "build of that Emscripten version, with these Node flags added)")
     parser.add_argument("--chart", type=Path, help="write a PNG bar chart here")
+    parser.add_argument("--title", help="the RESULTS.md section to write (default: Runtime, or "
+                        "Runtime across Emscripten versions when a profile names one)")
     args = parser.parse_args()
     versions = config.load()
     pyodide_version = versions.bench_pyodide
@@ -158,7 +160,8 @@ def main() -> None:
     print("\n" + "\n".join(lines))
     # Comparing toolchains is its own section, so the profile comparison stays published too.
     across = any("@" in spec for spec in args.profile or [])
-    publish("Runtime across Emscripten versions" if across else "Runtime", "\n".join(lines))
+    title = args.title or ("Runtime across Emscripten versions" if across else "Runtime")
+    publish(title, "\n".join(lines))
     if args.chart:
         chart(args.chart, workloads, ratios, "CPython 3.11.2 workloads: time relative to native")
         print(f"\nchart: {args.chart}")

@@ -63,7 +63,8 @@ def make_bundles(source_dir: Path, modules: Sequence[str], site: Path) -> Bundle
     common, count = _write_bundle(folder, "common", test_dir, shared)
     per_module = {}
     for module in modules:
-        package, single = test_dir / module, test_dir / f"{module}.py"
+        # test_asyncio.test_locks (a split package, test_modules.py) needs its package too
+        package, single = test_dir / module.split(".")[0], test_dir / f"{module}.py"
         own = [package if package.is_dir() else single]
         own += packages_tested_by(source_dir / "Lib", own)
         own += named_by(test_dir, own, shared)  # what they import from the test package

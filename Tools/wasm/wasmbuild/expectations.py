@@ -127,11 +127,14 @@ KNOWN_CAUSES = (
     ("has no attribute 'AF_UNIX'", "no Unix sockets on Emscripten"),
     ("has no attribute 'SO_REUSEADDR'", "socket options Emscripten does not define"),
     ("Function not implemented", "a system call Emscripten does not implement"),
+    ("[Errno 1] Argument list too long", "no child processes: 6.0.5's waitpid() stub fails "
+     "with errno 1 (E2BIG in Emscripten's numbering; 3.1.69 says ENOSYS)"),
     ("Protocol not available", "a socket option Emscripten does not support"),
     ("Name does not resolve", "Emscripten's resolver knows only its own table of names"),
     ("Unrecognized service", "Emscripten's resolver knows no service names"),
     ("RuntimeError not raised by add_signal_handler",
      "Emscripten lets a handler be set for SIGKILL, which Linux refuses"),
+    ("No module named '", "a module this build does not have"),
 )
 
 
