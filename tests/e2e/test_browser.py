@@ -137,12 +137,12 @@ def test_ctypes_calls_c_and_python_callbacks_in_the_page(page: object, server: s
 
 def test_asyncio_and_the_c_library_in_the_page(page: object, server: str) -> None:
     open_console(page, server)
-    run_line(page, "import asyncio, ctypes; "
-                   "r = asyncio.run(asyncio.wait_for(asyncio.gather(asyncio.sleep(0.01, 'a'), "
-                   "asyncio.sleep(0.02, 'b')), 5)); "
-                   "print(r, type(asyncio.new_event_loop()).__name__, "
+    run_line(page, "import asyncio, ctypes; exec('async def main():\\n    return await "
+                   "asyncio.wait_for(asyncio.gather(asyncio.sleep(0.01, 1), "
+                   "asyncio.sleep(0.02, 2)), 5)'); "
+                   "print(asyncio.run(main()), type(asyncio.new_event_loop()).__name__, "
                    "ctypes.CDLL(None).strlen(b'hello'))")
-    assert "['a', 'b'] WasmEventLoop 5" in output(page)
+    assert "[1, 2] WasmEventLoop 5" in output(page)
 
 
 def test_pasted_block_runs_as_a_whole(page: object, server: str) -> None:
