@@ -35,8 +35,9 @@ POLL_INTERVAL = 0.005
 
 
 def threads_available() -> bool:
+    """False in a wasm build without pthreads (every profile but `threads`)."""
     info = getattr(sys, "_emscripten_info", None)
-    return bool(info and info.pthreads) if info is not None else True
+    return info is None or bool(info.pthreads)
 
 
 class _PipeEnd:
@@ -122,6 +123,8 @@ def _run_now(function: Callable[..., Any], *args: Any) -> concurrent.futures.Fut
 
 
 class WasmEventLoop(asyncio.unix_events._UnixSelectorEventLoop):  # type: ignore[misc,name-defined]
+    """asyncio's selector loop with a pipe for its self-pipe and a selector that waits."""
+
     def __init__(self, selector: selectors.BaseSelector | None = None) -> None:
         if selector is not None and not isinstance(selector, SleepingSelector):
             selector = waiting(selector)
