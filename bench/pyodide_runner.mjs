@@ -2,12 +2,14 @@
 //   node bench/pyodide_runner.mjs <pyodide package dir> <file.py> [args...]
 // Used by bench/runtime.py to measure Pyodide beside our build with the same workloads.
 import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { createRequire } from "node:module";
 import path from "node:path";
 
 const [packageDir, script, ...args] = process.argv.slice(2);
 const started = performance.now();
-const { loadPyodide } = await import(pathToFileURL(path.join(packageDir, "pyodide.mjs")).href);
+// The CommonJS build: every release has one, and 0.23's ES module imports Node packages
+// (`ws`) that the npm package does not bring along.
+const { loadPyodide } = createRequire(import.meta.url)(path.join(packageDir, "pyodide.js"));
 const pyodide = await loadPyodide({ indexURL: packageDir + "/", args: [script, ...args] });
 const loaded = performance.now();
 pyodide.globals.set("__bench_argv__", [script, ...args]);

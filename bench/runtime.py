@@ -3,12 +3,14 @@
 
     .venv/bin/python bench/runtime.py [--rounds 3] [--profile fast --profile recipe] [--chart PNG]
     .venv/bin/python bench/runtime.py --profile fast@3.1.6 --profile fast@3.1.69 --profile fast@6.0.5
+    .venv/bin/python bench/runtime.py --profile fast --profile fast@6.0.5/3.13.5 --pyodide 0.23.4
 
 Each round runs bench/workloads.py once in every interpreter, in a rotating order so that no
 interpreter always goes first on a noisy machine, and times start-up (process start to the
 first line of output). Per workload the median over rounds of each round's best-of-3 is
-reported, with the ratio to native and the geometric mean of the ratios. Pyodide comes from
-the npm registry (version pinned in Tools/wasm/versions.toml) and runs offline in Node.
+reported, with the ratio to native and the geometric mean of the ratios. The Pyodide releases
+pinned in Tools/wasm/versions.toml (the same CPython minor as ours, and the newest) come from
+the npm registry, sha256-verified, and run offline in Node.
 Nothing is asserted: this is a measurement.
 """
 
@@ -19,6 +21,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -30,45 +33,68 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
 from wasmbuild import config  # noqa: E402
+from wasmbuild.config import PyodideRelease  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
 from wasmbuild.layout import default_cache_root  # noqa: E402
 from wasmbuild.nodejs import node_flags  # noqa: E402
+from wasmbuild.shell import Runner  # noqa: E402
+from wasmbuild.sources import fetch, unpack  # noqa: E402
 
 WORKLOADS = CHECKOUT / "bench" / "workloads.py"
 PYODIDE_RUNNER = CHECKOUT / "bench" / "pyodide_runner.mjs"
 
 
-def pyodide_package(version: str) -> Path:
-    """npm install pyodide@version into the cache, once."""
-    prefix = default_cache_root() / f"pyodide-{version}"
-    package = prefix / "node_modules" / "pyodide"
-    if not (package / "pyodide.mjs").is_file():
-        argv = ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
-                f"pyodide@{version}"]
-        print(" ".join(argv), flush=True)
-        subprocess.run(argv, check=True)
-    return package
+def pyodide_package(release: PyodideRelease, runner: Runner) -> Path:
+    """The release's npm package, fetched and verified (sha256 pinned in versions.toml; a
+    --mirror folder or the download cache serve it offline) and unpacked once."""
+    folder = default_cache_root() / f"pyodide-{release.version}" / "package"
+    if not (folder / "pyodide.js").is_file():
+        archive = fetch([release.download], what=f"pyodide {release.version}",
+                        downloads=default_cache_root() / "downloads",
+                        mirror=Path(os.environ["CPYTHON_WASM_MIRROR"])
+                        if os.environ.get("CPYTHON_WASM_MIRROR") else None, runner=runner)
+        unpack(archive.path, folder)
+    return folder
 
 
-def interpreters(profiles: list[str], pyodide_version: str) -> dict[str, list[str]]:
+def interpreters(profiles: list[str], pyodides: list[PyodideRelease]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for index, spec in enumerate(profiles):
-        # "fast:--no-liftoff" adds Node flags; "fast@3.1.69" is the build of that Emscripten.
+        # "fast:--no-liftoff" adds Node flags; "fast@3.1.69" is the build of that Emscripten;
+        # "fast@6.0.5/3.13.5" the build of that CPython.
         build_spec, _, extra = spec.partition(":")
+        build_spec, _, python_version = build_spec.partition("/")
         profile, _, emscripten = build_spec.partition("@")
-        build = resolve(Options(profile=profile, emscripten=emscripten or None))
+        build = resolve(Options(profile=profile, emscripten=emscripten or None,
+                                python_version=python_version or None))
         if index == 0:
             found["native"] = [str(build.native_dir / "python")]
+        elif python_version:
+            found[f"native {build.cpython.version}"] = [str(build.native_dir / "python")]
         python_js = build.python_js("node")
         if not python_js.is_file():
             option = f" --emscripten {emscripten}" if emscripten else ""
+            option += f" --python-version {python_version}" if python_version else ""
             sys.exit(f"error: {python_js} is missing\nfix: invoke wasm.node --profile {profile}{option}")
         flags = node_flags(build.versions, build.node, build.emscripten.version)
         extra_flags = extra.split(",") if extra else []
         found[f"ours ({spec})"] = [str(build.node.path), *flags, *extra_flags, str(python_js)]
-    found[f"pyodide {pyodide_version}"] = ["node", str(PYODIDE_RUNNER),
-                                           str(pyodide_package(pyodide_version))]
+    runner = Runner(CHECKOUT)
+    for release in pyodides:
+        found[f"pyodide {release.version} ({release.cpython})"] = [
+            "node", str(PYODIDE_RUNNER), str(pyodide_package(release, runner))]
     return found
+
+
+def native_of(name: str, names: list[str]) -> str:
+    """The native build a ratio is taken against: the one of the same CPython minor when the
+    run has it (`native 3.13.5` for a 3.13 build or a Pyodide carrying 3.13), else `native`."""
+    minor = re.search(r"(?:/|\()(3\.\d+)", name)
+    if minor:
+        same = [n for n in names if n.startswith(f"native {minor.group(1)}")]
+        if same:
+            return same[0]
+    return "native"
 
 
 def run_workloads(argv: list[str], repeat: int) -> dict[str, float]:
@@ -122,13 +148,20 @@ def main() -> None:
     parser.add_argument("--profile", action="append",
                         help="our build(s) to include: PROFILE[@EMSCRIPTEN][:FLAG,FLAG] (the "
                         "build of that Emscripten version, with these Node flags added)")
+    parser.add_argument("--pyodide", action="append",
+                        help="a pinned Pyodide release to include (default: every pinned one)")
     parser.add_argument("--chart", type=Path, help="write a PNG bar chart here")
     parser.add_argument("--title", help="the RESULTS.md section to write (default: Runtime, or "
                         "Runtime across Emscripten versions when a profile names one)")
     args = parser.parse_args()
     versions = config.load()
-    pyodide_version = versions.bench_pyodide
-    runs = interpreters(args.profile or ["fast"], pyodide_version)
+    pinned = {p.version: p for p in versions.bench_pyodide}
+    unknown = [v for v in args.pyodide or [] if v not in pinned]
+    if unknown:
+        sys.exit(f"error: Pyodide {', '.join(unknown)} is not pinned\nfix: use one of "
+                 f"{', '.join(pinned)} or add it to [bench] in Tools/wasm/versions.toml")
+    chosen = [pinned[v] for v in args.pyodide] if args.pyodide else list(pinned.values())
+    runs = interpreters(args.profile or ["fast"], chosen)
     probe = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-startup.py"
     probe.write_text("print('ready')\n")
     times: dict[str, dict[str, list[float]]] = {name: {} for name in runs}
@@ -143,17 +176,18 @@ def main() -> None:
                 times[name].setdefault(workload, []).append(seconds)
     workloads = list(times["native"])
     median = {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names}
-    ratios = {n: {w: median[n][w] / median["native"][w] for w in workloads} for n in names}
+    reference = {n: native_of(n, names) for n in names}
+    ratios = {n: {w: median[n][w] / median[reference[n]][w] for w in workloads} for n in names}
     lines = [f"{machine()}, {platform.processor() or platform.machine()}; median of "
              f"{args.rounds} rounds, best of {args.repeat} each; `.venv/bin/python bench/runtime.py "
              + " ".join(sys.argv[1:]) + "`", "",
              "| workload | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for w in workloads:
-        cells = [f"{median[n][w] * 1000:.0f} ms" + ("" if n == "native" else
+        cells = [f"{median[n][w] * 1000:.0f} ms" + ("" if n.startswith("native") else
                  f" ({ratios[n][w]:.2f}x)") for n in names]
         lines.append(f"| {w} | " + " | ".join(cells) + " |")
     lines.append("| **geometric mean vs native** | " + " | ".join(
-        "1.00x" if n == "native" else f"**{geomean(list(ratios[n].values())):.2f}x**"
+        "1.00x" if n.startswith("native") else f"**{geomean(list(ratios[n].values())):.2f}x**"
         for n in names) + " |")
     lines.append("| start-up to first output | " + " | ".join(
         f"{statistics.median(starts[n]):.2f} s" for n in names) + " |")

@@ -28,6 +28,14 @@ VERSIONS_FILE = TOOLS_WASM / "versions.toml"
 
 
 @dataclass(frozen=True)
+class PyodideRelease:
+    version: str
+    cpython: str
+    """The CPython release it carries."""
+    download: Download
+
+
+@dataclass(frozen=True)
 class Download:
     provider: str
     url: str
@@ -137,7 +145,8 @@ class Versions:
     port_sources: tuple[PortSource, ...]
     node: dict[str, NodeRelease]
     matrix: Matrix
-    bench_pyodide: str
+    bench_pyodide: tuple[PyodideRelease, ...]
+    """Pyodide releases bench/runtime.py runs beside our builds."""
     deps: tuple[Dependency, ...]
     debian: DebianArchive
 
@@ -245,7 +254,11 @@ def parse(data: dict[str, Any]) -> Versions:
                                Download("npm", entry["url"], entry["sha256"]))
             for major, entry in data.get("node", {}).items()
         },
-        bench_pyodide=data.get("bench", {}).get("pyodide", ""),
+        bench_pyodide=tuple(
+            PyodideRelease(p["version"], p["cpython"], Download(
+                "npm", f"https://registry.npmjs.org/pyodide/-/pyodide-{p['version']}.tgz",
+                p["sha256"]))
+            for p in data.get("bench", {}).get("pyodide", [])),
         deps=tuple(
             Dependency(name, entry["version"], entry["module"],
                        Download("debian", entry["url"], entry["sha256"]),

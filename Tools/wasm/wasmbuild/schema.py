@@ -34,6 +34,7 @@ SCHEMA: dict[str, tuple[set[str], set[str]]] = {
     "node.*": ({"version", "url", "sha256"}, set()),
     "matrix[]": ({"python", "emscripten", "node"}, {"browsers"}),
     "bench": (set(), {"pyodide"}),
+    "bench.pyodide[]": ({"version", "cpython", "sha256"}, set()),
     "deps.*": ({"version", "module", "url", "sha256"}, {"configure", "env", "build_env", "prepare"}),
     "debian": (set(), {"mirror", "security_mirror", "releases"}),
     "debian.releases.*": ({"number"}, {"suites", "security_suite", "check_valid_until"}),
