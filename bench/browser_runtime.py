@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""The runtime benchmark in the browser: bench/workloads.py in our page and in Pyodide's, in
+headless Chromium, side by side in one run.
+
+    .venv/bin/python bench/browser_runtime.py [--rounds 3] [--pyodide 0.23.4 --pyodide 314.0.7]
+
+Our browser build (`invoke wasm.browser` first) runs the workloads on our test page
+(tests.html); each pinned Pyodide release (versions.toml, sha256-verified, copied under
+builddir/ so the kit's server serves it) runs them on bench/pyodide_page.html, which answers
+the same way, so one page runner drives both. A fresh page per run, rounds in rotating order;
+per workload the median over rounds of each run's best-of-3, the ratio to the native build,
+and the page's time to a finished `print` (our start-up; Pyodide's load). A measurement,
+nothing asserted; the table goes to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
+sys.path.insert(0, str(CHECKOUT / "bench"))
+
+from results import machine, publish  # noqa: E402
+from runtime import geomean, pyodide_package  # noqa: E402
+from wasmbuild import config  # noqa: E402
+from wasmbuild.browser_tests import BrowserRunner, serving  # noqa: E402
+from wasmbuild.context import Options, resolve  # noqa: E402
+from wasmbuild.shell import Runner  # noqa: E402
+
+WORKLOADS = CHECKOUT / "bench" / "workloads.py"
+PAGE = CHECKOUT / "bench" / "pyodide_page.html"
+TIMEOUT = 600.0
+
+
+def results_of(output: str) -> dict[str, float]:
+    line = next((ln for ln in output.splitlines() if ln.startswith("{")), None)
+    if line is None:
+        sys.exit(f"error: no results in the page's output:\n{output[-2000:]}")
+    return dict(json.loads(line)["results"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pyodide", action="append", help="pinned releases (default: all)")
+    args = parser.parse_args()
+    ctx = resolve(Options())
+    folder = ctx.target_dir("browser")
+    if not (folder / "python.js").is_file():
+        sys.exit(f"error: {folder} has no browser build\nfix: invoke wasm.browser")
+    pinned = {p.version: p for p in config.load().bench_pyodide}
+    chosen = [pinned[v] for v in args.pyodide] if args.pyodide else list(pinned.values())
+    # Files the server may serve: under the checkout.
+    served = ctx.paths.builddir / "bench-browser"
+    served.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PAGE, served / PAGE.name)
+    bundle = folder / "bench-bundle.json"
+    bundle.write_text(json.dumps({"/workloads.py": base64.b64encode(WORKLOADS.read_bytes())
+                                  .decode()}))
+    shutil.copyfile(WORKLOADS, served / WORKLOADS.name)
+    runner = Runner(CHECKOUT)
+    for release in chosen:
+        target = served / f"pyodide-{release.version}"
+        if not (target / "pyodide.js").is_file():
+            shutil.copytree(pyodide_package(release, runner), target, dirs_exist_ok=True)
+    root = ctx.paths.root
+    ours = BrowserRunner(root, os.path.relpath(folder / "tests.html", root), TIMEOUT, served)
+    theirs = BrowserRunner(root, os.path.relpath(served / PAGE.name, root), TIMEOUT, served)
+    names = [f"ours ({ctx.cpython.version}, Emscripten {ctx.emscripten.version})",
+             *[f"pyodide {r.version} ({r.cpython})" for r in chosen]]
+    times: dict[str, dict[str, list[float]]] = {n: {} for n in names}
+    starts: dict[str, list[float]] = {n: [] for n in names}
+    native: dict[str, list[float]] = {}
+    (served / "ready.py").write_text("print('ready')\n")
+    try:
+        with serving(root) as base:
+            url = f"{base}{os.path.relpath(served, root)}"
+
+            def run(name: str, script: str, script_args: list[str]) -> str:
+                """`script` ('workloads.py' or 'ready.py') in one fresh page."""
+                if name == names[0]:
+                    argv = ["/workloads.py", *script_args] if script == "workloads.py" else \
+                        ["-c", "print('ready')"]
+                    output, status, _, _ = ours.run_args(base, argv, bundle=bundle.name)
+                else:
+                    package = f"{url}/pyodide-{name.split()[1]}/"
+                    output, status, _, _ = theirs.run_args(
+                        base, [package, f"{url}/{script}", *script_args], bundle=None)
+                if status != 0:
+                    sys.exit(f"error: {name} failed:\n{output[-2000:]}")
+                return output
+
+            for round_number in range(args.rounds):
+                shift = round_number % len(names)
+                for name in names[shift:] + names[:shift]:
+                    print(f"round {round_number + 1}/{args.rounds}: {name}", flush=True)
+                    started = time.perf_counter()
+                    run(name, "ready.py", [])
+                    starts[name].append(time.perf_counter() - started)
+                    for workload, seconds in results_of(
+                            run(name, "workloads.py", ["--repeat", "3"])).items():
+                        times[name].setdefault(workload, []).append(seconds)
+        for _ in range(args.rounds):
+            out = subprocess.run([str(ctx.native_dir / "python"), str(WORKLOADS), "--repeat", "3"],
+                                 capture_output=True, text=True, check=True).stdout
+            for workload, seconds in results_of(out).items():
+                native.setdefault(workload, []).append(seconds)
+    finally:
+        ours.close()
+        theirs.close()
+    workloads = list(native)
+    base_time = {w: statistics.median(native[w]) for w in workloads}
+    median = {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names}
+    lines = [f"{machine()}; headless Chromium, a fresh page per run, median of {args.rounds} "
+             "rounds, best of 3 each (`bench/browser_runtime.py`); ratios against the native "
+             f"build of CPython {ctx.cpython.version}", "",
+             "| workload | native | " + " | ".join(names) + " |",
+             "|---|---:|" + "---:|" * len(names)]
+    for w in workloads:
+        lines.append(f"| {w} | {base_time[w] * 1000:.0f} ms | " + " | ".join(
+            f"{median[n][w] * 1000:.0f} ms ({median[n][w] / base_time[w]:.2f}x)" for n in names)
+            + " |")
+    lines.append("| **geometric mean vs native** | 1.00x | " + " | ".join(
+        f"**{geomean([median[n][w] / base_time[w] for w in workloads]):.2f}x**" for n in names)
+        + " |")
+    lines.append("| page to a finished `print` | | " + " | ".join(
+        f"{statistics.median(starts[n]):.2f} s" for n in names) + " |")
+    print("\n".join(lines))
+    publish("Runtime in the browser", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
