@@ -41,6 +41,8 @@ def test_every_option_has_help(fake: FakeToolchain) -> None:
         (["wasm.node", "--python-version", "9.9.9"], 2, "error: unknown CPython version '9.9.9'"),
         (["wasm.node", "--source", "/nonexistent/cpython"], 2, "no such folder"),
         (["wasm.clean", "--what", "everything"], 2, "unknown clean target"),
+        (["wasm.run", "--node-version", "99", "--", "-c", "pass"], 2, "no pinned Node '99'"),
+        (["wasm.extension", "/nonexistent/mod.c", "--profile", "dynamic"], 2, "no such C source"),
     ],
 )
 def test_bad_input_gives_one_line_and_a_fix(
