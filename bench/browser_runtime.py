@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,11 +30,10 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 sys.path.insert(0, str(CHECKOUT / "bench"))
 
 from results import machine, publish  # noqa: E402
-from runtime import geomean, pyodide_package  # noqa: E402
+from runtime import geomean, pyodide_package, run_workloads  # noqa: E402
 from wasmbuild import config  # noqa: E402
 from wasmbuild.browser_tests import BrowserRunner, serving  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
-from wasmbuild.shell import Runner  # noqa: E402
 
 WORKLOADS = CHECKOUT / "bench" / "workloads.py"
 PAGE = CHECKOUT / "bench" / "pyodide_page.html"
@@ -68,11 +66,10 @@ def main() -> None:
     bundle.write_text(json.dumps({"/workloads.py": base64.b64encode(WORKLOADS.read_bytes())
                                   .decode()}))
     shutil.copyfile(WORKLOADS, served / WORKLOADS.name)
-    runner = Runner(CHECKOUT)
     for release in chosen:
         target = served / f"pyodide-{release.version}"
         if not (target / "pyodide.js").is_file():
-            shutil.copytree(pyodide_package(release, runner), target, dirs_exist_ok=True)
+            shutil.copytree(pyodide_package(release, ctx), target, dirs_exist_ok=True)
     root = ctx.paths.root
     ours = BrowserRunner(root, os.path.relpath(folder / "tests.html", root), TIMEOUT, served)
     theirs = BrowserRunner(root, os.path.relpath(served / PAGE.name, root), TIMEOUT, served)
@@ -111,9 +108,7 @@ def main() -> None:
                             run(name, "workloads.py", ["--repeat", "3"])).items():
                         times[name].setdefault(workload, []).append(seconds)
         for _ in range(args.rounds):
-            out = subprocess.run([str(ctx.native_dir / "python"), str(WORKLOADS), "--repeat", "3"],
-                                 capture_output=True, text=True, check=True).stdout
-            for workload, seconds in results_of(out).items():
+            for workload, seconds in run_workloads([str(ctx.native_dir / "python")], 3).items():
                 native.setdefault(workload, []).append(seconds)
     finally:
         ours.close()

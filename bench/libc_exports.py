@@ -13,7 +13,6 @@ when that build exists (MAIN_MODULE exports everything). Writes a section of ben
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
+from sizes import sizes  # noqa: E402
 from wasmbuild import exports  # noqa: E402
 from wasmbuild.context import Context, Options, resolve  # noqa: E402
 from wasmbuild.extension import makefile_value  # noqa: E402
@@ -34,11 +34,11 @@ LINKED = ("python.wasm", "python.js")
 
 
 def measure(folder: Path) -> dict[str, tuple[int, int]]:
-    found = {}
-    for name in LINKED:
-        data = (folder / name).read_bytes()
-        found[name] = (len(data), len(gzip.compress(data, compresslevel=9)))
-    return found
+    found = {name: sizes(folder / name) for name in LINKED}
+    missing = [name for name, size in found.items() if size is None]
+    if missing:
+        sys.exit(f"error: {', '.join(missing)} missing in {folder}")
+    return {name: size for name, size in found.items() if size is not None}
 
 
 def relink(ctx: Context, original: Path, folder: Path, names: list[str]

@@ -34,25 +34,23 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 from results import machine, publish  # noqa: E402
 from wasmbuild import config  # noqa: E402
 from wasmbuild.config import PyodideRelease  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
-from wasmbuild.layout import default_cache_root  # noqa: E402
+from wasmbuild.context import Context, Options, resolve  # noqa: E402
 from wasmbuild.nodejs import node_flags  # noqa: E402
-from wasmbuild.shell import Runner  # noqa: E402
 from wasmbuild.sources import fetch, unpack  # noqa: E402
 
 WORKLOADS = CHECKOUT / "bench" / "workloads.py"
 PYODIDE_RUNNER = CHECKOUT / "bench" / "pyodide_runner.mjs"
 
 
-def pyodide_package(release: PyodideRelease, runner: Runner) -> Path:
-    """The release's npm package, fetched and verified (sha256 pinned in versions.toml; a
-    --mirror folder or the download cache serve it offline) and unpacked once."""
-    folder = default_cache_root() / f"pyodide-{release.version}" / "package"
+def pyodide_package(release: PyodideRelease, ctx: Context) -> Path:
+    """The release's npm package, fetched and verified like every download of the kit (sha256
+    pinned in versions.toml; --mirror/CPYTHON_WASM_MIRROR or the download cache serve it
+    offline) and unpacked once."""
+    folder = ctx.paths.cache_root / f"pyodide-{release.version}" / "package"
     if not (folder / "pyodide.js").is_file():
         archive = fetch([release.download], what=f"pyodide {release.version}",
-                        downloads=default_cache_root() / "downloads",
-                        mirror=Path(os.environ["CPYTHON_WASM_MIRROR"])
-                        if os.environ.get("CPYTHON_WASM_MIRROR") else None, runner=runner)
+                        downloads=ctx.paths.downloads, mirror=ctx.options.mirror,
+                        runner=ctx.runner, offline=ctx.options.offline)
         unpack(archive.path, folder)
     return folder
 
@@ -79,10 +77,10 @@ def interpreters(profiles: list[str], pyodides: list[PyodideRelease]) -> dict[st
         flags = node_flags(build.versions, build.node, build.emscripten.version)
         extra_flags = extra.split(",") if extra else []
         found[f"ours ({spec})"] = [str(build.node.path), *flags, *extra_flags, str(python_js)]
-    runner = Runner(CHECKOUT)
+    ctx = resolve(Options())
     for release in pyodides:
         found[f"pyodide {release.version} ({release.cpython})"] = [
-            "node", str(PYODIDE_RUNNER), str(pyodide_package(release, runner))]
+            "node", str(PYODIDE_RUNNER), str(pyodide_package(release, ctx))]
     return found
 
 

@@ -54,9 +54,11 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
     with atomics: they get their own `-pthread` build of each library. Likewise a MAIN_MODULE
     link takes only position-independent objects: `pic` builds a `-fPIC` one."""
     state = layout.emscripten_state(emscripten.key) / "deps"
-    extra_cflags = [flag for flag, wanted in (("-pthread", pthreads), ("-fPIC", pic)) if wanted]
-    variant = f"{dep.name}-{dep.version}" + "".join(
-        suffix for suffix, wanted in (("-pthread", pthreads), ("-pic", pic)) if wanted)
+    # (compile flag, folder suffix) of each variant asked for
+    added = [pair for pair, wanted in ((("-pthread", "-pthread"), pthreads),
+                                       (("-fPIC", "-pic"), pic)) if wanted]
+    extra_cflags = [flag for flag, _ in added]
+    variant = f"{dep.name}-{dep.version}" + "".join(suffix for _, suffix in added)
     prefix = state / variant
     build_env = {k: dep.expand(v, prefix) for k, v in dep.build_env.items()}
     for fix in fixes:
