@@ -210,6 +210,8 @@ def resolve(options: Options, *, layout: Layout | None = None, versions: Version
         raise ConfigError(f"--emscripten {wanted}: not a version this kit knows "
                           f"({', '.join(versions.emscripten)})",
                           fix="pick one of those, or pass --emsdk DIR to install it with emsdk")
+    if options.node_version:
+        versions.node_release(options.node_version)  # an unpinned Node fails before any work
     cpython = resolve_cpython(options, versions)
     recipe = versions.recipe_for(cpython.version)
     if wanted:
