@@ -55,7 +55,9 @@ def pyodide_package(release: PyodideRelease, ctx: Context) -> Path:
     return folder
 
 
-def interpreters(profiles: list[str], pyodides: list[PyodideRelease]) -> dict[str, list[str]]:
+def interpreters(profiles: list[str], pyodides: list[PyodideRelease],
+                 node: str | None) -> dict[str, list[str]]:
+    """Every column's command; all wasm ones (ours and Pyodide's) run under the same Node."""
     found: dict[str, list[str]] = {}
     for index, spec in enumerate(profiles):
         # "fast:--no-liftoff" adds Node flags; "fast@3.1.69" is the build of that Emscripten;
@@ -64,7 +66,7 @@ def interpreters(profiles: list[str], pyodides: list[PyodideRelease]) -> dict[st
         build_spec, _, python_version = build_spec.partition("/")
         profile, _, emscripten = build_spec.partition("@")
         build = resolve(Options(profile=profile, emscripten=emscripten or None,
-                                python_version=python_version or None))
+                                python_version=python_version or None, node_version=node))
         if index == 0:
             found["native"] = [str(build.native_dir / "python")]
         elif python_version:
@@ -77,10 +79,10 @@ def interpreters(profiles: list[str], pyodides: list[PyodideRelease]) -> dict[st
         flags = node_flags(build.versions, build.node, build.emscripten.version)
         extra_flags = extra.split(",") if extra else []
         found[f"ours ({spec})"] = [str(build.node.path), *flags, *extra_flags, str(python_js)]
-    ctx = resolve(Options())
+    ctx = resolve(Options(node_version=node))
     for release in pyodides:
         found[f"pyodide {release.version} ({release.cpython})"] = [
-            "node", str(PYODIDE_RUNNER), str(pyodide_package(release, ctx))]
+            str(ctx.node.path), str(PYODIDE_RUNNER), str(pyodide_package(release, ctx))]
     return found
 
 
@@ -148,6 +150,8 @@ def main() -> None:
                         "build of that Emscripten version, with these Node flags added)")
     parser.add_argument("--pyodide", action="append",
                         help="a pinned Pyodide release to include (default: every pinned one)")
+    parser.add_argument("--node", help="the pinned Node major every wasm column runs under "
+                        "(default: the kit's default Node)")
     parser.add_argument("--chart", type=Path, help="write a PNG bar chart here")
     parser.add_argument("--title", help="the RESULTS.md section to write (default: Runtime, or "
                         "Runtime across Emscripten versions when a profile names one)")
@@ -159,7 +163,8 @@ def main() -> None:
         sys.exit(f"error: Pyodide {', '.join(unknown)} is not pinned\nfix: use one of "
                  f"{', '.join(pinned)} or add it to [bench] in Tools/wasm/versions.toml")
     chosen = [pinned[v] for v in args.pyodide] if args.pyodide else list(pinned.values())
-    runs = interpreters(args.profile or ["fast"], chosen)
+    runs = interpreters(args.profile or ["fast"], chosen, args.node)
+    node = resolve(Options(node_version=args.node)).node
     probe = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-startup.py"
     probe.write_text("print('ready')\n")
     times: dict[str, dict[str, list[float]]] = {name: {} for name in runs}
@@ -176,7 +181,8 @@ def main() -> None:
     median = {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names}
     reference = {n: native_of(n, names) for n in names}
     ratios = {n: {w: median[n][w] / median[reference[n]][w] for w in workloads} for n in names}
-    lines = [f"{machine()}, {platform.processor() or platform.machine()}; median of "
+    lines = [f"{machine()}, {platform.processor() or platform.machine()}; Node {node.version} "
+             "for every wasm column; median of "
              f"{args.rounds} rounds, best of {args.repeat} each; `.venv/bin/python bench/runtime.py "
              + " ".join(sys.argv[1:]) + "`", "",
              "| workload | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]

@@ -186,6 +186,7 @@ def test_unit_tests_may_not_reach_the_network() -> None:
     (lambda d: d["node_flags"][1].pop("why"), "[node_flags[1]] lacks 'why'"),
     (lambda d: d.update(defualts={}), "unknown key 'defualts' in the top level"),
     (lambda d: d["deps"]["xz"].update(configure_args=[]), "unknown key 'configure_args' in [deps.xz]"),
+    (lambda d: d["defaults"].update(node="17"), "[defaults] node = '17' is not a pinned"),
 ])
 def test_a_mistake_in_versions_toml_is_one_line_naming_its_place(change, message) -> None:  # type: ignore[no-untyped-def]
     import tomllib

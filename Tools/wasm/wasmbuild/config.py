@@ -136,6 +136,7 @@ class DebianArchive:
 class Versions:
     default_cpython: str
     default_target: str
+    default_node: str | None  # None: the node on PATH
     cpython: dict[str, CPythonRelease]
     recipes: tuple[CPythonRecipe, ...]
     emscripten: dict[str, EmscriptenRelease]
@@ -234,6 +235,7 @@ def parse(data: dict[str, Any]) -> Versions:
     versions = Versions(
         default_cpython=defaults["cpython"],
         default_target=defaults["target"],
+        default_node=defaults.get("node"),
         cpython=cpython,
         recipes=tuple(_recipe(r) for r in data.get("cpython_recipes", [])),
         emscripten=emscripten,
@@ -272,6 +274,9 @@ def parse(data: dict[str, Any]) -> Versions:
                             for m in data.get("matrix", []))),
     )
     check_matrix(versions.matrix, versions.recipe_for, set(versions.cpython), set(versions.node))
+    if versions.default_node is not None and versions.default_node not in versions.node:
+        raise ConfigError(f"{VERSIONS_FILE.name}: [defaults] node = {versions.default_node!r} "
+                          "is not a pinned [node.\"N\"]", fix="pin that Node or name a pinned one")
     return versions
 
 

@@ -21,7 +21,7 @@ from . import config as config_module
 from . import profiles
 from .config import CPythonRelease, Versions
 from .emscriptens import find_emscripten
-from .errors import ConfigError
+from .errors import ConfigError, DownloadError, ToolMissing
 from .layout import TARGETS, Layout
 from .matrix import ENGINES
 from .nodejs import Node, find_node, provide_node
@@ -110,10 +110,21 @@ class Context:
 
     @cached_property
     def node(self) -> Node:
+        if self.options.node is not None:
+            return find_node(self.options.node)
         if self.options.node_version:
             return provide_node(self.versions, self.options.node_version, self.paths, self.runner,
                                 mirror=self.options.mirror, offline=self.options.offline)
-        return find_node(self.options.node)
+        default = self.versions.default_node
+        if default is None:
+            return find_node()
+        try:  # the pinned default: the same fast runtime on every machine
+            return provide_node(self.versions, default, self.paths, self.runner,
+                                mirror=self.options.mirror, offline=self.options.offline)
+        except (DownloadError, ToolMissing) as exc:
+            self.runner.note(f"pinned Node {default} unavailable ({exc.message}); "
+                             "using the node on PATH")
+            return find_node()
 
     # -- names and folders of this build -----------------------------------------------------
     @property
@@ -210,6 +221,9 @@ def resolve(options: Options, *, layout: Layout | None = None, versions: Version
         raise ConfigError(f"--emscripten {wanted}: not a version this kit knows "
                           f"({', '.join(versions.emscripten)})",
                           fix="pick one of those, or pass --emsdk DIR to install it with emsdk")
+    if options.node is not None and options.node_version:
+        raise ConfigError("--node and --node-version both given",
+                          fix="pass only one: a local node binary or a pinned Node release")
     if options.node_version:
         versions.node_release(options.node_version)  # an unpinned Node fails before any work
     cpython = resolve_cpython(options, versions)
