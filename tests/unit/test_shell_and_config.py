@@ -57,8 +57,9 @@ VERSIONS = config.load()
         ("16.3.0", "3.1.6", ["--experimental-wasm-threads", "--experimental-wasm-bulk-memory"]),
         ("14.21.3", "3.1.40", ["--experimental-wasm-threads", "--experimental-wasm-bulk-memory"]),
         ("20.20.2", "3.1.12", []),
-        ("24.1.0", "4.0.10", []),
-        ("24.21.0", "3.1.6", [f"--require={config.TOOLS_WASM}/node/hide-fetch.cjs"]),
+        ("24.1.0", "4.0.10", ["--wasm-sync-tier-up"]),
+        ("24.21.0", "3.1.6", ["--wasm-sync-tier-up",
+                              f"--require={config.TOOLS_WASM}/node/hide-fetch.cjs"]),
     ],
 )
 def test_node_flags_follow_the_versions(node: str, emscripten: str, flags: list[str]) -> None:
