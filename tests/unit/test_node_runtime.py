@@ -73,3 +73,14 @@ def test_an_unpinned_node_version_is_refused_before_any_work(fake: FakeToolchain
     with pytest.raises(ConfigError, match="no pinned Node '99'"):
         resolve(Options(node_version="99", source=Path("/nonexistent")), layout=fake.layout,
                 versions=fake.versions)
+
+
+def test_the_doctor_reports_an_unfetched_default_node_without_fetching_it(
+        fake: FakeToolchain) -> None:
+    from wasmbuild import doctor
+
+    fake = with_default_node(fake, in_mirror=True)
+    report = doctor.examine(fake.build())
+    row = next(r for r in report.rows if r.item == "node")
+    assert row.status == "warn" and "not fetched yet" in row.detail
+    assert not fake.layout.node_release("24.9.0").exists()  # reported, not downloaded

@@ -81,13 +81,23 @@ def examine(ctx: Context) -> Report:
         report.add(f"Emscripten {version}", "warn" if where.startswith("unavailable") else "ok",
                    where.replace(f"{Path.home()}/", "~/"))
 
-    try:
-        node = ctx.node
-        flags = node_flags(ctx.versions, node, emscripten.version) if emscripten else []
-        report.add("node", "ok", f"{node.version} ({node.path}); python.js flags: "
-                   f"{' '.join(flags) or '(none)'}")
-    except WasmBuildError as exc:
-        report.add("node", "missing", exc.message, exc.fix)
+    default = ctx.versions.default_node
+    chosen = ctx.options.node is not None or ctx.options.node_version
+    if default and not chosen and not ctx.paths.node_release(
+            ctx.versions.node_release(default).version).joinpath("bin", "node").is_file():
+        # The doctor reports; the first `wasm.run` fetches (no 30 MB download from here).
+        pinned = ctx.versions.node_release(default)
+        report.add("node", "warn", f"pinned Node {pinned.version} not fetched yet: the first "
+                   "wasm.run/wasm.test fetches it from the npm registry (the node on PATH if "
+                   "that fails)", fix="nothing to do; or pass --node PATH")
+    else:
+        try:
+            node = ctx.node
+            flags = node_flags(ctx.versions, node, emscripten.version) if emscripten else []
+            report.add("node", "ok", f"{node.version} ({node.path}); python.js flags: "
+                       f"{' '.join(flags) or '(none)'}")
+        except WasmBuildError as exc:
+            report.add("node", "missing", exc.message, exc.fix)
 
     try:
         spec = ctx.cpython
