@@ -300,7 +300,7 @@ NODE_VERSION_HELP = ("major version of a pinned Node release to run with (18, 20
                      "cannot be had)")
 wasm.add_task(wasm_task(
     run, optimize="compile with V8's optimising tier first (--no-liftoff): under Node 20 Python "
-    "code runs about 1.5x faster after about 1.3 s more start-up; under Node 24 (the default) "
+    "code runs about 1.4x faster after about 0.9 s more start-up; under the default Node 24 "
     "it gains nothing (bench/RESULTS.md)", node_version=NODE_VERSION_HELP))
 wasm.add_task(wasm_task(
     extension, positional=("source_file",), source_file="the module's C source (PyInit_<name>)",
