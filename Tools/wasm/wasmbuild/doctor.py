@@ -82,11 +82,11 @@ def examine(ctx: Context) -> Report:
                    where.replace(f"{Path.home()}/", "~/"))
 
     default = ctx.versions.default_node
+    pinned = ctx.versions.node_release(default) if default else None
     chosen = ctx.options.node is not None or ctx.options.node_version
-    if default and not chosen and not ctx.paths.node_release(
-            ctx.versions.node_release(default).version).joinpath("bin", "node").is_file():
+    if pinned and not chosen and not (ctx.paths.node_release(pinned.version) / "bin" / "node"
+                                      ).is_file():
         # The doctor reports; the first `wasm.run` fetches (no 30 MB download from here).
-        pinned = ctx.versions.node_release(default)
         report.add("node", "warn", f"pinned Node {pinned.version} not fetched yet: the first "
                    "wasm.run/wasm.test fetches it from the npm registry (the node on PATH if "
                    "that fails)", fix="nothing to do; or pass --node PATH")

@@ -1,5 +1,6 @@
-"""Node.js: the one on PATH (or --node), or a pinned release from the npm registry, and the
-flags python.js needs under it, decided from the detected Node and Emscripten versions
+"""Node.js: a pinned release from the npm registry (--node-version, else versions.toml's
+default), or a local one (--node, or the one on PATH when the pinned one cannot be had), and
+the flags python.js needs under it, decided from the detected Node and Emscripten versions
 (the [[node_flags]] table of versions.toml)."""
 
 from __future__ import annotations
