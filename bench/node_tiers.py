@@ -18,7 +18,6 @@ Nothing is asserted; the table goes to bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -29,10 +28,10 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
+from runtime import run_workloads  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
 from wasmbuild.nodejs import node_flags  # noqa: E402
 
-WORKLOADS = CHECKOUT / "bench" / "workloads.py"
 # (label, V8 flags, first Node major that takes them). Node 22 accepts --wasm-sync-tier-up
 # but its process never exits with it (measured 2026-11-26: still spinning after 30 s).
 SETTINGS = [
@@ -53,11 +52,9 @@ def timed(argv: list[str]) -> tuple[float, float, float]:
     subprocess.run([*argv, "-c", "print('ready')"], capture_output=True, check=True)
     start_up = time.perf_counter() - started
     started = time.perf_counter()
-    out = subprocess.run([*argv, str(WORKLOADS), "--repeat", "1"], capture_output=True,
-                         text=True, check=True).stdout
+    results = run_workloads(argv, repeat=1)
     end_to_end = time.perf_counter() - started
-    line = next(ln for ln in out.splitlines() if ln.startswith("{"))
-    return start_up, end_to_end, sum(json.loads(line)["results"].values())
+    return start_up, end_to_end, sum(results.values())
 
 
 def main() -> None:

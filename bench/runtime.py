@@ -56,7 +56,7 @@ def pyodide_package(release: PyodideRelease, ctx: Context) -> Path:
 
 
 def interpreters(profiles: list[str], pyodides: list[PyodideRelease],
-                 node: str | None) -> dict[str, list[str]]:
+                 ctx: Context) -> dict[str, list[str]]:
     """Every column's command; all wasm ones (ours and Pyodide's) run under the same Node."""
     found: dict[str, list[str]] = {}
     for index, spec in enumerate(profiles):
@@ -66,7 +66,7 @@ def interpreters(profiles: list[str], pyodides: list[PyodideRelease],
         build_spec, _, python_version = build_spec.partition("/")
         profile, _, emscripten = build_spec.partition("@")
         build = resolve(Options(profile=profile, emscripten=emscripten or None,
-                                python_version=python_version or None, node_version=node))
+                                python_version=python_version or None))
         if index == 0:
             found["native"] = [str(build.native_dir / "python")]
         elif python_version:
@@ -76,10 +76,9 @@ def interpreters(profiles: list[str], pyodides: list[PyodideRelease],
             option = f" --emscripten {emscripten}" if emscripten else ""
             option += f" --python-version {python_version}" if python_version else ""
             sys.exit(f"error: {python_js} is missing\nfix: invoke wasm.node --profile {profile}{option}")
-        flags = node_flags(build.versions, build.node, build.emscripten.version)
+        flags = node_flags(build.versions, ctx.node, build.emscripten.version)
         extra_flags = extra.split(",") if extra else []
-        found[f"ours ({spec})"] = [str(build.node.path), *flags, *extra_flags, str(python_js)]
-    ctx = resolve(Options(node_version=node))
+        found[f"ours ({spec})"] = [str(ctx.node.path), *flags, *extra_flags, str(python_js)]
     for release in pyodides:
         found[f"pyodide {release.version} ({release.cpython})"] = [
             str(ctx.node.path), str(PYODIDE_RUNNER), str(pyodide_package(release, ctx))]
@@ -163,8 +162,9 @@ def main() -> None:
         sys.exit(f"error: Pyodide {', '.join(unknown)} is not pinned\nfix: use one of "
                  f"{', '.join(pinned)} or add it to [bench] in Tools/wasm/versions.toml")
     chosen = [pinned[v] for v in args.pyodide] if args.pyodide else list(pinned.values())
-    runs = interpreters(args.profile or ["fast"], chosen, args.node)
-    node = resolve(Options(node_version=args.node)).node
+    ctx = resolve(Options(node_version=args.node))  # every wasm column runs under its Node
+    runs = interpreters(args.profile or ["fast"], chosen, ctx)
+    node = ctx.node
     probe = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-startup.py"
     probe.write_text("print('ready')\n")
     times: dict[str, dict[str, list[float]]] = {name: {} for name in runs}

@@ -10,7 +10,7 @@ from pathlib import Path
 from .context import Context
 from .emscriptens import where_from
 from .errors import WasmBuildError
-from .nodejs import node_flags
+from .nodejs import node_flags, pinned_node_binary
 from .provision import missing_packages
 from .steps.ports import PORTS, library_path, port_fetch
 
@@ -84,8 +84,7 @@ def examine(ctx: Context) -> Report:
     default = ctx.versions.default_node
     pinned = ctx.versions.node_release(default) if default else None
     chosen = ctx.options.node is not None or ctx.options.node_version
-    if pinned and not chosen and not (ctx.paths.node_release(pinned.version) / "bin" / "node"
-                                      ).is_file():
+    if pinned and not chosen and not pinned_node_binary(ctx.paths, pinned).is_file():
         # The doctor reports; the first `wasm.run` fetches (no 30 MB download from here).
         report.add("node", "warn", f"pinned Node {pinned.version} not fetched yet: the first "
                    "wasm.run/wasm.test fetches it from the npm registry (the node on PATH if "

@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import TOOLS_WASM, Versions
+from .config import TOOLS_WASM, NodeRelease, Versions
 from .errors import ConfigError, ToolMissing, ToolVersionError
 from .layout import Layout
 from .shell import Runner
@@ -45,6 +45,11 @@ def find_node(explicit: Path | None = None) -> Node:
     return Node(path, version)
 
 
+def pinned_node_binary(layout: Layout, release: NodeRelease) -> Path:
+    """Where a pinned Node release's `node` is once unpacked into the cache."""
+    return layout.node_release(release.version) / "bin" / "node"
+
+
 def provide_node(versions: Versions, major: str, layout: Layout, runner: Runner, *,
                  mirror: Path | None = None, offline: bool = False) -> Node:
     """A pinned Node release from the npm registry, unpacked once into the cache."""
@@ -53,7 +58,7 @@ def provide_node(versions: Versions, major: str, layout: Layout, runner: Runner,
         raise ToolMissing(f"pinned Node binaries are for Linux x64, not {sys.platform} "
                           f"{platform.machine()}", fix="pass --node PATH to a local node instead")
     home = layout.node_release(release.version)
-    node = home / "bin" / "node"
+    node = pinned_node_binary(layout, release)
     if not node.is_file():
         from .sources import fetch, unpack
 
