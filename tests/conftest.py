@@ -16,6 +16,16 @@ def built_cpython_version() -> str:
     return os.environ.get("CPYTHON_WASM_PYTHON") or config.load().default_cpython
 
 
+def built_emscripten_version(target: str = "browser") -> str:
+    """The Emscripten version of the last build of `target`: builddir/emscripten-<target> links
+    to builddir/cpython-<key>/emcc-<version>/emscripten-<target> (the default depends on the
+    machine: Debian 12's emcc is 3.1.6, Debian 13's 3.1.69)."""
+    link = CHECKOUT / "builddir" / f"emscripten-{target}"
+    folder = link.resolve().parent.name
+    assert folder.startswith("emcc-"), f"{link} does not point into a build folder: {folder}"
+    return folder.removeprefix("emcc-")
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     """Expose each phase's report on the test item, so fixtures can save artifacts on failure."""
