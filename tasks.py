@@ -78,12 +78,12 @@ def reports_errors(body: F) -> F:
 
 
 def wasm_task(body: Callable[..., None], positional: tuple[str, ...] = (),
-              **extra_help: str) -> Task[Any]:
+              iterable: tuple[str, ...] = (), **extra_help: str) -> Task[Any]:
     """@task with the shared help texts of the options `body` takes, and error reporting."""
     params = inspect.signature(body).parameters
     help_texts = {name: text for name, text in HELP.items() if name in params}
-    made: Task[Any] = task(help={**help_texts, **extra_help}, positional=list(positional))(
-        reports_errors(body))
+    made: Task[Any] = task(help={**help_texts, **extra_help}, positional=list(positional),
+                           iterable=list(iterable))(reports_errors(body))
     return made
 
 
@@ -276,14 +276,16 @@ def setup(c: InvokeContext, clean_room: bool = False, traceback: bool = False) -
 
 
 def fresh(c: InvokeContext, debian: str = "bookworm", command: int = 0, keep: bool = False,
-          downloads: bool = False, update: bool = False, traceback: bool = False) -> None:
+          downloads: bool = False, update: bool = False, then: list[str] | None = None,
+          traceback: bool = False) -> None:
     """The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and
     the README's quick-start commands run there as written, each phase timed."""
     dry_run = bool(c.config.run.dry)
     provision.setup(dry_run=dry_run, purposes=("clean-room",))
     runner = Runner(CHECKOUT, dry_run=dry_run)
     roots = Roots(config.load(), Layout.default(), runner, choose_tools(dry_run=dry_run))
-    report = cleanroom.run(roots, cleanroom.Options(debian, command or None, keep, downloads))
+    report = cleanroom.run(roots, cleanroom.Options(debian, command or None, keep, downloads,
+                                                    tuple(then or ())))
     if update and not dry_run:
         cleanroom.update_document(CHECKOUT / cleanroom.DOCUMENT, report,
                                   list(roots.versions.debian.releases))
@@ -330,5 +332,7 @@ wasm.add_task(wasm_task(
     keep="leave the root for inspection and print how to enter it",
     downloads="show this machine's download cache to the root, read-only, as a mirror folder "
     "(saves bandwidth; by default the pinned addresses are used)",
-    update="write this run's phase table into docs/clean-room.md"))
+    update="write this run's phase table into docs/clean-room.md",
+    then="a command to run in the same root after the quick start, in the clone (repeatable; "
+    "CI runs its whole-suite session there, on command 1's build)", iterable=("then",)))
 namespace.add_collection(wasm)

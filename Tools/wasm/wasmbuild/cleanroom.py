@@ -93,6 +93,8 @@ class Report:
     failure: list[str] = field(default_factory=list)
     commands: str = ""
     """Which quick-start commands the run covers: "1 and 2 of 2", "1 of 2"."""
+    then: int = 0
+    """How many commands ran after the quick start (--then)."""
 
     @property
     def ok(self) -> bool:
@@ -124,6 +126,9 @@ class Options:
     keep: bool = False
     downloads: bool = False
     """Show the host's download cache read-only as a mirror folder (saves bandwidth)."""
+    then: tuple[str, ...] = ()
+    """Commands run in the same root after the quick start, in the clone (CI runs its whole-suite
+    session there, on the build command 1 made, instead of building it again elsewhere)."""
 
 
 def checkout_commit(checkout: Path) -> str:
@@ -164,7 +169,7 @@ def run(roots: Roots, options: Options) -> Report:
     started = datetime.datetime.now(datetime.UTC)
     report = Report(release.name, release.number, commit[:12], f"{started:%Y-%m-%d %H:%M} UTC",
                     commands=f"{' and '.join(str(n) for n in range(1, len(commands) + 1))} "
-                    f"of {len(quick.commands)}")
+                    f"of {len(quick.commands)}", then=len(options.then))
     stamp = f"{started:%Y%m%d-%H%M%S}"
     root = roots.folder / "run" / f"{release.name}-{stamp}"
     results = roots.layout.clean_room(release.name)
@@ -197,6 +202,8 @@ def run(roots: Roots, options: Options) -> Report:
     ]))
     for number, text in enumerate(commands, 1):
         phases.append((f"README command {number}", [enter(["bash", "-c", text], cwd=CLONE_INSIDE)]))
+    for text in options.then:
+        phases.append((f"then: `{text}`", [enter(["bash", "-c", text], cwd=CLONE_INSIDE)]))
 
     if not runner.dry_run:
         results.mkdir(parents=True, exist_ok=True)
@@ -251,11 +258,6 @@ def run(roots: Roots, options: Options) -> Report:
     return report
 
 
-def _finish(phase: Phase, began: float, status: str) -> None:
-    phase.seconds = time.monotonic() - began
-    phase.status = status
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
 
@@ -296,8 +298,10 @@ def _write_report(folder: Path, report: Report) -> None:
 
 
 def readme_section(report: Report) -> str:
+    then = f", then {report.then} more" if report.then else ""
     return (f"**{report.title}**, commit `{report.commit}`, {report.started}, "
-            f"{os.cpu_count()} CPUs, README {_commands(report.commands)}:\n\n{report.table()}")
+            f"{os.cpu_count()} CPUs, README {_commands(report.commands)}{then}:\n\n"
+            f"{report.table()}")
 
 
 def _commands(covered: str) -> str:

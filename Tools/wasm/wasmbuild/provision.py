@@ -63,10 +63,13 @@ REQUIREMENTS = (
                 lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser"))),
     Requirement("Firefox ESR, the browser tests' second engine (driven over WebDriver BiDi)",
                 "firefox-esr", lambda: bool(shutil.which("firefox-esr") or shutil.which("firefox"))),
-    Requirement("debootstrap, which makes minimal Debian roots", "debootstrap",
-                lambda: bool(shutil.which("debootstrap")), "clean-room"),
+    # An Emscripten release the system lacks (CPython 3.13's default on Debian 12) comes from a
+    # Debian root: small packages, installed up front so that such a build does not stop after
+    # minutes of work for want of them.
+    Requirement("debootstrap, which makes minimal Debian roots (other Emscripten releases)",
+                "debootstrap", lambda: bool(shutil.which("debootstrap"))),
     Requirement("bwrap (bubblewrap), which enters them", "bubblewrap",
-                lambda: bool(shutil.which("bwrap")), "clean-room"),
+                lambda: bool(shutil.which("bwrap"))),
     Requirement("git, which clones the checkout into them", "git",
                 lambda: bool(shutil.which("git")), "clean-room"),
 )

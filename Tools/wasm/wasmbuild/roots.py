@@ -40,7 +40,7 @@ TRUST_VARIABLES = re.compile(
 )
 ROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 HOST_SOURCES = (Path("/etc/apt/sources.list.d"), Path("/etc/apt/sources.list"))
-SETUP_FIX = "sudo apt-get install debootstrap bubblewrap   (or run `invoke wasm.setup --clean-room` as root)"
+SETUP_FIX = "sudo apt-get install debootstrap bubblewrap   (or run `invoke wasm.setup` as root)"
 
 
 @dataclass(frozen=True)
