@@ -11,9 +11,9 @@ import functools
 import inspect
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from invoke.collection import Collection
 from invoke.context import Context as InvokeContext
@@ -23,109 +23,59 @@ from invoke.tasks import Task, task
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
 from wasmbuild import clean as clean_module
-from wasmbuild import cleanroom, config, profiles, provision, recipe, runs
+from wasmbuild import cleanroom, config, fixes_doc, options, provision, recipe, runs
 from wasmbuild import dist as dist_module
 from wasmbuild import doctor as doctor_module
 from wasmbuild import extension as extension_module
 from wasmbuild import serve as serve_module
 from wasmbuild.config import CHECKOUT
-from wasmbuild.context import Context, Options, resolve
+from wasmbuild.context import Context, resolve
 from wasmbuild.errors import WasmBuildError
 from wasmbuild.layout import Layout
 from wasmbuild.roots import Roots, choose_tools
 from wasmbuild.shell import Runner
 from wasmbuild.targets.node import run_python
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-HELP = {
-    "python_version": "CPython release to build (pinned in Tools/wasm/versions.toml; default "
-    f"{config.load().default_cpython})",
-    "source": "build this local CPython tree instead of a release (it is only read, never written)",
-    "emscripten": "Emscripten version to build with (default: the CPython version's, from its "
-    "recipe in Tools/wasm/versions.toml; for 3.11 the system's emcc)",
-    "emsdk": "emsdk folder to take Emscripten from (installs --emscripten there if needed)",
-    "force": "build with an Emscripten outside the CPython version's known range anyway",
-    "node": "node binary to use (default: node on PATH)",
-    "mirror": "folder of pinned archives, for machines without network",
-    "offline": "never use the network; take archives from the cache or --mirror only",
-    "jobs": "parallel make jobs (default: number of CPUs)",
-    "verbose": "show the output of every command instead of writing it to a log file",
-    "profile": f"build profile: {', '.join(profiles.PROFILES)} (default {profiles.DEFAULT_PROFILE}; "
-    "Tools/wasm/wasmbuild/profiles.py; each builds in its own folder)",
-    "debug": "short for --profile debug: DWARF debug info, no optimisation",
-    "traceback": "show a Python traceback for expected errors too",
-    "engine": "browser to run the browser build in: chromium (default) or firefox (Firefox ESR "
-    "over WebDriver BiDi)",
-}
-BUILD_OPTIONS = (*HELP, "node_version")
+# Choices that chained tasks share (`invoke wasm.node --emscripten 3.1.69 wasm.run -- ...`
+# means one build), kept in invoke's configuration, which lives as long as the invocation.
+CHAIN = "wasm_chain"
+Values = Mapping[str, Any]
 
 
-def reports_errors(body: F) -> F:
-    """Print a library error as `error:`/`fix:` lines and exit with its code, no traceback."""
+def wasm_task(body: Callable[[InvokeContext, Values], None], name: str = "") -> Task[Any]:
+    """A task whose options are the rows of options.OPTIONS that name it: the signature invoke
+    reads, the help, the checking and converting, and library errors as `error:`/`fix:` lines
+    with the error's exit code (a traceback only with --traceback)."""
+    task_name = name or body.__name__.replace("_", "-")
+    table = options.for_task(task_name)
 
     @functools.wraps(body)
-    def wrapper(c: InvokeContext, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(c: InvokeContext, **given: Any) -> None:
         try:
-            return body(c, *args, **kwargs)
+            inherited = dict(c.config.get(CHAIN) or {})
+            values = options.parse(task_name, given, inherited)
+            c.config[CHAIN] = {**inherited, **options.inheritable(values, given)}  # type: ignore[assignment]
+            body(c, values)
         except WasmBuildError as exc:
-            if kwargs.get("traceback"):
+            if given.get("traceback"):
                 raise
             print(exc.report(), file=sys.stderr)
             raise Exit(code=exc.exit_code) from None
 
-    return wrapper  # type: ignore[return-value]
-
-
-def wasm_task(body: Callable[..., None], positional: tuple[str, ...] = (),
-              iterable: tuple[str, ...] = (), **extra_help: str) -> Task[Any]:
-    """@task with the shared help texts of the options `body` takes, and error reporting."""
-    params = inspect.signature(body).parameters
-    help_texts = {name: text for name, text in HELP.items() if name in params}
-    made: Task[Any] = task(help={**help_texts, **extra_help}, positional=list(positional),
-                           iterable=list(iterable))(reports_errors(body))
+    parameters = [inspect.Parameter("c", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    parameters += [inspect.Parameter(o.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                     default=options.signature_default(o)) for o in table]
+    wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    del wrapper.__wrapped__  # invoke must read the signature above, not the body's
+    made: Task[Any] = task(name=task_name, help={o.name: o.help_text() for o in table},
+                           auto_shortflags=False,  # letters run out and clash between tasks
+                           positional=[o.name for o in table if o.positional],
+                           iterable=[o.name for o in table if o.kind == "list"])(wrapper)
     return made
 
 
-def make_context(c: InvokeContext, **options: Any) -> Context:
-    def path(value: str | None) -> Path | None:
-        return Path(value) if value else None
-
-    return resolve(Options(
-        python_version=options.get("python_version"),
-        source=path(options.get("source")),
-        emscripten=options.get("emscripten"),
-        emsdk=path(options.get("emsdk")),
-        node=path(options.get("node")),
-        node_version=options.get("node_version"),
-        mirror=path(options.get("mirror")),
-        offline=bool(options.get("offline")),
-        jobs=int(options["jobs"]) if options.get("jobs") else Options().jobs,
-        dry_run=bool(c.config.run.dry),
-        verbose=bool(options.get("verbose")),
-        profile="debug" if options.get("debug") else options.get("profile"),
-        force=bool(options.get("force")),
-        engine=options.get("engine") or "chromium",
-    ))
-
-
-# Which build a task means. Tasks chained in one invocation (`invoke wasm.node --emscripten
-# 3.1.69 wasm.run -- ...`) mean the same build: a choice made for an earlier task holds for the
-# later ones that leave it unset.
-SAME_BUILD = ("python_version", "source", "emscripten", "emsdk", "profile", "debug", "force")
-_chosen: dict[str, Any] = {}
-
-
-def build_options(scope: dict[str, Any]) -> dict[str, Any]:
-    options = {k: v for k, v in scope.items() if k in BUILD_OPTIONS}
-    for key in SAME_BUILD:
-        if key not in options:
-            continue
-        if options[key]:
-            _chosen[key] = options[key]
-        elif key in _chosen:
-            options[key] = _chosen[key]
-    return options
+def context(c: InvokeContext, values: Values) -> Context:
+    return resolve(options.build_options(values, dry_run=bool(c.config.run.dry)))
 
 
 def python_args(c: InvokeContext) -> list[str]:
@@ -135,204 +85,133 @@ def python_args(c: InvokeContext) -> list[str]:
     return shlex.split(c.remainder) if getattr(c, "remainder", "") else []
 
 
-def build_python(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-                 mirror: str | None = None, offline: bool = False, jobs: int = 0,
-                 verbose: bool = False, traceback: bool = False) -> None:
+def build_python(c: InvokeContext, o: Values) -> None:
     """Compile the native "build Python" (builddir/build): configure -C && make."""
-    recipe.build_python(make_context(c, **build_options(locals())))
+    recipe.build_python(context(c, o))
 
 
-def ports(c: InvokeContext, python_version: str | None = None, emscripten: str | None = None,
-          emsdk: str | None = None, force: bool = False, mirror: str | None = None,
-          offline: bool = False, verbose: bool = False, traceback: bool = False) -> None:
+def ports(c: InvokeContext, o: Values) -> None:
     """Build the Emscripten ports zlib and bzip2 (embuilder build zlib bzip2), offline if need be."""
-    recipe.build_ports(make_context(c, **build_options(locals())))
+    recipe.build_ports(context(c, o))
 
 
-def deps(c: InvokeContext, python_version: str | None = None, emscripten: str | None = None,
-         emsdk: str | None = None, force: bool = False, mirror: str | None = None,
-         offline: bool = False, jobs: int = 0, verbose: bool = False,
-         traceback: bool = False) -> None:
+def deps(c: InvokeContext, o: Values) -> None:
     """Build the libraries stdlib modules need (xz for lzma, ...) with emcc, into a prefix."""
-    recipe.build_deps(make_context(c, **build_options(locals())))
+    recipe.build_deps(context(c, o))
 
 
-def node(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-         emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
-         mirror: str | None = None,
-         offline: bool = False, jobs: int = 0, profile: str | None = None, debug: bool = False,
-         verbose: bool = False, traceback: bool = False) -> None:
+def node(c: InvokeContext, o: Values) -> None:
     """Cross-compile for Node.js (builddir/emscripten-node), with the build Python and ports."""
-    recipe.build_target(make_context(c, **build_options(locals())), "node")
+    recipe.build_target(context(c, o), "node")
 
 
-def browser(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-            emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
-            mirror: str | None = None,
-            offline: bool = False, jobs: int = 0, profile: str | None = None, debug: bool = False,
-            verbose: bool = False, traceback: bool = False) -> None:
+def browser(c: InvokeContext, o: Values) -> None:
     """Cross-compile for browsers (builddir/emscripten-browser) with our REPL page."""
-    recipe.build_target(make_context(c, **build_options(locals())), "browser")
+    recipe.build_target(context(c, o), "browser")
 
 
-def run(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-        emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
-        node: str | None = None, node_version: str | None = None, mirror: str | None = None,
-        offline: bool = False,
-        profile: str | None = None, debug: bool = False, optimize: bool = False,
-        traceback: bool = False) -> None:
+def run(c: InvokeContext, o: Values) -> None:
     """Run the Node build's python.js; arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
-    status = run_python(make_context(c, **build_options(locals())), python_args(c),
-                        optimize=optimize)
+    status = run_python(context(c, o), python_args(c), optimize=o["optimize"])
     if status:
         raise Exit(code=status)
 
 
-def extension(c: InvokeContext, source_file: str | None = None, name: str = "", output: str = "",
-              python_version: str | None = None, source: str | None = None,
-              emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
-              profile: str | None = None, traceback: bool = False) -> None:
+def extension(c: InvokeContext, o: Values) -> None:
     """Compile a C extension module as a side module for a `--profile dynamic` Node build;
     it goes beside the build's own modules (on its sys.path) unless --output says where."""
-    files = [Path(source_file)] if source_file else []
-    extension_module.build_extension(make_context(c, **build_options(locals())), files,
-                                     name or None, Path(output) if output else None)
+    files = [o["source_file"]] if o["source_file"] else []
+    extension_module.build_extension(context(c, o), files, o["name"] or None, o["output"])
 
 
-def test(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-         emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
-         node: str | None = None,
-         node_version: str | None = None, mirror: str | None = None, offline: bool = False,
-         profile: str | None = None, debug: bool = False, traceback: bool = False) -> None:
+def test(c: InvokeContext, o: Values) -> None:
     """Run CPython's test suite on the Node build, sharded; after `--`: [-j N] [--timeout S]
     [--update-expectations] [--run-known-hangs] [-x MODULE] [test_module ...]."""
-    runs.run_tests(make_context(c, **build_options(locals())), "node", python_args(c))
+    runs.run_tests(context(c, o), "node", python_args(c))
 
 
-def test_browser(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-                 emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
-                 profile: str | None = None, engine: str | None = None,
-                 traceback: bool = False) -> None:
-    """Run CPython's test suite in headless Chromium, each module on its own page; after `--`:
+def test_browser(c: InvokeContext, o: Values) -> None:
+    """Run CPython's test suite in a headless browser, each module on its own page; after `--`:
     [-j N] [--timeout S] [--update-expectations] [test_module ...]."""
-    runs.run_tests(make_context(c, **build_options(locals())), "browser", python_args(c))
+    runs.run_tests(context(c, o), "browser", python_args(c))
 
 
-def limits(c: InvokeContext, browser: bool = True, update: bool = False, check: bool = False,
-           python_version: str | None = None, source: str | None = None,
-           emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
-           profile: str | None = None,
-           jobs: int = 0, traceback: bool = False) -> None:
+def limits(c: InvokeContext, o: Values) -> None:
     """Probe what works in the builds (sockets, processes, signals, file system, modules...)
     and print the table capability x target; --update writes it into docs/limits.md."""
-    targets = ["node", "browser"] if browser else ["node"]
-    runs.probe_limits(make_context(c, **build_options(locals())), targets, update=update,
-                      check=check)
+    targets = ["node", "browser"] if o["browser"] else ["node"]
+    runs.probe_limits(context(c, o), targets, update=o["update"], check=o["check"])
 
 
-def serve(c: InvokeContext, bind: str = "127.0.0.1", port: int = 8000, open: bool = False,
-          emrun: bool = False, profile: str | None = None, debug: bool = False,
-          traceback: bool = False) -> None:
+def serve(c: InvokeContext, o: Values) -> None:
     """Serve the checkout with the headers the browser build needs; prints the URL to open."""
-    ctx = make_context(c, profile=profile, debug=debug)
+    ctx = context(c, o)
     page = ctx.page_url_path("browser")
-    if emrun:
-        ctx.runner.run(serve_module.emrun_command(ctx.emscripten, ctx.paths.root, bind=bind,
-                                                  port=port, page=page, open_browser=open))
+    if o["emrun"]:
+        ctx.runner.run(serve_module.emrun_command(ctx.emscripten, ctx.paths.root, bind=o["bind"],
+                                                  port=o["port"], page=page,
+                                                  open_browser=o["open"]))
         return
-    serve_module.serve_until_interrupted(ctx.paths.root, ctx.runner, bind=bind, port=port,
-                                         page=page, open_browser=open)
+    serve_module.serve_until_interrupted(ctx.paths.root, ctx.runner, bind=o["bind"],
+                                         port=o["port"], page=page, open_browser=o["open"])
 
 
-def dist(c: InvokeContext, python_version: str | None = None, source: str | None = None,
-         emscripten: str | None = None, emsdk: str | None = None, force: bool = False,
-         profile: str | None = None,
-         debug: bool = False, traceback: bool = False) -> None:
+def dist(c: InvokeContext, o: Values) -> None:
     """Pack the built browser page into builddir/dist/*.tar.gz with a manifest (sizes, sha256)."""
-    dist_module.make_dist(make_context(c, **build_options(locals())))
+    dist_module.make_dist(context(c, o))
 
 
-def doctor(c: InvokeContext, python_version: str | None = None, emscripten: str | None = None,
-           emsdk: str | None = None, node: str | None = None, mirror: str | None = None,
-           traceback: bool = False) -> None:
+def doctor(c: InvokeContext, o: Values) -> None:
     """Show what was found (Python, emcc, Node, ports, sources, caches, disk) and how to fix gaps."""
-    report = doctor_module.examine(make_context(c, **build_options(locals())))
+    report = doctor_module.examine(context(c, o))
     print(doctor_module.render(report))
     if not report.ok:
         raise Exit(code=1)
 
 
-def clean(c: InvokeContext, what: str = "all", python_version: str | None = None,
-          source: str | None = None, downloads: bool = False, traceback: bool = False) -> None:
+def clean(c: InvokeContext, o: Values) -> None:
     """Delete build folders (one target, the build Python, or all); keeps downloads unless asked."""
-    clean_module.clean(make_context(c, python_version=python_version, source=source), what,
-                       downloads=downloads)
+    clean_module.clean(context(c, o), o["what"], downloads=o["downloads"])
 
 
-def setup(c: InvokeContext, clean_room: bool = False, traceback: bool = False) -> None:
+def setup(c: InvokeContext, o: Values) -> None:
     """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
-    purposes = ("build", "clean-room") if clean_room else ("build",)
+    purposes = ("build", "clean-room") if o["clean_room"] else ("build",)
     provision.setup(dry_run=bool(c.config.run.dry), purposes=purposes)
 
 
-def fresh(c: InvokeContext, debian: str = "bookworm", command: int = 0, keep: bool = False,
-          downloads: bool = False, update: bool = False, then: list[str] | None = None,
-          traceback: bool = False) -> None:
+def fresh(c: InvokeContext, o: Values) -> None:
     """The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and
     the README's quick-start commands run there as written, each phase timed."""
     dry_run = bool(c.config.run.dry)
     provision.setup(dry_run=dry_run, purposes=("clean-room",))
     runner = Runner(CHECKOUT, dry_run=dry_run)
     roots = Roots(config.load(), Layout.default(), runner, choose_tools(dry_run=dry_run))
-    report = cleanroom.run(roots, cleanroom.Options(debian, command or None, keep, downloads,
-                                                    tuple(then or ())))
-    if update and not dry_run:
+    report = cleanroom.run(roots, cleanroom.Options(o["debian"], o["command"], o["keep"],
+                                                    o["downloads"], o["then"]))
+    if o["update"] and not dry_run:
         cleanroom.update_document(CHECKOUT / cleanroom.DOCUMENT, report,
                                   list(roots.versions.debian.releases))
     if not report.ok:
         raise Exit(code=1)
 
 
+def docs(c: InvokeContext, o: Values) -> None:
+    """Regenerate the documents written from data: docs/emscripten-fixes.md from the rules in
+    Tools/wasm/versions.toml (docs/limits.md comes from a probe: `wasm.limits --update`)."""
+    versions, document = config.load(), fixes_doc.DOCUMENT
+    if o["check"]:
+        if not fixes_doc.is_current(document, versions):
+            raise Exit(f"error: {document.relative_to(CHECKOUT)} is stale\n"
+                       "fix: run `invoke wasm.docs` and commit the result", code=1)
+        return
+    changed = fixes_doc.update(document, versions)
+    print(f"{document.relative_to(CHECKOUT)}: {'rewritten' if changed else 'up to date'}")
+
+
 namespace = Collection()
 wasm = Collection("wasm")
-for body in (build_python, ports, deps, node, browser, doctor):
+for body in (build_python, ports, deps, node, browser, run, extension, test, test_browser, limits,
+             serve, clean, dist, doctor, setup, fresh, docs):
     wasm.add_task(wasm_task(body))
-NODE_VERSION_HELP = ("major version of a pinned Node release to run with (18, 20, 22, 24; "
-                     "default 24, fetched once from the npm registry; the node on PATH when it "
-                     "cannot be had)")
-wasm.add_task(wasm_task(
-    run, optimize="compile with V8's optimising tier first (--no-liftoff): under Node 20 Python "
-    "code runs about 1.4x faster after about 0.9 s more start-up; under the default Node 24 "
-    "it gains nothing (bench/RESULTS.md)", node_version=NODE_VERSION_HELP))
-wasm.add_task(wasm_task(
-    extension, positional=("source_file",), source_file="the module's C source (PyInit_<name>)",
-    name="module name (default: the file's name without .c)",
-    output="folder to write the module to (default: the build's, on its sys.path)"))
-wasm.add_task(wasm_task(test, node_version=NODE_VERSION_HELP))
-wasm.add_task(wasm_task(test_browser), name="test-browser")
-wasm.add_task(wasm_task(
-    limits, browser="also probe the browser build in headless Chromium (default: yes)",
-    update="write the table into docs/limits.md between its markers",
-    check="fail if docs/limits.md's table differs from this probe"))
-wasm.add_task(wasm_task(
-    serve, bind="address to listen on (default 127.0.0.1: this machine only)",
-    port="TCP port (default 8000)", open="also open the page in a web browser",
-    emrun="serve with Emscripten's emrun instead (the recipe's other route)",
-    profile="print the URL of this profile's page",
-    debug="serve the debug profile's page (its URL keeps the C sources reachable)"))
-wasm.add_task(wasm_task(
-    clean, what="node, browser, build (the build Python), cpython, or all",
-    downloads="also delete the download cache (never deleted otherwise)"))
-wasm.add_task(wasm_task(dist))
-wasm.add_task(wasm_task(
-    setup, clean_room="also what `wasm.fresh` needs: debootstrap, bubblewrap, git"))
-wasm.add_task(wasm_task(
-    fresh, debian="Debian release to make the root of: bookworm (12), trixie (13) or sid",
-    command="run only the first N quick-start commands (default: all)",
-    keep="leave the root for inspection and print how to enter it",
-    downloads="show this machine's download cache to the root, read-only, as a mirror folder "
-    "(saves bandwidth; by default the pinned addresses are used)",
-    update="write this run's phase table into docs/clean-room.md",
-    then="a command to run in the same root after the quick start, in the clone (repeatable; "
-    "CI runs its whole-suite session there, on command 1's build)", iterable=("then",)))
 namespace.add_collection(wasm)

@@ -264,7 +264,7 @@ def test_an_unknown_release_is_one_line_with_a_fix() -> None:
                              "wasm.fresh", "--debian", "buster"], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 2
-    assert "error: unknown Debian release 'buster'" in result.stderr
+    assert "error: --debian buster: not one of bookworm, trixie, sid" in result.stderr
     assert "fix: " in result.stderr and "Traceback" not in result.stderr
 
 

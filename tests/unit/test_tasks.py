@@ -42,7 +42,9 @@ def test_every_option_has_help(fake: FakeToolchain) -> None:
     [
         (["wasm.node", "--python-version", "9.9.9"], 2, "error: unknown CPython version '9.9.9'"),
         (["wasm.node", "--source", "/nonexistent/cpython"], 2, "no such folder"),
-        (["wasm.clean", "--what", "everything"], 2, "unknown clean target"),
+        (["wasm.clean", "--what", "everything"], 2, "--what everything: not one of node, browser"),
+        (["wasm.node", "--jobs", "abc"], 2, "--jobs abc: not a whole number"),
+        (["wasm.serve", "--port", "99999"], 2, "--port 99999: must be at most 65535"),
         (["wasm.run", "--node-version", "99", "--", "-c", "pass"], 2, "no pinned Node '99'"),
         (["wasm.extension", "/nonexistent/mod.c", "--profile", "dynamic"], 2, "no such C source"),
     ],

@@ -1,0 +1,233 @@
+"""Every option of every task, declared once.
+
+A row of `OPTIONS` says what an option is called, what it takes, its default, its help, which
+tasks take it, and whether a task chained after another in one invocation (`invoke wasm.node
+--emscripten 3.1.69 wasm.run -- ...`) inherits it: the options that say which build is meant.
+The front end generates each task's signature (and so its `--help`) from this table, hands the
+raw values to `parse`, and builds the library's `context.Options` by name with `build_options`.
+Values are checked here, once, with one-line errors; invoke sees every non-flag option as text,
+so a bad number is our error with a fix, not a traceback from the argument parser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from . import config, profiles
+from .context import Options
+from .errors import ConfigError
+from .matrix import ENGINES
+
+Kind = Literal["text", "path", "number", "flag", "list"]
+
+# Groups of tasks, by what they do with a build.
+BUILDS = frozenset({"node", "browser"})
+USES_A_BUILD = BUILDS | {"run", "extension", "test", "test-browser", "limits", "dist"}
+FETCHES = BUILDS | {"build-python", "ports", "deps", "run", "test", "test-browser", "limits",
+                    "doctor"}
+RUNS_NODE = frozenset({"run", "test", "limits", "doctor"})
+MAKES = BUILDS | {"build-python", "deps", "limits"}
+EVERY_TASK = USES_A_BUILD | FETCHES | {"serve", "clean", "setup", "fresh", "docs"}
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    help: str
+    tasks: frozenset[str]
+    kind: Kind = "text"
+    default: Callable[[], str | int | bool | None] = lambda: None
+    """The value when the option is not given. None where the library decides (it may read an
+    environment variable first, e.g. CPYTHON_WASM_PYTHON); `shown_default` then says what."""
+    shown_default: Callable[[], str] | str = ""
+    """How the help names the default, when it is not simply the value."""
+    choices: Callable[[], Sequence[str]] | None = None
+    inherited: bool = False
+    """A later task of the same invocation takes the value an earlier one was given."""
+    minimum: int = 0
+    maximum: int | None = None
+    positional: bool = False
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def help_text(self) -> str:
+        shown = self.shown_default
+        default = (shown() if callable(shown) else shown) or _shown(self.default())
+        text = self.help
+        if self.choices is not None:
+            text += f": {', '.join(self.choices())}"
+        return f"{text} (default: {default})" if default else text
+
+
+def _shown(value: object) -> str:
+    return "" if value in (None, False, "") else str(value)
+
+
+OPTIONS: tuple[Option, ...] = (
+    # -- which build ---------------------------------------------------------------------------
+    Option("python_version", "CPython release to build, pinned in Tools/wasm/versions.toml",
+           USES_A_BUILD | FETCHES | {"clean"}, inherited=True,
+           shown_default=lambda: config.load().default_cpython),
+    Option("source", "build this local CPython tree instead of a release (only ever read)",
+           USES_A_BUILD | {"build-python", "clean"}, kind="path", inherited=True),
+    Option("emscripten", "Emscripten version to build with",
+           USES_A_BUILD | {"ports", "deps", "doctor"}, inherited=True,
+           shown_default="the CPython version's, from its recipe in versions.toml"),
+    Option("emsdk", "emsdk folder to take Emscripten from (installs --emscripten there if needed)",
+           USES_A_BUILD | {"ports", "deps", "doctor"}, kind="path", inherited=True),
+    Option("force", "build with an Emscripten outside the CPython version's known range anyway",
+           USES_A_BUILD | {"ports", "deps"}, kind="flag", inherited=True),
+    Option("profile", "build profile, each in its own folder (Tools/wasm/wasmbuild/profiles.py)",
+           USES_A_BUILD | {"serve"}, default=lambda: profiles.DEFAULT_PROFILE,
+           choices=lambda: tuple(profiles.PROFILES), inherited=True),
+    Option("debug", "short for --profile debug: DWARF debug info, no optimisation",
+           USES_A_BUILD - {"extension"} | {"serve"}, kind="flag", inherited=True),
+    # -- downloads -----------------------------------------------------------------------------
+    Option("mirror", "folder of pinned archives, for machines without network", FETCHES,
+           kind="path"),
+    Option("offline", "never use the network; take archives from the cache or --mirror only",
+           FETCHES, kind="flag"),
+    # -- make ----------------------------------------------------------------------------------
+    Option("jobs", "parallel make jobs", MAKES, kind="number", minimum=1,
+           default=lambda: os.cpu_count() or 1, shown_default="the number of CPUs"),
+    Option("verbose", "show the output of every command instead of writing it to a log file",
+           MAKES | {"ports"}, kind="flag"),
+    # -- the runtime ---------------------------------------------------------------------------
+    Option("node", "node binary to run python.js with", RUNS_NODE, kind="path",
+           shown_default="the pinned --node-version"),
+    Option("node_version", "major version of a pinned Node release to run python.js with "
+           "(fetched once from the npm registry; the node on PATH when it cannot be had)",
+           RUNS_NODE, shown_default=lambda: str(config.load().default_node or "the node on PATH")),
+    Option("engine", "browser to run the browser build in (firefox: Firefox ESR over WebDriver "
+           "BiDi)", frozenset({"test-browser"}), default=lambda: ENGINES[0],
+           choices=lambda: ENGINES),
+    Option("optimize", "compile with V8's optimising tier first (--no-liftoff): more start-up "
+           "for faster Python code under older Node releases (bench/RESULTS.md)",
+           frozenset({"run"}), kind="flag"),
+    # -- one task's own ------------------------------------------------------------------------
+    Option("source_file", "the module's C source (PyInit_<name>)", frozenset({"extension"}),
+           kind="path", positional=True),
+    Option("name", "module name", frozenset({"extension"}),
+           shown_default="the file's name without .c"),
+    Option("output", "folder to write the module to", frozenset({"extension"}), kind="path",
+           shown_default="the build's, on its sys.path"),
+    Option("browser", "also probe the browser build in headless Chromium",
+           frozenset({"limits"}), kind="flag", default=lambda: True),
+    Option("update", "write the table into docs/limits.md between its markers",
+           frozenset({"limits"}), kind="flag"),
+    Option("check", "fail if docs/limits.md's table differs from this probe",
+           frozenset({"limits"}), kind="flag"),
+    Option("check", "fail if a generated document is stale instead of rewriting it",
+           frozenset({"docs"}), kind="flag"),
+    Option("bind", "address to listen on (127.0.0.1: this machine only)",
+           frozenset({"serve"}), default=lambda: "127.0.0.1"),
+    Option("port", "TCP port (0: any free one)", frozenset({"serve"}), kind="number",
+           default=lambda: 8000, maximum=65535),
+    Option("open", "also open the page in a web browser", frozenset({"serve"}), kind="flag"),
+    Option("emrun", "serve with Emscripten's emrun instead (the recipe's other route)",
+           frozenset({"serve"}), kind="flag"),
+    Option("what", "what to delete (build: the build Python; cpython: all of this CPython's)",
+           frozenset({"clean"}), default=lambda: "all",
+           choices=lambda: ("node", "browser", "build", "cpython", "all")),
+    Option("downloads", "also delete the download cache (never deleted otherwise)",
+           frozenset({"clean"}), kind="flag"),
+    Option("clean_room", "also what `wasm.fresh` needs: debootstrap, bubblewrap, git",
+           frozenset({"setup"}), kind="flag"),
+    Option("debian", "Debian release to make the root of", frozenset({"fresh"}),
+           default=lambda: "bookworm", choices=lambda: tuple(config.load().debian.releases)),
+    Option("command", "run only the first N quick-start commands", frozenset({"fresh"}),
+           kind="number", minimum=1, shown_default="all"),
+    Option("keep", "leave the root for inspection and print how to enter it",
+           frozenset({"fresh"}), kind="flag"),
+    Option("downloads", "show this machine's download cache to the root, read-only, as a "
+           "mirror folder (saves bandwidth)", frozenset({"fresh"}), kind="flag"),
+    Option("update", "write this run's phase table into docs/clean-room.md",
+           frozenset({"fresh"}), kind="flag"),
+    Option("then", "a command to run in the same root after the quick start, in the clone "
+           "(repeatable)", frozenset({"fresh"}), kind="list"),
+    # -- every task ----------------------------------------------------------------------------
+    Option("traceback", "show a Python traceback for expected errors too", EVERY_TASK,
+           kind="flag"),
+)
+
+
+def for_task(task: str) -> tuple[Option, ...]:
+    """The options `task` takes, in the table's order."""
+    return tuple(o for o in OPTIONS if task in o.tasks)
+
+
+def signature_default(option: Option) -> object:
+    """What invoke sees as the default: False for flags (so they take no value), None for the
+    rest (so every value arrives as text and is checked here)."""
+    return False if option.kind == "flag" else None
+
+
+def parse(task: str, given: Mapping[str, Any], inherited: Mapping[str, Any]) -> dict[str, Any]:
+    """The task's options, checked and converted, defaults filled in; an inherited option that
+    was not given takes the earlier task's value."""
+    values: dict[str, Any] = {}
+    for option in for_task(task):
+        raw = given.get(option.name)
+        if raw in (None, False, []) and option.inherited and option.name in inherited:
+            values[option.name] = inherited[option.name]
+            continue
+        values[option.name] = _convert(option, raw)
+    return values
+
+
+def _convert(option: Option, raw: Any) -> Any:
+    if option.kind == "flag":
+        return bool(raw) or bool(option.default())
+    if option.kind == "list":
+        return tuple(raw or ())
+    if raw in (None, ""):
+        return option.default()
+    text = str(raw)
+    if option.kind == "path":
+        return Path(text).expanduser()
+    if option.kind == "number":
+        return _number(option, text)
+    if option.choices is not None and text not in option.choices():
+        raise ConfigError(f"{option.flag} {text}: not one of {', '.join(option.choices())}",
+                          fix=f"pass {option.flag} with one of those")
+    return text
+
+
+def _number(option: Option, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"{option.flag} {text}: not a whole number",
+                          fix=f"pass a number, e.g. {option.flag} {option.minimum or 1}") from None
+    if value < option.minimum:
+        raise ConfigError(f"{option.flag} {value}: must be at least {option.minimum}",
+                          fix=f"pass {option.flag} {option.minimum} or more")
+    if option.maximum is not None and value > option.maximum:
+        raise ConfigError(f"{option.flag} {value}: must be at most {option.maximum}",
+                          fix=f"pass {option.flag} between {option.minimum} and {option.maximum}")
+    return value
+
+
+def inheritable(values: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """What a later chained task inherits: the inherited options this task was given."""
+    return {o.name: values[o.name] for o in OPTIONS
+            if o.inherited and o.name in values and given.get(o.name) not in (None, False)}
+
+
+def build_options(values: Mapping[str, Any], *, dry_run: bool) -> Options:
+    """The library's Options from a task's values, field by field by name."""
+    chosen = {f.name: values[f.name] for f in dataclasses.fields(Options) if f.name in values}
+    if values.get("debug"):
+        chosen["profile"] = "debug"
+    if chosen.get("profile") == profiles.DEFAULT_PROFILE:
+        chosen["profile"] = None
+    if values.get("node") is not None:
+        chosen["node_version"] = None  # --node names the binary: no pinned default besides
+    return Options(**chosen, dry_run=dry_run)
