@@ -148,7 +148,8 @@ def serve(c: InvokeContext, o: Values) -> None:
     ctx = context(c, o)
     page = ctx.page_url_path("browser")
     if o["emrun"]:
-        ctx.runner.run(serve_module.emrun_command(ctx.emscripten, ctx.paths.root, bind=o["bind"],
+        emscripten = ctx.provide_emscripten()
+        ctx.runner.run(serve_module.emrun_command(emscripten, ctx.paths.root, bind=o["bind"],
                                                   port=o["port"], page=page,
                                                   open_browser=o["open"]))
         return

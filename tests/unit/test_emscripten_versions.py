@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, recipe
-from wasmbuild.emscriptens import find_emscripten, where_from
+from wasmbuild import config, doctor, recipe
+from wasmbuild.emscriptens import find_emscripten, provide_emscripten, where_from
 from wasmbuild.errors import ConfigError, ToolVersionError
 from wasmbuild.rules import TOOLS_WASM, EmscriptenFix
 from wasmbuild.shell import Runner
@@ -93,8 +93,10 @@ def test_a_version_the_system_lacks_comes_from_its_debian_root(fake: FakeToolcha
     versions = trixie_versions(fake)
     runner = Runner(fake.checkout, out=io.StringIO())
     binds = [fake.checkout, fake.layout.cache_root]
-    found = find_emscripten(fake.layout, version="3.1.69", runner=runner, versions=versions,
-                            binds=binds)
+    described = find_emscripten(fake.layout, version="3.1.69", runner=runner, versions=versions,
+                                binds=binds)
+    assert not list(folder.glob("enter-*"))  # describing writes nothing
+    found = provide_emscripten(described, fake.layout, versions, runner, binds)
     assert (found.version, found.provider) == ("3.1.69", "debian:trixie")
     assert "Debian 13 (trixie) root, package emscripten 3.1.69+dfsg-3" in found.origin
     assert found.cache_seed == folder / "root" / "usr" / "share" / "emscripten" / "cache"
@@ -108,27 +110,31 @@ def test_a_version_the_system_lacks_comes_from_its_debian_root(fake: FakeToolcha
         assert f"--bind {path} {path}" in script
     assert '--chdir "$PWD" "$@"' in script
     # Another checkout gets its own script: neither rewrites the other's while it builds.
-    other = find_emscripten(fake.layout, version="3.1.69", runner=runner, versions=versions,
-                            binds=[fake.tmp / "other", fake.layout.cache_root])
+    other_binds = [fake.tmp / "other", fake.layout.cache_root]
+    other = provide_emscripten(find_emscripten(fake.layout, version="3.1.69", versions=versions,
+                                               binds=other_binds),
+                               fake.layout, versions, runner, other_binds)
     assert other.enter != found.enter and len(list(folder.glob("enter-*"))) == 2
     # The system's own version still comes from the system.
     assert find_emscripten(fake.layout, version="3.1.6", versions=versions).provider == "system"
-    assert where_from(fake.layout, versions, "3.1.69") == f"Debian trixie root ({folder / 'root'}), made"
+    source = where_from(fake.layout, versions, "3.1.69")
+    assert (source.kind, source.describe()) == ("root", f"Debian trixie root ({folder / 'root'}), made")
 
 
 def test_a_version_with_no_provider_here_is_one_line(fake: FakeToolchain) -> None:
     # (an emsdk can install any version, so only find_emscripten knows it has no provider)
     with pytest.raises(ToolVersionError, match=r"names no Debian root for 9\.9\.9"):
         find_emscripten(fake.layout, version="9.9.9", versions=fake.versions)
-    assert where_from(fake.layout, fake.versions, "9.9.9").startswith(
-        "unavailable: the system has 3.1.6")
+    source = where_from(fake.layout, fake.versions, "9.9.9")
+    assert not source.available and source.describe().startswith("unavailable: the system has 3.1.6")
 
 
 def test_the_dry_run_shows_how_the_root_would_be_made(fake: FakeToolchain) -> None:
     out = io.StringIO()
     runner = Runner(fake.checkout, dry_run=True, out=out)
-    found = find_emscripten(fake.layout, version="3.1.69", runner=runner,
-                            versions=trixie_versions(fake))
+    versions = trixie_versions(fake)
+    found = provide_emscripten(find_emscripten(fake.layout, version="3.1.69", versions=versions),
+                               fake.layout, versions, runner)
     assert found.planned and found.provider == "debian:trixie"
     text = out.getvalue()
     assert "debootstrap --variant=minbase" in text and " trixie " in text
@@ -142,8 +148,9 @@ def test_a_root_made_with_fewer_packages_gets_the_missing_ones(fake: FakeToolcha
     del ready["packages"]["gcc"]
     (folder / "ready.json").write_text(json.dumps(ready))
     out = io.StringIO()
-    find_emscripten(fake.layout, version="3.1.69", runner=Runner(fake.checkout, dry_run=True,
-                    out=out), versions=trixie_versions(fake))
+    versions = trixie_versions(fake)
+    provide_emscripten(find_emscripten(fake.layout, version="3.1.69", versions=versions),
+                       fake.layout, versions, Runner(fake.checkout, dry_run=True, out=out))
     text = out.getvalue()
     assert "apt-get install -y --no-install-recommends gcc'" in text
     assert "debootstrap" not in text  # the root is kept, not made again
@@ -188,3 +195,19 @@ def test_a_changed_link_only_file_relinks_without_reconfiguring(
     recipe.build_target(fake.build(out=out), "node")
     assert fake.names() == ["emmake", "make"]  # the link again, no configure
     assert "make: inputs changed (link_files)" in out.getvalue()
+
+
+def test_describing_a_build_makes_nothing_and_the_doctor_says_what_would_be_made(
+        fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Debian roots can be made here (the fake has debootstrap and bwrap on PATH or not: either
+    # way nothing may run); the doctor of a build whose Emscripten comes from one reports it.
+    monkeypatch.setattr("wasmbuild.emscriptens.why_roots_unusable", lambda: None)
+    fake.versions = trixie_versions(fake)
+    ctx = fake.build(emscripten="3.1.69", dry_run=False)
+    assert ctx.emscripten.planned and ctx.emscripten.provider == "debian:trixie"
+    assert ctx.target_dir("node").parent.name == "emcc-3.1.69"
+    report = doctor.examine(ctx)
+    rows = {row.item: row for row in report.rows}
+    assert "made by the first build that needs it" in rows["Emscripten 3.1.69"].detail
+    assert not fake.layout.toolchain_roots.exists()
+    assert [c for c in fake.calls() if c.argv != ["--version"]] == []  # only version probes ran

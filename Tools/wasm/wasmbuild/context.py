@@ -20,7 +20,7 @@ from typing import TextIO
 from . import config as config_module
 from . import profiles
 from .config import CPythonRelease, Versions
-from .emscriptens import find_emscripten
+from .emscriptens import find_emscripten, provide_emscripten
 from .errors import ConfigError, DownloadError, ToolMissing
 from .layout import TARGETS, Layout
 from .matrix import ENGINES
@@ -92,21 +92,34 @@ class Context:
     recipe: CPythonRecipe
     """How this CPython version builds for wasm32-emscripten (versions.toml [[cpython_recipes]])."""
 
-    # -- the toolchain, found once on first use ----------------------------------------------
+    # -- the toolchain: described on first use, made usable by a step -------------------------
     @cached_property
     def emscripten(self) -> Emscripten:
-        # What a Debian root's Emscripten must see of the host, at the same paths.
+        """The Emscripten this build uses, described: finding it makes nothing. A version from
+        a Debian root that is not made yet is `planned` until `provide_emscripten` runs."""
+        wanted = self.options.emscripten or self.versions.default_emscripten(self.cpython.version)
+        found = find_emscripten(self.paths, emsdk=self.options.emsdk, version=wanted,
+                                runner=self.runner, versions=self.versions,
+                                binds=self._root_binds())
+        check_pair(self.cpython.version, self.recipe, found.version, force=self.options.force,
+                   runner=self.runner)
+        return found
+
+    def provide_emscripten(self) -> Emscripten:
+        """The recipe's step that makes the Emscripten usable (a Debian root made once)."""
+        provided = provide_emscripten(self.emscripten, self.paths, self.versions, self.runner,
+                                      self._root_binds())
+        self.__dict__["emscripten"] = provided  # what later steps see
+        return provided
+
+    def _root_binds(self) -> list[Path]:
+        """What a Debian root's Emscripten must see of the host, at the same paths."""
         binds = [self.paths.root, self.paths.cache_root]
         if not self.paths.builddir.is_relative_to(self.paths.root):
             binds.append(self.paths.builddir)
         if self.cpython.user_tree is not None:
             binds.append(self.cpython.user_tree)
-        wanted = self.options.emscripten or self.versions.default_emscripten(self.cpython.version)
-        found = find_emscripten(self.paths, emsdk=self.options.emsdk, version=wanted,
-                                runner=self.runner, versions=self.versions, binds=binds)
-        check_pair(self.cpython.version, self.recipe, found.version, force=self.options.force,
-                   runner=self.runner)
-        return found
+        return binds
 
     @cached_property
     def node(self) -> Node:

@@ -13,6 +13,7 @@ from .errors import WasmBuildError
 from .nodejs import node_flags, pinned_node_binary
 from .provision import missing_packages
 from .steps.ports import PORTS, library_path, port_fetch
+from .toolchain import Emscripten
 
 MIN_FREE_GB = 5.0
 
@@ -54,6 +55,11 @@ def examine(ctx: Context) -> Report:
     emscripten = None
     try:
         emscripten = ctx.emscripten
+        if emscripten.planned:  # the doctor reports; the build makes it (no download from here)
+            report.add("emcc", "warn", f"{emscripten.version} from {emscripten.origin}: not made "
+                       "yet", fix="nothing to do: the first build makes it (`invoke --dry "
+                       "wasm.node` shows how)")
+            return _examine_rest(ctx, report, emscripten)
         report.add("emcc", "ok", f"{emscripten.version} from {emscripten.origin}")
         for advisory in ctx.versions.advisories_for(emscripten.version):
             report.add("emcc version", "warn", advisory.problem, advisory.fix)
@@ -76,10 +82,14 @@ def examine(ctx: Context) -> Report:
         report.add("our fixes for it", "ok", ", ".join(f.name for f in fixes) or "none needed")
     except WasmBuildError as exc:
         report.add("emcc", "missing", exc.message, exc.fix)
+    return _examine_rest(ctx, report, emscripten)
+
+
+def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -> Report:
     for version in ctx.versions.emscripten:  # --emscripten VERSION: where each would come from
-        where = where_from(ctx.paths, ctx.versions, version)
-        report.add(f"Emscripten {version}", "warn" if where.startswith("unavailable") else "ok",
-                   where.replace(f"{Path.home()}/", "~/"))
+        source = where_from(ctx.paths, ctx.versions, version)
+        report.add(f"Emscripten {version}", "ok" if source.available else "warn",
+                   source.describe().replace(f"{Path.home()}/", "~/"))
 
     default = ctx.versions.default_node
     pinned = ctx.versions.node_release(default) if default else None

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from . import config as config_module
 from .config import Versions
@@ -32,22 +34,19 @@ from .toolroots import (
     EMSCRIPTEN_DIR,
     debian_provider,
     provision,
-    root_is_usable,
     toolchain_root,
+    why_roots_unusable,
     write_enter_script,
 )
 
 
 def root_emscripten(layout: Layout, versions: Versions, release_name: str, *,
-                    wanted: str, runner: Runner | None, binds: Sequence[Path] = ()) -> Emscripten:
-    """Emscripten `wanted` from the root of Debian `release_name`, made first if need be."""
+                    wanted: str, binds: Sequence[Path] = (),
+                    runner: Runner | None = None) -> Emscripten:
+    """Emscripten `wanted` from the root of Debian `release_name`, described: nothing is made
+    here (`planned` until the root exists; `provide_emscripten` makes it)."""
     toolchain = toolchain_root(layout, versions.debian_release(release_name))
-    if runner is not None:
-        provision(toolchain, versions, layout, runner)
     packages = toolchain.installed()
-    if not packages and not (runner and runner.dry_run):
-        raise ToolMissing(f"Emscripten {wanted} comes from a Debian {release_name} root, which "
-                          "is not made yet", fix=f"run a build task with --emscripten {wanted}")
     version = toolchain.emscripten_version() or wanted
     home = toolchain.host_path(EMSCRIPTEN_DIR)
     cache_inside = config_value(home / ".emscripten", "CACHE") or str(EMSCRIPTEN_DIR / "cache")
@@ -63,13 +62,28 @@ def root_emscripten(layout: Layout, versions: Versions, release_name: str, *,
     origin = (f"Debian {toolchain.release.number} ({release_name}) root, package emscripten "
               f"{package} ({where})")
     script = toolchain.enter_script(binds)
-    if packages:
-        write_enter_script(toolchain, binds)
     # sid's package ships no prebuilt libraries: emcc builds them into EM_CACHE on first use.
     seed = toolchain.host_path(Path(cache_inside))
     return Emscripten(version, home, EMSCRIPTEN_DIR.parent.parent / "bin", toolchain.provider,
                       origin, env, seed if seed.is_dir() or not packages else None,
                       planned=not packages, enter=(str(script),))
+
+
+def provide_emscripten(found: Emscripten, layout: Layout, versions: Versions, runner: Runner,
+                       binds: Sequence[Path] = ()) -> Emscripten:
+    """The step that makes a described Emscripten usable, printed by a dry run: a Debian root
+    is made once (toolroots.provision) and its `enter` script written for these `binds`. The
+    system's and an emsdk's are returned as they are."""
+    release_name = debian_provider((found.provider,))
+    if release_name is None:
+        return found
+    toolchain = toolchain_root(layout, versions.debian_release(release_name))
+    provision(toolchain, versions, layout, runner)
+    if not toolchain.installed():  # a dry run: nothing was made
+        return found
+    write_enter_script(toolchain, binds)
+    return root_emscripten(layout, versions, release_name, wanted=found.version, binds=binds,
+                           runner=runner)
 
 
 def find_emscripten(
@@ -94,8 +108,8 @@ def find_emscripten(
     release = versions.emscripten.get(version or "")
     root_release = debian_provider(release.providers) if release else None
     if version is not None and root_release is not None:
-        return root_emscripten(layout, versions, root_release, wanted=version, runner=runner,
-                               binds=binds)
+        return root_emscripten(layout, versions, root_release, wanted=version, binds=binds,
+                               runner=runner)
     if system is None and runner is not None and runner.dry_run:
         planned = planned_system_emscripten(layout)
         runner.note(f"Emscripten is not installed: showing {planned.origin}")
@@ -132,10 +146,38 @@ def _from_emsdk(emsdk: Path, version: str | None, runner: Runner | None) -> Emsc
     return found
 
 
-def where_from(layout: Layout, versions: Versions, version: str) -> str:
-    """Where Emscripten `version` would come from on this machine, or why it can't, for people."""
+SourceKind = Literal["emsdk", "system", "root", "root-to-make", "unavailable"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an Emscripten version would come from on this machine."""
+
+    kind: SourceKind
+    detail: str
+    """For people: the emsdk or package, the root's folder, or why the version can't be had."""
+
+    @property
+    def available(self) -> bool:
+        return self.kind != "unavailable"
+
+    def describe(self) -> str:
+        match self.kind:
+            case "emsdk" | "system":
+                return self.detail
+            case "root":
+                return f"{self.detail}, made"
+            case "root-to-make":
+                return (f"{self.detail}, made by the first build that needs it (debootstrap and "
+                        "apt-get; docs/versions.md says what it costs)")
+            case "unavailable":
+                return f"unavailable: {self.detail}"
+
+
+def where_from(layout: Layout, versions: Versions, version: str) -> Source:
+    """Where Emscripten `version` would come from on this machine, or why it can't."""
     if os.environ.get("EMSDK"):
-        return f"the emsdk at {os.environ['EMSDK']}"
+        return Source("emsdk", f"the emsdk at {os.environ['EMSDK']}")
     try:
         system = system_emscripten(layout)
     except WasmBuildError as exc:
@@ -144,21 +186,22 @@ def where_from(layout: Layout, versions: Versions, version: str) -> str:
     else:
         system_note = f"the system has {system.version}" if system else "no system emcc"
     if system is not None and system.version == version:
-        return system.origin
+        return Source("system", system.origin)
     release = versions.emscripten.get(version)
     name = debian_provider(release.providers) if release else None
-    if name is not None:
-        toolchain = toolchain_root(layout, versions.debian_release(name))
-        unusable = root_is_usable()
-        if toolchain.installed():
-            return f"Debian {name} root ({toolchain.root}), made"
-        if unusable is None:
-            return f"Debian {name} root, made on first use (~2 minutes)"
-        return f"unavailable: a Debian {name} root, but {unusable}"
-    return f"unavailable: {system_note}, and only an emsdk with network access can install it"
+    if name is None:
+        return Source("unavailable", f"{system_note}, and only an emsdk with network access "
+                      "can install it")
+    toolchain = toolchain_root(layout, versions.debian_release(name))
+    if toolchain.installed():
+        return Source("root", f"Debian {name} root ({toolchain.root})")
+    unusable = why_roots_unusable()
+    if unusable is None:
+        return Source("root-to-make", f"a Debian {name} root")
+    return Source("unavailable", f"a Debian {name} root, but {unusable}")
 
 
 def emscripten_unavailable(layout: Layout, version: str, versions: Versions | None = None) -> str | None:
     """Why Emscripten `version` can't be used here, or None if it can (for the test matrix)."""
-    where = where_from(layout, versions or config_module.load(), version)
-    return where.removeprefix("unavailable: ") if where.startswith("unavailable") else None
+    source = where_from(layout, versions or config_module.load(), version)
+    return None if source.available else source.detail

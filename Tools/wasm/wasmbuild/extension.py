@@ -62,6 +62,7 @@ def build_extension(ctx: Context, sources: Sequence[Path], name: str | None = No
                           fix="pass the path of the module's .c file(s)")
     module = module_name_of(sources, name)
     sources = [s.resolve() for s in sources]
+    ctx.provide_emscripten()
     visible = (ctx.paths.root, ctx.paths.builddir, ctx.paths.cache_root)
     if ctx.emscripten.enter and not all(any(s.is_relative_to(v) for v in visible)
                                         for s in sources):

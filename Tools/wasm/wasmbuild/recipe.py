@@ -2,6 +2,7 @@
 
     source        the CPython release (or a snapshot of --source)          steps/source.py
     build Python  configure -C && make, natively                          steps/native.py
+    toolchain     Emscripten from a Debian root, made once (when not the system's)  emscriptens.py
     ports         embuilder build zlib bzip2                              steps/ports.py
     deps          xz, SQLite, libffi built with emcc                      steps/deps.py
     cross build   emconfigure configure --host=wasm32-... && emmake make  steps/cross.py
@@ -42,11 +43,13 @@ def build_python(ctx: Context) -> Path:
 
 def build_ports(ctx: Context) -> None:
     _show_setup(ctx)
+    ctx.provide_emscripten()
     ports.ports(ctx)
 
 
 def build_deps(ctx: Context) -> list[deps.BuiltDependency]:
     _show_setup(ctx)
+    ctx.provide_emscripten()
     return deps.deps(ctx)
 
 
@@ -57,6 +60,7 @@ def build_target(ctx: Context, target: str) -> Path:
     with exclusive(_lock(ctx), ctx.runner):
         tree = source.fetch_source(ctx)
         build_python = native.build_python(ctx, tree)
+        ctx.provide_emscripten()
         ports.ports(ctx)
         libraries = deps.deps(ctx)
         folder = cross.cross_build(ctx, chosen.name, tree, build_python, libraries)

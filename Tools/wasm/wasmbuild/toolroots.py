@@ -192,8 +192,8 @@ def _record(toolchain: ToolchainRoot) -> None:
     toolchain.ready_file.write_text(json.dumps({"packages": packages}, indent=1) + "\n")
 
 
-def root_is_usable() -> str | None:
-    """Why Debian roots can't be made or entered here, or None."""
+def why_roots_unusable() -> str | None:
+    """Why Debian roots can't be made or entered here, or None when they can."""
     try:
         choose_tools()
     except ToolMissing as exc:
