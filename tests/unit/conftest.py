@@ -285,7 +285,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
     fakelib_sha = make_archive(mirror / "fakelib-1.0.tar.gz", "fakelib-1.0", {
         "configure": (tmp_path / "fakelib-src" / "configure").read_text()})
     versions = config.parse({
-        "defaults": {"cpython": "3.11.2", "target": "node"},
+        "defaults": {"cpython": "3.11.2"},
         "cpython": {"3.11.2": {"sha256": release_sha, "sources": [
             {"provider": "python.org", "url": "https://python.invalid/Python-3.11.2.tgz"}]}},
         "cpython_recipes": [FAKE_RECIPE],

@@ -135,7 +135,6 @@ class DebianArchive:
 @dataclass(frozen=True)
 class Versions:
     default_cpython: str
-    default_target: str
     default_node: str | None  # None: the node on PATH
     cpython: dict[str, CPythonRelease]
     recipes: tuple[CPythonRecipe, ...]
@@ -234,7 +233,6 @@ def parse(data: dict[str, Any]) -> Versions:
     }
     versions = Versions(
         default_cpython=defaults["cpython"],
-        default_target=defaults["target"],
         default_node=defaults.get("node"),
         cpython=cpython,
         recipes=tuple(_recipe(r) for r in data.get("cpython_recipes", [])),

@@ -6,6 +6,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from .context import Context
 from .emscriptens import where_from
@@ -18,10 +19,13 @@ from .toolchain import Emscripten
 MIN_FREE_GB = 5.0
 
 
+Status = Literal["ok", "warn", "missing"]
+
+
 @dataclass(frozen=True)
 class Row:
     item: str
-    status: str  # "ok", "warn" or "missing"
+    status: Status
     detail: str
     fix: str = ""
 
@@ -34,7 +38,7 @@ class Report:
     def ok(self) -> bool:
         return all(r.status != "missing" for r in self.rows)
 
-    def add(self, item: str, status: str, detail: str, fix: str = "") -> None:
+    def add(self, item: str, status: Status, detail: str, fix: str = "") -> None:
         self.rows.append(Row(item, status, detail, fix))
 
 

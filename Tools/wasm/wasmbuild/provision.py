@@ -73,7 +73,6 @@ REQUIREMENTS = (
     Requirement("git, which clones the checkout into them", "git",
                 lambda: bool(shutil.which("git")), "clean-room"),
 )
-PURPOSES = ("build", "clean-room")
 
 
 def missing_packages(purposes: Sequence[str] = ("build",)) -> list[Requirement]:

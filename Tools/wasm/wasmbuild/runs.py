@@ -21,10 +21,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     runtime = chosen.runtime(ctx)
     results_dir = ctx.results_dir(target, runtime)
     variant = ctx.variant(target)
-    # Chromium's are the browser's expectations; another engine has its own file.
-    judged = variant if runtime in ("chromium",) or target != "browser" else f"{variant}-{runtime}"
     expectations_file = expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
-                                                        judged)
+                                                        chosen.expectations_variant(ctx))
     expected = expectations.Expectations.load(expectations_file)
     modules = test_modules.expand(options.tests, ctx.source_dir) or test_modules.discover(
         ctx.source_dir)
@@ -40,9 +38,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     for line in verdict.unexpected_passes:
         ctx.runner.note(f"unexpected pass: {line}")
     if options.update_expectations:
-        where = f", in {runtime}" if target == "browser" else ""
         header = (f"Expected results of CPython {ctx.cpython.version}'s test suite on the {variant} "
-                  f"build, Emscripten {ctx.emscripten.version}{where}.\n"
+                  f"build, Emscripten {ctx.emscripten.version}{chosen.where(ctx)}.\n"
                   "Regenerate with `-- --update-expectations` after the test task; reasons and "
                   "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
                   "timeout; not run by default), crash (kills the runtime), flaky (any "
@@ -72,8 +69,7 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
         ctx.runner.heading(f"limitations: each check in a fresh {target.name} runtime")
         with target.check_runner(ctx, limits.CHECK_TIMEOUT) as run_check:
             if not ctx.dry_run:
-                # Node checks run in parallel processes; a browser's pages one at a time.
-                jobs = ctx.options.jobs if target.name == "node" else 1
+                jobs = ctx.options.jobs if target.parallel_checks else 1
                 findings[target.name] = _probe(run_check, groups, jobs)
     if ctx.dry_run:
         return ""
@@ -103,11 +99,12 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
     return table
 
 
-def _probe(check: Callable[[str], targets.CheckResult], groups: dict[str, str],
+def _probe(check: Callable[[str], targets.CheckRun], groups: dict[str, str],
            jobs: int) -> list[limits.Finding]:
     def one(name: str) -> limits.Finding:
-        output, code, timed_out = check(name)
-        return limits.finding_from(name, groups.get(name, "?"), output, code, timed_out)
+        run = check(name)
+        return limits.finding_from(name, groups.get(name, "?"), run.output, run.status,
+                                   run.timed_out)
 
     if jobs == 1:
         return [one(name) for name in groups]

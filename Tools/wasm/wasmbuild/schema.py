@@ -17,7 +17,7 @@ SCHEMA: dict[str, tuple[set[str], set[str]]] = {
     "": ({"defaults"}, {"cpython", "emscripten", "emscripten_advisories", "node_flags",
                         "port_sources", "node", "matrix", "bench", "deps", "debian",
                         "emscripten_fixes", "cpython_recipes"}),
-    "defaults": ({"cpython", "target"}, {"node"}),
+    "defaults": ({"cpython"}, {"node"}),
     "cpython.*": ({"sha256", "sources"}, set()),
     "cpython.*.sources[]": ({"provider", "url"}, set()),
     "cpython_recipes[]": ({"name", "documented_in", "cpython_from", "emscripten_from",

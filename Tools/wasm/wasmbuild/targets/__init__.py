@@ -14,8 +14,15 @@ from typing import Protocol
 from ..context import Context, check_target
 from ..testsuite import ModuleResult
 
-CheckResult = tuple[str, int | None, bool]
-"""(output, exit status, timed out) of one run of Python on the target."""
+
+@dataclass(frozen=True)
+class CheckRun:
+    """One run of Python on the target (a limits check)."""
+
+    output: str
+    status: int | None
+    """The exit status; None when the runtime gave none (a page that never finished)."""
+    timed_out: bool
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,14 @@ class SuiteRunner:
 
 class Target(Protocol):
     name: str
+    parallel_checks: bool
+    """Whether limits checks run side by side (Node processes) or one at a time (pages)."""
+
+    def expectations_variant(self, ctx: Context) -> str:
+        """Which expected-results file judges a test run: node, browser, browser-firefox..."""
+
+    def where(self, ctx: Context) -> str:
+        """Where a test run ran, for people ("" or ", in firefox")."""
 
     def finish(self, ctx: Context, folder: Path) -> None:
         """What the target adds to a finished cross build."""
@@ -43,7 +58,7 @@ class Target(Protocol):
         as the run lasts."""
 
     def check_runner(self, ctx: Context, timeout: float
-                     ) -> contextlib.AbstractContextManager[Callable[[str], CheckResult]]:
+                     ) -> contextlib.AbstractContextManager[Callable[[str], CheckRun]]:
         """Run one check of Lib/wasm_limits.py by name, each in a fresh runtime."""
 
 

@@ -15,7 +15,7 @@ from .. import browser_tests, bundles, limits, site_files
 from ..config import CHECKOUT, TOOLS_WASM
 from ..context import Context
 from ..testsuite import ModuleResult
-from . import CheckResult, SuiteRunner
+from . import CheckRun, SuiteRunner
 from .node import built_python_js
 
 
@@ -37,6 +37,15 @@ def install_page(ctx: Context, folder: Path) -> None:
 
 class BrowserTarget:
     name = "browser"
+    parallel_checks = False  # one page at a time: pages compete for the browser's threads
+
+    def expectations_variant(self, ctx: Context) -> str:
+        """Chromium's results are the browser's expectations; another engine has its own."""
+        variant = ctx.variant(self.name)
+        return variant if ctx.options.engine == "chromium" else f"{variant}-{ctx.options.engine}"
+
+    def where(self, ctx: Context) -> str:
+        return f", in {ctx.options.engine}"
 
     def finish(self, ctx: Context, folder: Path) -> None:
         install_page(ctx, folder)
@@ -77,12 +86,13 @@ class BrowserTarget:
             browser.close()
 
     @contextlib.contextmanager
-    def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckResult]]:
+    def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckRun]]:
         folder = built_python_js(ctx, "browser").parent
-        ctx.runner.say(f"chromium --headless {ctx.runner.path(folder / 'tests.html')}"
+        program = browser_tests.PROGRAMS[ctx.options.engine]
+        ctx.runner.say(f"{program} --headless {ctx.runner.path(folder / 'tests.html')}"
                        "?args=/wasm_limits.py,--check,NAME")
         if ctx.dry_run:
-            yield lambda name: ("", None, False)
+            yield lambda name: CheckRun("", None, False)
             return
         install_page(ctx, folder)
         bundle = folder / "limits-bundle.json"
@@ -93,8 +103,8 @@ class BrowserTarget:
             ctx.paths.limits_scratch, engine=ctx.options.engine)
         try:
             with browser_tests.serving(ctx.paths.root) as base_url:
-                yield lambda name: browser.run_args(
-                    base_url, ["/wasm_limits.py", "--check", name], bundle=bundle.name)[:3]
+                yield lambda name: CheckRun(*browser.run_args(
+                    base_url, ["/wasm_limits.py", "--check", name], bundle=bundle.name)[:3])
         finally:
             browser.close()
 

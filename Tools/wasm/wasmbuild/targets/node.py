@@ -13,7 +13,7 @@ from ..context import Context
 from ..errors import ToolMissing
 from ..nodejs import node_flags
 from ..shell import Command
-from . import CheckResult, SuiteRunner
+from . import CheckRun, SuiteRunner
 
 
 def built_python_js(ctx: Context, target: str) -> Path:
@@ -53,6 +53,13 @@ def run_python(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> 
 
 class NodeTarget:
     name = "node"
+    parallel_checks = True
+
+    def expectations_variant(self, ctx: Context) -> str:
+        return ctx.variant(self.name)
+
+    def where(self, ctx: Context) -> str:
+        return ""
 
     def finish(self, ctx: Context, folder: Path) -> None:
         site_files.install_for_node(ctx.runner, folder)
@@ -76,19 +83,19 @@ class NodeTarget:
             prefix, min(jobs, ctx.options.jobs))
 
     @contextlib.contextmanager
-    def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckResult]]:
+    def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckRun]]:
         prefix = self._prefix(ctx)
         ctx.runner.show(Command.of(*prefix, limits.PROBE, "--check", "NAME", cwd=ctx.paths.root))
         scratch = ctx.paths.limits_scratch
         if not ctx.dry_run:
             scratch.mkdir(parents=True, exist_ok=True)
 
-        def check(name: str) -> CheckResult:
+        def check(name: str) -> CheckRun:
             with tempfile.TemporaryFile() as sink:
                 code, timed_out, _ = procs.run([*prefix, str(limits.PROBE), "--check", name],
                                                cwd=scratch, sink=sink, timeout=timeout)
                 sink.seek(0)
                 output = "" if timed_out else sink.read().decode(errors="replace")
-            return output, code, timed_out
+            return CheckRun(output, code, timed_out)
 
         yield check
