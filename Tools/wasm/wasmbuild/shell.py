@@ -38,6 +38,16 @@ class Command:
         return cls(tuple(str(a) for a in argv), cwd, dict(env or {}))
 
 
+@dataclass(frozen=True)
+class Action:
+    """Work done in Python that a person would do with a shell line (write a file, remove one):
+    the line is printed, by a dry run too, and the work done only in a real run, so the two
+    cannot drift apart."""
+
+    shell: str
+    work: Callable[[], None]
+
+
 def _display_path(path: str, cwd: Path, root: Path) -> str:
     """An absolute path as a person would write it from `cwd`: relative inside the checkout,
     `$HOME/...` under the home folder, unchanged elsewhere."""
@@ -112,6 +122,15 @@ class Runner:
         self.dry_run = dry_run
         self.verbose = verbose
         self.out = out or sys.stdout
+        self._made: set[Path] = set()
+
+    def first_time(self, made: Path) -> bool:
+        """Whether `made` is made for the first time in this run. A dry run makes nothing, so
+        a later step would show the same work again; this lets it show the work once."""
+        if made in self._made:
+            return False
+        self._made.add(made)
+        return True
 
     # -- printing ---------------------------------------------------------------------------
     def say(self, text: str) -> None:
@@ -133,9 +152,12 @@ class Runner:
     # -- running ----------------------------------------------------------------------------
     def action(self, shell_equivalent: str, work: Callable[[], None]) -> None:
         """A step done in Python, shown as the shell a person would type for it."""
-        self.say(shell_equivalent)
+        self.do(Action(shell_equivalent, work))
+
+    def do(self, action: Action) -> None:
+        self.say(action.shell)
         if not self.dry_run:
-            work()
+            action.work()
 
     def run(self, command: Command, *, log: Path | None = None, fix: str = "") -> None:
         self.show(command)

@@ -219,6 +219,8 @@ def prepare_cache(emscripten: Emscripten, runner: Runner) -> None:
     cache = emscripten.cache_dir
     if cache is None or emscripten.cache_seed is None or (cache / "sysroot").is_dir():
         return
+    if not runner.first_time(cache):
+        return
     runner.note("Emscripten's own cache is read-only; copying it once to a writable folder")
 
     def copy() -> None:

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from ..layout import Layout
-from ..shell import Command, Runner
+from ..shell import Action, Command, Runner
 from ..stamps import Stamp, locked
 
-Work = Command | Callable[[], None]
-"""A command, or a function that shows and does its own work (a download and its unpacking),
-which a dry run calls too, since it honours `runner.dry_run` itself."""
+Work = Command | Action | Callable[[], None]
+"""A command; an action (a shell line and the Python that does it); or a function that shows and
+does its own work (a download and its unpacking), which a dry run calls too, since it honours
+`runner.dry_run` itself."""
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,12 @@ class Step:
     inputs: Mapping[str, Any]
     work: Sequence[Work] = ()
     outputs: Sequence[Path] = ()
-    before: Callable[[], None] | None = None
-    """Runs before the work when the step is not current (not in a dry run)."""
-    after: Callable[[], None] | None = None
-    """Runs after the work, before the stamp is written (not in a dry run)."""
+    before: Sequence[Work] = ()
+    """Done before the work when the step is not current (shown by a dry run, like the work)."""
+    after: Sequence[Work] = ()
+    """Done after the work, before the stamp is written (shown by a dry run)."""
+    check: Callable[[], None] | None = None
+    """Raises if the work did not make what it should (real runs only)."""
     lock: Path | None = None
     stamp_path: Path | None = None
     log_path: Path | None = None
@@ -68,18 +71,22 @@ def run_step(runner: Runner, step: Step) -> bool:
         if not runner.dry_run:
             stamp.clear()
             step.log.unlink(missing_ok=True)
-            if step.before is not None:
-                step.before()
-        for item in step.work:
-            if isinstance(item, Command):
-                runner.run(item, log=step.log)
-            else:
-                item()
+        for item in (*step.before, *step.work, *step.after):
+            _do(runner, item, step.log)
         if not runner.dry_run:
-            if step.after is not None:
-                step.after()
+            if step.check is not None:
+                step.check()
             stamp.record()
         return True
+
+
+def _do(runner: Runner, item: Work, log: Path) -> None:
+    if isinstance(item, Command):
+        runner.run(item, log=log)
+    elif isinstance(item, Action):
+        runner.do(item)
+    else:
+        item()
 
 
 _held: set[Path] = set()

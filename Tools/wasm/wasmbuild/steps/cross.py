@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import configcache
@@ -21,7 +23,8 @@ from .. import exports as exports_module
 from ..context import Context
 from ..errors import ConfigError, ToolMissing
 from ..layout import TARGETS
-from ..rules import file_digests
+from ..rules import EmscriptenFix, file_digests
+from ..shell import Action
 from ..stamps import file_digest
 from .base import Step, link_recipe_path, merge_configure_env, run_step
 from .deps import BuiltDependency
@@ -75,15 +78,54 @@ def setup_local_text(checkout: Path, built_deps: Sequence[BuiltDependency],
     return variables + body
 
 
+@dataclass(frozen=True)
+class CrossBuild:
+    """What the two steps of one cross build share: the folder, the environment of configure,
+    the fixes that apply, and the files the build writes besides its own."""
+
+    ctx: Context
+    target: str
+    source: Source
+    built_deps: Sequence[BuiltDependency]
+    folder: Path
+    cpython_site: Path
+    env: dict[str, str]
+    fixes: Sequence[EmscriptenFix]
+
+    @property
+    def exports_file(self) -> Path:
+        return self.folder / "c-api-exports.json"
+
+    @property
+    def sites(self) -> list[Path]:
+        return site_files(self.ctx.paths.root, self.cpython_site)
+
+
 def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
                 built_deps: Sequence[BuiltDependency]) -> Path:
-    runner, emscripten, profile = ctx.runner, ctx.emscripten, ctx.profile
+    build = plan(ctx, target, source, built_deps)
+    runner = ctx.runner
+    runner.heading(f"cross build: {target} target with Emscripten {ctx.emscripten.version} "
+                   f"in {runner.path(build.folder)}")
+    if build.fixes:
+        runner.note(f"fixes for Emscripten {ctx.emscripten.version}: "
+                    + ", ".join(f.name for f in build.fixes)
+                    + " (versions.toml [[emscripten_fixes]])")
+    inputs = configure(build, build_python)
+    make(build, inputs)
+    link_recipe_path(runner, ctx.paths.recipe_link(f"emscripten-{ctx.variant(target)}"),
+                     build.folder)
+    return build.folder
+
+
+def plan(ctx: Context, target: str, source: Source,
+         built_deps: Sequence[BuiltDependency]) -> CrossBuild:
+    """configure's environment: our site file first, the profile, the libraries, the CPython
+    recipe's variables, the Emscripten fixes, and the C API exports on python.js's link."""
     folder = ctx.target_dir(target)
-    runner.heading(f"cross build: {target} target with Emscripten {emscripten.version} "
-                   f"in {runner.path(folder)}")
     cpython_site = cpython_site_file(ctx, source)
-    sites = site_files(ctx.paths.root, cpython_site)
-    env = {**emscripten.env, "CONFIG_SITE": str(sites[0]), **dict(profile.configure_env)}
+    env = {**ctx.emscripten.env, "CONFIG_SITE": str(site_files(ctx.paths.root, cpython_site)[0]),
+           **dict(ctx.profile.configure_env)}
     site_relative = cpython_site.relative_to(source.tree).as_posix()
     if site_relative != DEFAULT_CPYTHON_SITE:
         env["CPYTHON_WASM_SITE"] = site_relative
@@ -91,104 +133,136 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
         env = merge_configure_env(env, dep.configure_env)
     env = merge_configure_env(env, ctx.recipe.env({d.dependency.name: d.prefix
                                                    for d in built_deps}))
-    fixes = ctx.versions.fixes_for(emscripten.version, dynamic=ctx.profile.dynamic)
+    fixes = ctx.versions.fixes_for(ctx.emscripten.version, dynamic=ctx.profile.dynamic)
     for fix in fixes:
         env = merge_configure_env(env, fix.env())
-    if fixes:
-        runner.note("fixes for Emscripten " + emscripten.version + ": "
-                    + ", ".join(f.name for f in fixes) + " (versions.toml [[emscripten_fixes]])")
-    exports_file = folder / "c-api-exports.json"
-    env = merge_configure_env(env, {
-        # In LIBS, which the Makefile puts on python.js's link only; the extension modules
-        # it links as separate files (unusable here) would fail on names they don't define.
-        "LIBS": f"-sEXPORTED_FUNCTIONS=@{exports_file}",
-    })
-    # Each one digests files of ours: computed once here.
-    fingerprints = {d.dependency.name: d.dependency.fingerprint for d in built_deps}
-    setup_local = setup_local_text(ctx.paths.root, built_deps, ctx.recipe.setup_local)
-    configure = emscripten.command(
-        emscripten.tool("emconfigure"), source.tree / "configure", "-C",
-        "--host=wasm32-unknown-emscripten",
-        f"--build={build_triple(source)}",
-        *ctx.recipe.configure_args(ctx.flavour(target)),
-        f"--with-build-python={build_python}",
-        *profile.configure_args,
-        cwd=folder, env=env,
-    )
-    site_digests = [file_digest(p) if p.is_file() else "missing" for p in sites]
-    configure_digest = source.configure_digest()
-    inputs = {
-        "configure": configure_digest,
-        "argv": list(configure.argv[len(emscripten.enter):]),  # not where the root is entered
-        "env": {k: v for k, v in env.items() if k not in emscripten.env},
+    # In LIBS, which the Makefile puts on python.js's link only; the extension modules it links
+    # as separate files (unusable here) would fail on names they don't define.
+    env = merge_configure_env(env, {"LIBS": f"-sEXPORTED_FUNCTIONS=@{folder / 'c-api-exports.json'}"})
+    return CrossBuild(ctx, target, source, built_deps, folder, cpython_site, env, fixes)
+
+
+def configure(build: CrossBuild, build_python: Path) -> dict[str, object]:
+    """The configure step; returns its inputs, which the make step adds to."""
+    ctx, emscripten, profile, folder = build.ctx, build.ctx.emscripten, build.ctx.profile, build.folder
+    command = emscripten.command(
+        emscripten.tool("emconfigure"), build.source.tree / "configure", "-C",
+        "--host=wasm32-unknown-emscripten", f"--build={build_triple(build.source)}",
+        *ctx.recipe.configure_args(ctx.flavour(build.target)),
+        f"--with-build-python={build_python}", *profile.configure_args, cwd=folder, env=build.env)
+    fingerprints = {d.dependency.name: d.dependency.fingerprint for d in build.built_deps}
+    site_digests = [file_digest(p) if p.is_file() else "missing" for p in build.sites]
+    setup_local = setup_local_text(ctx.paths.root, build.built_deps, ctx.recipe.setup_local)
+    inputs: dict[str, object] = {
+        "configure": build.source.configure_digest(),
+        "argv": list(command.argv[len(emscripten.enter):]),  # not where the root is entered
+        "env": {k: v for k, v in build.env.items() if k not in emscripten.env},
         "emscripten": f"{emscripten.version} {emscripten.origin}",
         "site": site_digests,
         "deps": {d.dependency.name: [fingerprints[d.dependency.name], str(d.prefix)]
-                 for d in built_deps},
+                 for d in build.built_deps},
         "setup_local": hashlib.sha256(setup_local.encode()).hexdigest(),
         "exports": [*exports_module.EXTRA_EXPORTS, file_digest(exports_module.LIBC_LIST)],
-        "fixes": [f.configure_fingerprint for f in fixes],
+        "fixes": [f.configure_fingerprint for f in build.fixes],
     }
     if profile.configure_env:
         inputs["profile_env"] = dict(profile.configure_env)
-    variant = ctx.variant(target)
-    store = ctx.paths.configure_answers
     # Answers are shared only within one profile: its flags may change compile checks.
-    key = configcache.store_key([ctx.cpython.key, configure_digest, *site_digests,
+    key = configcache.store_key([ctx.cpython.key, build.source.configure_digest(), *site_digests,
                                  emscripten.key, emscripten.origin, profile.name,
                                  *sorted(fingerprints.values())])
-    config_cache = folder / "config.cache"
+    answers = _configure_answers(build, key)
+    run_step(ctx.runner, Step(
+        "configure", folder, inputs, [command], [folder / "Makefile", build.exports_file],
+        before=[_forget_link(build), *_write_setup_local(build, setup_local),
+                _placeholder_exports(build), answers[0]],
+        after=[answers[1], _write_exports(build)]))
+    return inputs
 
-    def force_relink() -> None:
-        for linked in ("python.js", "python.wasm"):
-            (folder / linked).unlink(missing_ok=True)
 
-    def before_configure() -> None:
-        config_cache.unlink(missing_ok=True)
-        folder.mkdir(parents=True, exist_ok=True)
-        # make does not relink for changed link flags (LDFLAGS): a reconfigured build relinks.
-        force_relink()
-        # configure keeps an existing Modules/Setup.local; makesetup reads it.
-        target_setup = folder / "Modules" / "Setup.local"
-        variables = " ".join(d.setup_variable for d in built_deps)
-        ours = " && cat Modules/Setup.local" if ctx.recipe.setup_local else ""
-        runner.say(f"mkdir -p {runner.path(target_setup.parent)} && "
-                   f"(printf '%s\\n' {variables}{ours}) > {runner.path(target_setup)}")
-        target_setup.parent.mkdir(exist_ok=True)
-        target_setup.write_text(setup_local)
-        placeholder = json.dumps(exports_module.PLACEHOLDER)
-        runner.say(f"echo '{placeholder}' > {runner.path(exports_file)}"
-                   "  # for configure's link tests")
-        exports_file.write_text(placeholder)
-        seeded_from = configcache.seed(config_cache, store, key, variant,
-                                       [t for t in TARGETS if t != target])
-        if seeded_from:
-            runner.note(f"configure starts from {seeded_from} ({runner.path(store)})")
-
-    def after_configure() -> None:
-        configcache.save(config_cache, store, key, variant)
-        pyconfig = folder / "pyconfig.h"
-        archives = exports_module.libc_archives(emscripten.cache_dir)
-        runner.say(f"python3 {runner.path(Path(exports_module.__file__))} "
-                   f"{runner.path(source.tree)} {runner.path(pyconfig)} "
-                   + "".join(f"{runner.path(a)} " for a in archives)
-                   + f"> {runner.path(exports_file)}")
-        exports_file.write_text(json.dumps(
-            exports_module.export_list(source.tree, pyconfig, archives)))
-
-    run_step(runner, Step("configure", folder, inputs, [configure],
-                          [folder / "Makefile", exports_file],
-                          before=before_configure, after=after_configure))
-    make = emscripten.command(emscripten.tool("emmake"), "make", f"-j{ctx.options.jobs}",
-                      *profile.make_args, cwd=folder, env=emscripten.env)
+def make(build: CrossBuild, inputs: dict[str, object]) -> None:
+    ctx, emscripten, folder = build.ctx, build.ctx.emscripten, build.folder
+    command = emscripten.command(emscripten.tool("emmake"), "make", f"-j{ctx.options.jobs}",
+                                 *ctx.profile.make_args, cwd=folder, env=emscripten.env)
     # Our files that only the link reads (--js-library, --post-js, a C file on the link line):
-    # a change relinks, it does not reconfigure.
-    link_files = sorted({*[p for f in fixes for p in f.link_files],
-                         *[p for d in built_deps for p in d.dependency.link_files]})
+    # a change relinks, it does not reconfigure. make does not know them: a changed one
+    # relinks by removing the linked files first.
+    link_files = sorted({*[p for f in build.fixes for p in f.link_files],
+                         *[p for d in build.built_deps for p in d.dependency.link_files]})
+    run_step(ctx.runner, Step("make", folder, {**inputs, "source": build.source.digest,
+                                               "link_files": file_digests(link_files)},
+                              [command], [folder / "python.js", folder / "python.wasm"],
+                              before=[_forget_link(build)]))
 
-    # make does not know these files either: a changed one relinks by the same means.
-    run_step(runner, Step("make", folder, {**inputs, "source": source.digest,
-                                           "link_files": file_digests(link_files)}, [make],
-                          [folder / "python.js", folder / "python.wasm"], before=force_relink))
-    link_recipe_path(runner, ctx.paths.recipe_link(f"emscripten-{variant}"), folder)
-    return folder
+
+def _forget_link(build: CrossBuild) -> Action:
+    """make does not relink for changed link flags (LDFLAGS) or our link files: remove the
+    linked files, so a reconfigured or changed build relinks."""
+    linked = [build.folder / "python.js", build.folder / "python.wasm"]
+
+    def remove() -> None:
+        for path in linked:
+            path.unlink(missing_ok=True)
+
+    return Action("rm -f " + " ".join(build.ctx.runner.path(p) for p in linked), remove)
+
+
+def _write_setup_local(build: CrossBuild, text: str) -> list[Action]:
+    """configure keeps an existing Modules/Setup.local, and makesetup reads it: ours is written
+    first (the library prefixes, then our module lines when the recipe uses them)."""
+    runner, target_setup = build.ctx.runner, build.folder / "Modules" / "Setup.local"
+    variables = " ".join(shlex.quote(d.setup_variable) for d in build.built_deps)
+    ours = " && cat Modules/Setup.local" if build.ctx.recipe.setup_local else ""
+
+    def write() -> None:
+        target_setup.parent.mkdir(parents=True, exist_ok=True)
+        target_setup.write_text(text)
+
+    return [Action(f"mkdir -p {runner.path(target_setup.parent)} && "
+                   f"(printf '%s\\n' {variables}{ours}) > {runner.path(target_setup)}", write)]
+
+
+def _placeholder_exports(build: CrossBuild) -> Action:
+    placeholder = json.dumps(exports_module.PLACEHOLDER)
+
+    def write() -> None:
+        build.exports_file.write_text(placeholder)
+
+    return Action(f"echo '{placeholder}' > {build.ctx.runner.path(build.exports_file)}"
+                  "  # for configure's link tests", write)
+
+
+def _configure_answers(build: CrossBuild, key: str) -> tuple[Action, Action]:
+    """Seeding config.cache from stored answers of the same key (configcache.py), and storing
+    this configure's answers afterwards."""
+    runner, store, config_cache = build.ctx.runner, build.ctx.paths.configure_answers, \
+        build.folder / "config.cache"
+    variant = build.ctx.variant(build.target)
+    siblings = [t for t in TARGETS if t != build.target]
+
+    def seed() -> None:
+        config_cache.unlink(missing_ok=True)
+        seeded_from = configcache.seed(config_cache, store, key, variant, siblings)
+        if seeded_from:
+            runner.note(f"configure starts from {seeded_from}")
+
+    stored = runner.path(configcache.stored_path(store, key, variant))
+    return (Action(f"rm -f {runner.path(config_cache)}  # then the stored answers of this key, "
+                   f"if any: {runner.path(store)}/{key}-*.cache", seed),
+            Action(f"cp {runner.path(config_cache)} {stored}",
+                   lambda: configcache.save(config_cache, store, key, variant)))
+
+
+def _write_exports(build: CrossBuild) -> Action:
+    """The names python.js exports, from the tree's headers and the C library's archives."""
+    runner, pyconfig = build.ctx.runner, build.folder / "pyconfig.h"
+    archives = exports_module.libc_archives(build.ctx.emscripten.cache_dir)
+
+    def write() -> None:
+        build.exports_file.write_text(json.dumps(
+            exports_module.export_list(build.source.tree, pyconfig, archives)))
+
+    return Action(f"python3 {runner.path(Path(exports_module.__file__))} "
+                  f"{runner.path(build.source.tree)} {runner.path(pyconfig)} "
+                  + "".join(f"{runner.path(a)} " for a in archives)
+                  + f"> {runner.path(build.exports_file)}", write)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..context import Context
-from ..shell import Command
+from ..shell import Action, Command
 from .base import Step, link_recipe_path, run_step
 from .source import Source
 
@@ -18,8 +18,10 @@ def build_python(ctx: Context, source: Source) -> Path:
                        f"in {ctx.runner.path(folder)}")
     configure = Command.of(source.tree / "configure", "-C", cwd=folder)
     inputs = {"configure": source.configure_digest(), "argv": list(configure.argv)}
+    cache = folder / "config.cache"  # answers of an earlier configure may be stale
+    forget = Action(f"rm -f {ctx.runner.path(cache)}", lambda: cache.unlink(missing_ok=True))
     run_step(ctx.runner, Step("configure", folder, inputs, [configure], [folder / "Makefile"],
-                              before=lambda: (folder / "config.cache").unlink(missing_ok=True)))
+                              before=[forget]))
     make = Command.of("make", f"-j{ctx.options.jobs}", cwd=folder)
     run_step(ctx.runner, Step("make", folder, {**inputs, "source": source.digest}, [make],
                               [python]))

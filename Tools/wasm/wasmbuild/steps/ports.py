@@ -156,7 +156,7 @@ def build_ports(
     step = Step("ports", state, {"emscripten": emscripten.key,
                                  "ports": {f.name: f.url for f in fetches}},
                 work=[seed_sources, embuilder], outputs=[library_path(cache, n) for n in names],
-                after=check_built, lock=state / ".lock", stamp_path=state / "ports.json",
+                check=check_built, lock=state / ".lock", stamp_path=state / "ports.json",
                 up_to_date=f"ports {', '.join(names)}: up to date in {runner.path(cache)}")
     run_step(runner, step)
 
