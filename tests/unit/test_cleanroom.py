@@ -32,18 +32,18 @@ apt.write_text("#!/bin/sh\\necho \\"apt-get $*\\" >> $FAKE_ROOT/apt.log\\n")
 apt.chmod(0o755)
 """
 
-# bwrap --bind ROOT / ... --chdir DIR --clearenv --setenv K V ... ARGV: runs ARGV from ROOT/DIR
+# bwrap --dev-bind ROOT / ... --chdir DIR --clearenv --setenv K V ... ARGV: runs ARGV from ROOT/DIR
 # with only the --setenv variables (and FAKE_ROOT, so fakes inside can find the root).
 FAKE_BWRAP = """#!@PYTHON@
 import os, subprocess, sys
 args = sys.argv[1:]
-takes = {"--bind": 2, "--ro-bind": 2, "--setenv": 2, "--chdir": 1, "--dev": 1, "--proc": 1,
+takes = {"--bind": 2, "--dev-bind": 2, "--ro-bind": 2, "--setenv": 2, "--chdir": 1, "--dev": 1, "--proc": 1,
          "--uid": 1, "--gid": 1}
 root, cwd, env, binds = None, "/", {}, []
 while args and args[0].startswith("--"):
     option, n = args[0], takes.get(args[0], 0)
     values, args = args[1:1 + n], args[1 + n:]
-    if option == "--bind" and values[1] == "/":
+    if option == "--dev-bind" and values[1] == "/":
         root = values[0]
     elif option in ("--bind", "--ro-bind"):
         binds.append(values)
@@ -173,7 +173,7 @@ def test_a_root_is_entered_with_a_new_environment(room: tuple[Roots, Path, io.St
     command = roots.enter(tmp_path / "r", ["make"], cwd="/work", binds=[shared],
                           ro_binds={tmp_path / "dl": "/mnt/dl"}, env={"A": "1"})
     argv = list(command.argv)
-    assert argv[:4] == ["bwrap", "--bind", str(tmp_path / "r"), "/"]
+    assert argv[:4] == ["bwrap", "--dev-bind", str(tmp_path / "r"), "/"]
     assert argv[-1] == "make"
     assert ["--bind", str(shared), str(shared)] == argv[argv.index(str(shared)) - 1:][:3]
     assert ["--ro-bind", str(tmp_path / "dl"), "/mnt/dl"] == \
@@ -234,7 +234,7 @@ def test_a_failing_command_stops_the_run_with_its_last_lines(
     # --keep: the root stays and the way in is printed
     kept = list((roots.folder / "run").iterdir())
     assert len(kept) == 1 and (kept[0] / "root" / "cpython-wasm" / "made.txt").is_file()
-    assert "enter it with:" in text and "bwrap --bind" in text
+    assert "enter it with:" in text and "bwrap --dev-bind" in text
 
 
 def test_only_the_first_command_when_asked(room: tuple[Roots, Path, io.StringIO]) -> None:

@@ -215,7 +215,9 @@ class Roots:
         shared += [(p, str(p), False) for p in binds]
         shared += [(p, inside, True) for p, inside in (ro_binds or {}).items()]
         if self.tools.enter == "bwrap":
-            words: list[str | Path] = ["bwrap", "--bind", root, "/", "--dev", "/dev", "--proc",
+            # --dev-bind: device nodes work in the root (debootstrap in it makes roots of its
+            # own, as a build of an Emscripten the root's release lacks does).
+            words: list[str | Path] = ["bwrap", "--dev-bind", root, "/", "--dev", "/dev", "--proc",
                                        "/proc", "--unshare-pid", "--die-with-parent"]
             if os.geteuid() != 0:
                 # Without root on the host, a user namespace makes us root inside (apt needs it).
