@@ -23,7 +23,7 @@ from invoke.tasks import Task, task
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
 from wasmbuild import clean as clean_module
-from wasmbuild import cleanroom, config, fixes_doc, options, provision, recipe, runs
+from wasmbuild import cleanroom, cleanroom_report, config, fixes_doc, options, provision, recipe, runs
 from wasmbuild import dist as dist_module
 from wasmbuild import doctor as doctor_module
 from wasmbuild import extension as extension_module
@@ -191,7 +191,7 @@ def fresh(c: InvokeContext, o: Values) -> None:
     report = cleanroom.run(roots, cleanroom.Options(o["debian"], o["command"], o["keep"],
                                                     o["downloads"], o["then"]))
     if o["update"] and not dry_run:
-        cleanroom.update_document(CHECKOUT / cleanroom.DOCUMENT, report,
+        cleanroom_report.update_document(CHECKOUT / cleanroom_report.DOCUMENT, report,
                                   list(roots.versions.debian.releases))
     if not report.ok:
         raise Exit(code=1)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasmbuild import cleanroom, config
+from wasmbuild import cleanroom, cleanroom_report, config
 from wasmbuild.errors import CommandFailed, ConfigError
 from wasmbuild.layout import Layout
 from wasmbuild.roots import Roots, RootTools, apt_sources, host_mirror, trust_environment
@@ -270,19 +270,19 @@ def test_an_unknown_release_is_one_line_with_a_fix() -> None:
 
 def test_the_document_keeps_one_section_per_release(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{cleanroom.README_BEGIN}\n{cleanroom.README_END}\nrest\n")
+    readme.write_text(f"intro\n{cleanroom_report.README_BEGIN}\n{cleanroom_report.README_END}\nrest\n")
     order = ["bookworm", "trixie", "sid"]
 
-    def report(release: str, number: str, seconds: float) -> cleanroom.Report:
-        made = cleanroom.Report(release, number, "abc", "2026-11-25 10:00 UTC")
-        made.phases = [cleanroom.Phase("README command 1", seconds, "ok")]
+    def report(release: str, number: str, seconds: float) -> cleanroom_report.Report:
+        made = cleanroom_report.Report(release, number, "abc", "2026-11-25 10:00 UTC")
+        made.phases = [cleanroom_report.Phase("README command 1", seconds, "ok")]
         return made
 
-    cleanroom.update_document(readme, report("trixie", "13", 61), order)
-    cleanroom.update_document(readme, report("bookworm", "12", 5), order)
-    cleanroom.update_document(readme, report("trixie", "13", 125), order)
+    cleanroom_report.update_document(readme, report("trixie", "13", 61), order)
+    cleanroom_report.update_document(readme, report("bookworm", "12", 5), order)
+    cleanroom_report.update_document(readme, report("trixie", "13", 125), order)
     text = readme.read_text()
-    assert text.startswith("intro\n") and text.endswith(f"{cleanroom.README_END}\nrest\n")
+    assert text.startswith("intro\n") and text.endswith(f"{cleanroom_report.README_END}\nrest\n")
     assert text.count("**Debian") == 2
     assert text.index("(bookworm)") < text.index("(trixie)")
     assert "| README command 1 | 2 min 05 s | ok |" in text
