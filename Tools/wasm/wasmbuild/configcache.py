@@ -1,9 +1,10 @@
 """Reusing autoconf answers (config.cache) between runs and between targets.
 
-The cross `configure` is the slowest step of a cold build: every check runs emcc (~2.5 min
-here). Its answers depend on the compiler, the configure script and the site files, which are
-all in the key of a stored cache, so a fresh build folder (after `wasm.clean`, in a new
-checkout, in CI with ~/.cache restored) starts from the stored answers of the same key.
+The cross `configure` is the slowest step of a cold build: every check runs emcc
+(bench/RESULTS.md, "Build time"). Its answers depend on the compiler, the configure script and
+the site files, which are all in the key of a stored cache, so a fresh build folder (after
+`wasm.clean`, in a new checkout, in CI with ~/.cache restored) starts from the stored answers of
+the same key.
 
 Between targets (node, browser, their -debug flavours) only the `ac_cv_*` compile and link
 results are shared. They are the same for every target because the target-specific link flags

@@ -45,7 +45,7 @@ from .regrtest_report import (
 from .shell import Command, Runner
 from .test_modules import check_names, discover, expand
 
-DEFAULT_TIMEOUT = 120.0  # the slowest module takes ~10 s here; a hang costs two minutes
+DEFAULT_TIMEOUT = 120.0  # far above the slowest module's time; a hang costs two minutes
 # regrtest exit codes that mean "regrtest itself ran to the end"
 REGRTEST_OK, REGRTEST_FAILED, REGRTEST_ENV_CHANGED, REGRTEST_NO_TESTS = 0, 2, 3, 4
 REGRTEST_DONE = re.compile(r"^(?:Tests r|R)esult: FAILURE", re.M)  # its last line, 3.11 / 3.13

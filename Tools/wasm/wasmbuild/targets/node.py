@@ -34,8 +34,8 @@ def node_command(ctx: Context, args: Sequence[str], *, optimize: bool = False) -
     if optimize:
         # V8 starts wasm in its baseline compiler and has no on-stack replacement for wasm:
         # the interpreter loop, entered once per program, never leaves baseline code.
-        # Compiling with the optimising tier from the start runs Python code about twice
-        # as fast, for about 0.5 s more start-up (README, "Running").
+        # Compiling with the optimising tier from the start runs Python code faster under
+        # older Node releases, for more start-up (bench/RESULTS.md, "Runtime").
         flags.append("--no-liftoff")
     return Command.of(ctx.node.path, *flags, ctx.python_js("node"), *args, cwd=Path.cwd())
 
