@@ -240,32 +240,10 @@ def parse(data: dict[str, Any]) -> Versions:
         advisories=tuple(Advisory(**a) for a in data.get("emscripten_advisories", [])),
         node_flag_rules=tuple(NodeFlagRule(**r) for r in data.get("node_flags", [])),
         fixes=tuple(EmscriptenFix(**f) for f in data.get("emscripten_fixes", [])),
-        port_sources=tuple(
-            PortSource(
-                port=s["port"],
-                port_version=s["port_version"],
-                version=s["version"],
-                download=Download(provider=s["provider"], url=s["url"], sha256=s["sha256"]),
-            )
-            for s in data.get("port_sources", [])
-        ),
-        node={
-            major: NodeRelease(major, entry["version"],
-                               Download("npm", entry["url"], entry["sha256"]))
-            for major, entry in data.get("node", {}).items()
-        },
-        bench_pyodide=tuple(
-            PyodideRelease(p["version"], p["cpython"], Download(
-                "npm", f"https://registry.npmjs.org/pyodide/-/pyodide-{p['version']}.tgz",
-                p["sha256"]))
-            for p in data.get("bench", {}).get("pyodide", [])),
-        deps=tuple(
-            Dependency(name, entry["version"], entry["module"],
-                       Download("debian", entry["url"], entry["sha256"]),
-                       tuple(entry.get("configure", [])), dict(entry.get("env", {})),
-                       dict(entry.get("build_env", {})), tuple(entry.get("prepare", [])))
-            for name, entry in data.get("deps", {}).items()
-        ),
+        port_sources=_port_sources(data.get("port_sources", [])),
+        node=_node_releases(data.get("node", {})),
+        bench_pyodide=_pyodide_releases(data.get("bench", {}).get("pyodide", [])),
+        deps=_dependencies(data.get("deps", {})),
         debian=_debian(data.get("debian", {})),
         matrix=Matrix(tuple(MatrixEntry(m["python"], tuple(m["emscripten"]), tuple(m["node"]),
                                         tuple(m.get("browsers", ["chromium"])))
@@ -276,6 +254,33 @@ def parse(data: dict[str, Any]) -> Versions:
         raise ConfigError(f"{VERSIONS_FILE.name}: [defaults] node = {versions.default_node!r} "
                           "is not a pinned [node.\"N\"]", fix="pin that Node or name a pinned one")
     return versions
+
+
+def _port_sources(entries: list[dict[str, Any]]) -> tuple[PortSource, ...]:
+    return tuple(PortSource(port=s["port"], port_version=s["port_version"], version=s["version"],
+                            download=Download(provider=s["provider"], url=s["url"],
+                                              sha256=s["sha256"]))
+                 for s in entries)
+
+
+def _node_releases(entries: dict[str, Any]) -> dict[str, NodeRelease]:
+    return {major: NodeRelease(major, entry["version"],
+                               Download("npm", entry["url"], entry["sha256"]))
+            for major, entry in entries.items()}
+
+
+def _pyodide_releases(entries: list[dict[str, Any]]) -> tuple[PyodideRelease, ...]:
+    return tuple(PyodideRelease(p["version"], p["cpython"], Download(
+        "npm", f"https://registry.npmjs.org/pyodide/-/pyodide-{p['version']}.tgz", p["sha256"]))
+        for p in entries)
+
+
+def _dependencies(entries: dict[str, Any]) -> tuple[Dependency, ...]:
+    return tuple(Dependency(name, entry["version"], entry["module"],
+                            Download("debian", entry["url"], entry["sha256"]),
+                            tuple(entry.get("configure", [])), dict(entry.get("env", {})),
+                            dict(entry.get("build_env", {})), tuple(entry.get("prepare", [])))
+                 for name, entry in entries.items())
 
 
 def _recipe(entry: dict[str, Any]) -> CPythonRecipe:

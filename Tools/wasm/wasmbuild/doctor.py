@@ -95,6 +95,13 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
         report.add(f"Emscripten {version}", "ok" if source.available else "warn",
                    source.describe().replace(f"{Path.home()}/", "~/"))
 
+    _node_rows(ctx, report, emscripten)
+    _source_rows(ctx, report)
+    _machine_rows(ctx, report)
+    return report
+
+
+def _node_rows(ctx: Context, report: Report, emscripten: Emscripten | None) -> None:
     default = ctx.versions.default_node
     pinned = ctx.versions.node_release(default) if default else None
     chosen = ctx.options.node is not None or ctx.options.node_version
@@ -112,6 +119,8 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
         except WasmBuildError as exc:
             report.add("node", "missing", exc.message, exc.fix)
 
+
+def _source_rows(ctx: Context, report: Report) -> None:
     try:
         spec = ctx.cpython
         if spec.release is None:
@@ -134,6 +143,8 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
     report.add("CPython recipe", "ok", f"{recipe.name} ({recipe.documented_in}): Emscripten "
                f"{recipe.emscripten_range}, default {recipe.default_described}")
 
+
+def _machine_rows(ctx: Context, report: Report) -> None:
     ccache = shutil.which("ccache")
     report.add("ccache", "ok" if ccache else "warn",
                f"{ccache} (clang runs through it)" if ccache else "not installed",
@@ -149,7 +160,6 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
                f"{free_gb:.1f} GB free at {probe}",
                "" if free_gb >= MIN_FREE_GB else f"a build needs about {MIN_FREE_GB:.0f} GB; "
                "free some space or `invoke wasm.clean`")
-    return report
 
 
 MARK = {"ok": "ok", "warn": "!!", "missing": "XX"}
