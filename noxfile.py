@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 from wasmbuild import config
 from wasmbuild.emscriptens import emscripten_unavailable
 from wasmbuild.layout import Layout
+from wasmbuild.wasi import wasi_unavailable
 
 MATRIX = config.load().matrix
 nox.options.sessions = ["tests"]
@@ -77,6 +78,22 @@ def test_browser(session: nox.Session, python: str, emscripten: str, browser: st
     build = [f"--python-version={python}", f"--emscripten={emscripten}"]
     session.run("invoke", "wasm.browser", *build)
     session.run("invoke", "wasm.test-browser", *build, f"--engine={browser}", "--",
+                *session.posargs)
+
+
+@nox.session
+@nox.parametrize(["python", "runtime"], list(config.load().wasi.matrix))
+def test_wasi(session: nox.Session, python: str, runtime: str) -> None:
+    """CPython's test suite on the WASI build (Debian's clang and wasi-libc) under wasmtime or
+    Node, one runtime process per module; fails on deviations from Tools/wasm/expectations.
+    Posargs as test_node's."""
+    reason = wasi_unavailable(Layout.default(), config.load(), python)
+    if reason:
+        session.skip(f"cannot provide this toolchain here: {reason}")
+    session.install("-e", ".")
+    build = [f"--python-version={python}"]
+    session.run("invoke", "wasm.wasi", *build)
+    session.run("invoke", "wasm.test", *build, "--target=wasi", f"--runtime={runtime}", "--",
                 *session.posargs)
 
 

@@ -35,6 +35,7 @@ from wasmbuild.layout import Layout
 from wasmbuild.roots import Roots, choose_tools
 from wasmbuild.shell import Runner
 from wasmbuild.targets.node import run_python
+from wasmbuild.targets.wasi import run_wasi
 
 # Choices that chained tasks share (`invoke wasm.node --emscripten 3.1.69 wasm.run -- ...`
 # means one build), kept in invoke's configuration, which lives as long as the invocation.
@@ -110,9 +111,17 @@ def browser(c: InvokeContext, o: Values) -> None:
     recipe.build_target(context(c, o), "browser")
 
 
+def wasi(c: InvokeContext, o: Values) -> None:
+    """Cross-compile for WASI (builddir/wasi): python.wasm with Debian's clang and wasi-libc."""
+    recipe.build_target(context(c, o), "wasi")
+
+
 def run(c: InvokeContext, o: Values) -> None:
-    """Run the Node build's python.js; arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
-    status = run_python(context(c, o), python_args(c), optimize=o["optimize"])
+    """Run the Node build's python.js (or, with --target wasi, python.wasm under a WASI
+    runtime); arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
+    ctx = context(c, o)
+    status = run_wasi(ctx, python_args(c)) if o["target"] == "wasi" else \
+        run_python(ctx, python_args(c), optimize=o["optimize"])
     if status:
         raise Exit(code=status)
 
@@ -125,9 +134,9 @@ def extension(c: InvokeContext, o: Values) -> None:
 
 
 def test(c: InvokeContext, o: Values) -> None:
-    """Run CPython's test suite on the Node build, sharded; after `--`: [-j N] [--timeout S]
-    [--update-expectations] [--run-known-hangs] [-x MODULE] [test_module ...]."""
-    runs.run_tests(context(c, o), "node", python_args(c))
+    """Run CPython's test suite on the Node build (or --target wasi), sharded; after `--`:
+    [-j N] [--timeout S] [--update-expectations] [--run-known-hangs] [-x MODULE] [test_x ...]."""
+    runs.run_tests(context(c, o), o["target"], python_args(c))
 
 
 def test_browser(c: InvokeContext, o: Values) -> None:
@@ -177,7 +186,8 @@ def clean(c: InvokeContext, o: Values) -> None:
 
 def setup(c: InvokeContext, o: Values) -> None:
     """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
-    purposes = ("build", "clean-room") if o["clean_room"] else ("build",)
+    purposes = ("build", *(["clean-room"] if o["clean_room"] else []),
+                *(["wasi"] if o["wasi"] else []))
     provision.setup(dry_run=bool(c.config.run.dry), purposes=purposes)
 
 
@@ -212,7 +222,7 @@ def docs(c: InvokeContext, o: Values) -> None:
 
 namespace = Collection()
 wasm = Collection("wasm")
-for body in (build_python, ports, deps, node, browser, run, extension, test, test_browser, limits,
+for body in (build_python, ports, deps, node, browser, wasi, run, extension, test, test_browser, limits,
              serve, clean, dist, doctor, setup, fresh, docs):
     wasm.add_task(wasm_task(body))
 namespace.add_collection(wasm)

@@ -79,7 +79,8 @@ from pathlib import Path
 NAME = "@NAME@"
 with open(os.environ["FAKE_LOG"], "a") as log:
     keys = ("EM_CACHE", "EM_FROZEN_CACHE", "NODE_PATH", "CONFIG_SITE", "LIBFAKE_CFLAGS", "LDFLAGS",
-            "CFLAGS", "LIBS", "ac_cv_func_clock_nanosleep", "CPYTHON_WASM_SITE")
+            "CFLAGS", "LIBS", "ac_cv_func_clock_nanosleep", "CPYTHON_WASM_SITE", "CC",
+            "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG_SYSROOT_DIR")
     log.write(json.dumps([NAME, os.getcwd(), sys.argv[1:],
                           {k: os.environ[k] for k in keys if k in os.environ}]) + "\\n")
 if os.environ.get("FAKE_HANG") == NAME:

@@ -138,8 +138,15 @@ def test_unknown_python_version_fails_before_any_work(fake: FakeToolchain) -> No
 
 
 def test_unknown_target_is_refused(fake: FakeToolchain) -> None:
-    with pytest.raises(ConfigError, match="unknown target 'wasi'"):
+    with pytest.raises(ConfigError, match="unknown target 'wasm64'"):
+        recipe.build_target(fake.build(), "wasm64")
+
+
+def test_a_cpython_without_a_wasi_recipe_is_one_line(fake: FakeToolchain) -> None:
+    # the fake versions data declares no [wasi] part
+    with pytest.raises(ConfigError, match=r"CPython 3\.11\.2 has no WASI recipe"):
         recipe.build_target(fake.build(), "wasi")
+    assert fake.names() == []
 
 
 def test_asking_for_another_emscripten_version_says_how(fake: FakeToolchain) -> None:

@@ -10,10 +10,13 @@ from .layout import TARGETS, remove
 
 
 def clean(ctx: Context, what: str, *, downloads: bool = False) -> None:
-    """'node'/'browser' (every Emscripten's folder of that target for this CPython), 'build'
+    """'node'/'browser'/'wasi' (every toolchain's folder of that target for this CPython), 'build'
     (the build Python), 'cpython' (everything for this CPython) or 'all' (the whole builddir)."""
     paths = ctx.paths
-    if what in TARGETS:
+    if what == "wasi":
+        folders = [*sorted(paths.cpython_dir(ctx.cpython.key).glob("wasi-*")),
+                   paths.recipe_link("wasi")]
+    elif what in TARGETS:
         cpython_dir = paths.cpython_dir(ctx.cpython.key)
         folders = [*sorted(cpython_dir.glob(f"emcc-*/emscripten-{what}")),
                    paths.recipe_link(f"emscripten-{what}")]

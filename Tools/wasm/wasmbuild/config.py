@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from .rules import (
 )
 from .rules import parse_version as parse_version
 from .schema import validate
+from .wasi_config import WasiData, parse_wasi
 
 CHECKOUT = TOOLS_WASM.parent.parent
 VERSIONS_FILE = TOOLS_WASM / "versions.toml"
@@ -149,6 +150,7 @@ class Versions:
     """Pyodide releases bench/runtime.py runs beside our builds."""
     deps: tuple[Dependency, ...]
     debian: DebianArchive
+    wasi: WasiData = field(default_factory=WasiData)
 
     def debian_release(self, name: str) -> DebianRelease:
         try:
@@ -245,6 +247,7 @@ def parse(data: dict[str, Any]) -> Versions:
         bench_pyodide=_pyodide_releases(data.get("bench", {}).get("pyodide", [])),
         deps=_dependencies(data.get("deps", {})),
         debian=_debian(data.get("debian", {})),
+        wasi=parse_wasi(data.get("wasi", {}), list(cpython)),
         matrix=Matrix(tuple(MatrixEntry(m["python"], tuple(m["emscripten"]), tuple(m["node"]),
                                         tuple(m.get("browsers", ["chromium"])))
                             for m in data.get("matrix", []))),

@@ -29,6 +29,7 @@ from .rules import CPythonRecipe
 from .shell import Runner
 from .sources import check_cpython_tree
 from .toolchain import Emscripten
+from .wasi import WasiCompiler, find_wasi, provide_wasi
 
 # A folder of pinned archives used when --mirror is not given (the clean room's --downloads).
 MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
@@ -62,6 +63,8 @@ class Options:
     """Build a CPython x Emscripten pair outside the CPython recipe's known range anyway."""
     engine: str = "chromium"
     """The browser the browser build's tests and checks run in: chromium or firefox."""
+    runtime: str = "wasmtime"
+    """What runs the WASI build: wasmtime or node (wasi_config.RUNTIMES)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,26 @@ class Context:
                                       self._root_binds())
         self.__dict__["emscripten"] = provided  # what later steps see
         return provided
+
+    @cached_property
+    def wasi(self) -> WasiCompiler:
+        """The WASI toolchain of this CPython version's WASI recipe, described."""
+        toolchain = self.versions.wasi.toolchains[
+            self.versions.wasi.recipe_for(self.cpython.version).toolchain]
+        return find_wasi(self.paths, self.versions, toolchain, binds=self._root_binds())
+
+    def provide_wasi(self) -> WasiCompiler:
+        """The recipe's step that makes the WASI toolchain usable (a Debian root made once)."""
+        provided = provide_wasi(self.wasi, self.paths, self.versions, self.runner,
+                                self._root_binds())
+        self.__dict__["wasi"] = provided
+        return provided
+
+    def toolchain_label(self, target: str) -> str:
+        """Names the toolchain of a target's build in folders: emcc-3.1.6, wasi-bookworm-clang19."""
+        if check_target(target) == "wasi":
+            return f"wasi-{self.wasi.toolchain.key}"
+        return f"emcc-{self.emscripten.version}"
 
     def _root_binds(self) -> list[Path]:
         """What a Debian root's Emscripten must see of the host, at the same paths."""
@@ -162,6 +185,9 @@ class Context:
         return check_target(target) + ("" if default else f"-{self.profile.name}")
 
     def target_dir(self, target: str) -> Path:
+        if check_target(target) == "wasi":
+            return self.paths.wasi_dir(self.cpython.key, self.wasi.toolchain.key,
+                                       self.variant(target))
         return self.paths.target_dir(self.cpython.key, self.emscripten.version, self.variant(target))
 
     def python_js(self, target: str) -> Path:
@@ -170,7 +196,7 @@ class Context:
     def results_dir(self, target: str, runtime: str) -> Path:
         """Where a test run of `target` under `runtime` (node20, chromium) writes its results."""
         return self.paths.results_dir(
-            f"{self.cpython.key}-emcc-{self.emscripten.version}-{self.variant(target)}-{runtime}")
+            f"{self.cpython.key}-{self.toolchain_label(target)}-{self.variant(target)}-{runtime}")
 
     def page_url_path(self, target: str = "browser") -> str:
         """The page's path under the served checkout. The debug flavour uses the real folder,

@@ -46,7 +46,8 @@ def root_emscripten(layout: Layout, versions: Versions, release_name: str, *,
     """Emscripten `wanted` from the root of Debian `release_name`, described: nothing is made
     here (`planned` until the root exists; `provide_emscripten` makes it)."""
     toolchain = toolchain_root(layout, versions.debian_release(release_name))
-    packages = toolchain.installed()
+    # The root may hold a WASI toolchain only: Emscripten is made when its package is there.
+    packages = toolchain.installed() if "emscripten" in toolchain.installed() else {}
     version = toolchain.emscripten_version() or wanted
     home = toolchain.host_path(EMSCRIPTEN_DIR)
     cache_inside = config_value(home / ".emscripten", "CACHE") or str(EMSCRIPTEN_DIR / "cache")
@@ -79,7 +80,7 @@ def provide_emscripten(found: Emscripten, layout: Layout, versions: Versions, ru
         return found
     toolchain = toolchain_root(layout, versions.debian_release(release_name))
     provision(toolchain, versions, layout, runner)
-    if not toolchain.installed():  # a dry run: nothing was made
+    if "emscripten" not in toolchain.installed():  # a dry run: nothing was made
         return found
     write_enter_script(toolchain, binds)
     return root_emscripten(layout, versions, release_name, wanted=found.version, binds=binds,
@@ -193,7 +194,7 @@ def where_from(layout: Layout, versions: Versions, version: str) -> Source:
         return Source("unavailable", f"{system_note}, and only an emsdk with network access "
                       "can install it")
     toolchain = toolchain_root(layout, versions.debian_release(name))
-    if toolchain.installed():
+    if "emscripten" in toolchain.installed():
         return Source("root", f"Debian {name} root ({toolchain.root})")
     unusable = why_roots_unusable()
     if unusable is None:

@@ -3,6 +3,7 @@
     builddir/cpython-<key>/src                              unpacked release or snapshot of --source
     builddir/cpython-<key>/build                            the native "build Python"
     builddir/cpython-<key>/emcc-<version>/emscripten-<target>   one folder per target
+    builddir/cpython-<key>/wasi-<toolchain>/wasi            a WASI build
     builddir/build, builddir/emscripten-<target>            links to the last build, as in the recipe
     ~/.cache/cpython-wasm/downloads                         verified archives
     ~/.cache/cpython-wasm/emscripten/<version>-<provider>   a writable Emscripten cache, when needed
@@ -22,7 +23,8 @@ from pathlib import Path
 
 from .config import CHECKOUT
 
-TARGETS = ("node", "browser")
+EMSCRIPTEN_TARGETS = ("node", "browser")
+TARGETS = (*EMSCRIPTEN_TARGETS, "wasi")
 
 
 def default_cache_root() -> Path:
@@ -65,6 +67,10 @@ class Layout:
 
     def target_dir(self, cpython_key: str, emscripten_version: str, target: str) -> Path:
         return self.cpython_dir(cpython_key) / f"emcc-{emscripten_version}" / f"emscripten-{target}"
+
+    def wasi_dir(self, cpython_key: str, toolchain_key: str, variant: str) -> Path:
+        """builddir/cpython-<key>/wasi-<toolchain>/<variant>: a WASI build."""
+        return self.cpython_dir(cpython_key) / f"wasi-{toolchain_key}" / variant
 
     def recipe_link(self, name: str) -> Path:
         """`builddir/build`, `builddir/emscripten-node`, ...: the recipe's paths."""

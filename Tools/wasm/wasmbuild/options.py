@@ -22,16 +22,18 @@ from . import config, profiles
 from .context import Options
 from .errors import ConfigError
 from .matrix import ENGINES
+from .wasi_config import RUNTIMES
 
 Kind = Literal["text", "path", "number", "flag", "list"]
 
 # Groups of tasks, by what they do with a build.
 BUILDS = frozenset({"node", "browser"})
 USES_A_BUILD = BUILDS | {"run", "extension", "test", "test-browser", "limits", "dist"}
-FETCHES = BUILDS | {"build-python", "ports", "deps", "run", "test", "test-browser", "limits",
-                    "doctor"}
+WASI = frozenset({"wasi"})  # the WASI build: no Emscripten options
+FETCHES = BUILDS | WASI | {"build-python", "ports", "deps", "run", "test", "test-browser",
+                           "limits", "doctor"}
 RUNS_NODE = frozenset({"run", "test", "limits", "doctor"})
-MAKES = BUILDS | {"build-python", "deps", "limits"}
+MAKES = BUILDS | WASI | {"build-python", "deps", "limits"}
 EVERY_TASK = USES_A_BUILD | FETCHES | {"serve", "clean", "setup", "fresh", "docs"}
 
 
@@ -76,7 +78,7 @@ OPTIONS: tuple[Option, ...] = (
            USES_A_BUILD | FETCHES | {"clean"}, inherited=True,
            shown_default=lambda: config.load().default_cpython),
     Option("source", "build this local CPython tree instead of a release (only ever read)",
-           USES_A_BUILD | {"build-python", "clean"}, kind="path", inherited=True),
+           USES_A_BUILD | WASI | {"build-python", "clean"}, kind="path", inherited=True),
     Option("emscripten", "Emscripten version to build with",
            USES_A_BUILD | {"ports", "deps", "doctor"}, inherited=True,
            shown_default="the CPython version's, from its recipe in versions.toml"),
@@ -85,10 +87,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("force", "build with an Emscripten outside the CPython version's known range anyway",
            USES_A_BUILD | {"ports", "deps"}, kind="flag", inherited=True),
     Option("profile", "build profile, each in its own folder (Tools/wasm/wasmbuild/profiles.py)",
-           USES_A_BUILD | {"serve"}, default=lambda: profiles.DEFAULT_PROFILE,
+           USES_A_BUILD | WASI | {"serve"}, default=lambda: profiles.DEFAULT_PROFILE,
            choices=lambda: tuple(profiles.PROFILES), inherited=True),
     Option("debug", "short for --profile debug: DWARF debug info, no optimisation",
-           USES_A_BUILD - {"extension"} | {"serve"}, kind="flag", inherited=True),
+           USES_A_BUILD - {"extension"} | WASI | {"serve"}, kind="flag", inherited=True),
     # -- downloads -----------------------------------------------------------------------------
     Option("mirror", "folder of pinned archives, for machines without network", FETCHES,
            kind="path"),
@@ -108,6 +110,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("engine", "browser to run the browser build in (firefox: Firefox ESR over WebDriver "
            "BiDi)", frozenset({"test-browser"}), default=lambda: ENGINES[0],
            choices=lambda: ENGINES),
+    Option("target", "which build to run: node (Emscripten's python.js) or wasi (python.wasm)",
+           frozenset({"run", "test"}), default=lambda: "node", choices=lambda: ("node", "wasi")),
+    Option("runtime", "what runs the WASI build: wasmtime (the PyPI package) or node "
+           "(node:wasi, the Node of --node/--node-version)", frozenset({"run", "test"}),
+           default=lambda: "wasmtime", choices=lambda: RUNTIMES),
     Option("optimize", "compile with V8's optimising tier first (--no-liftoff): more start-up "
            "for faster Python code under older Node releases (bench/RESULTS.md)",
            frozenset({"run"}), kind="flag"),
@@ -135,11 +142,13 @@ OPTIONS: tuple[Option, ...] = (
            frozenset({"serve"}), kind="flag"),
     Option("what", "what to delete (build: the build Python; cpython: all of this CPython's)",
            frozenset({"clean"}), default=lambda: "all",
-           choices=lambda: ("node", "browser", "build", "cpython", "all")),
+           choices=lambda: ("node", "browser", "wasi", "build", "cpython", "all")),
     Option("downloads", "also delete the download cache (never deleted otherwise)",
            frozenset({"clean"}), kind="flag"),
     Option("clean_room", "also what `wasm.fresh` needs: debootstrap, bubblewrap, git",
            frozenset({"setup"}), kind="flag"),
+    Option("wasi", "also the WASI toolchain: clang, lld, llvm tools, compiler-rt for wasm32 and "
+           "wasi-libc", frozenset({"setup"}), kind="flag"),
     Option("debian", "Debian release to make the root of", frozenset({"fresh"}),
            default=lambda: "bookworm", choices=lambda: tuple(config.load().debian.releases)),
     Option("command", "run only the first N quick-start commands", frozenset({"fresh"}),

@@ -6,13 +6,15 @@ installed, so running this again on a ready machine does nothing.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CHECKOUT
+from .config import CHECKOUT, load
 from .errors import ToolMissing
 from .shell import Command, Runner
 from .toolchain import NODE_MODULE_DIRS
@@ -29,6 +31,16 @@ class Requirement:
 
 def _has_acorn() -> bool:
     return any((folder / "acorn").is_dir() for folder in NODE_MODULE_DIRS)
+
+
+def _default_wasi_packages() -> tuple[str, ...]:
+    versions = load()
+    recipe = versions.wasi.recipe_for(versions.default_cpython)
+    return versions.wasi.toolchains[recipe.toolchain].packages
+
+
+def _has_package(name: str) -> bool:
+    return subprocess.run(["dpkg-query", "-W", name], capture_output=True).returncode == 0
 
 
 def _uses_system_emscripten() -> bool:
@@ -70,6 +82,9 @@ REQUIREMENTS = (
                 "debootstrap", lambda: bool(shutil.which("debootstrap"))),
     Requirement("bwrap (bubblewrap), which enters them", "bubblewrap",
                 lambda: bool(shutil.which("bwrap"))),
+    # The WASI toolchain of the default CPython's WASI recipe (versions.toml [wasi]).
+    *(Requirement(f"{package}, for the WASI build", package, functools.partial(_has_package, package),
+                  "wasi") for package in _default_wasi_packages()),
     Requirement("git, which clones the checkout into them", "git",
                 lambda: bool(shutil.which("git")), "clean-room"),
 )

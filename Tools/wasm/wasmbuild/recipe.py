@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import provision, targets
 from .context import Context
-from .steps import cross, deps, native, ports, source
+from .steps import deps, native, ports, source
 from .steps.base import exclusive
 
 
@@ -56,13 +56,11 @@ def build_deps(ctx: Context) -> list[deps.BuiltDependency]:
 def build_target(ctx: Context, target: str) -> Path:
     """Every step, for `target` (node, browser): the folder holding python.js."""
     chosen = targets.get(target)
+    chosen.check(ctx)
     _show_setup(ctx)
     with exclusive(_lock(ctx), ctx.runner):
         tree = source.fetch_source(ctx)
         build_python = native.build_python(ctx, tree)
-        ctx.provide_emscripten()
-        ports.ports(ctx)
-        libraries = deps.deps(ctx)
-        folder = cross.cross_build(ctx, chosen.name, tree, build_python, libraries)
+        folder = chosen.build(ctx, tree, build_python)
         chosen.finish(ctx, folder)
         return folder

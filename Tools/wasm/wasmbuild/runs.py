@@ -21,8 +21,7 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     runtime = chosen.runtime(ctx)
     results_dir = ctx.results_dir(target, runtime)
     variant = ctx.variant(target)
-    expectations_file = expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
-                                                        chosen.expectations_variant(ctx))
+    expectations_file = chosen.expectations_file(ctx)
     expected = expectations.Expectations.load(expectations_file)
     modules = test_modules.expand(options.tests, ctx.source_dir) or test_modules.discover(
         ctx.source_dir)
@@ -39,7 +38,7 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
         ctx.runner.note(f"unexpected pass: {line}")
     if options.update_expectations:
         header = (f"Expected results of CPython {ctx.cpython.version}'s test suite on the {variant} "
-                  f"build, Emscripten {ctx.emscripten.version}{chosen.where(ctx)}.\n"
+                  f"build, {ctx.toolchain_label(target)}{chosen.where(ctx)}.\n"
                   "Regenerate with `-- --update-expectations` after the test task; reasons and "
                   "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
                   "timeout; not run by default), crash (kills the runtime), flaky (any "

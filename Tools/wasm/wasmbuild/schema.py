@@ -16,7 +16,7 @@ from .errors import ConfigError
 SCHEMA: dict[str, tuple[set[str], set[str]]] = {
     "": ({"defaults"}, {"cpython", "emscripten", "emscripten_advisories", "node_flags",
                         "port_sources", "node", "matrix", "bench", "deps", "debian",
-                        "emscripten_fixes", "cpython_recipes"}),
+                        "emscripten_fixes", "cpython_recipes", "wasi"}),
     "defaults": ({"cpython"}, {"node"}),
     "cpython.*": ({"sha256", "sources"}, set()),
     "cpython.*.sources[]": ({"provider", "url"}, set()),
@@ -37,6 +37,12 @@ SCHEMA: dict[str, tuple[set[str], set[str]]] = {
     "bench.pyodide[]": ({"version", "cpython", "sha256"}, set()),
     "deps.*": ({"version", "module", "url", "sha256"}, {"configure", "env", "build_env", "prepare"}),
     "debian": (set(), {"mirror", "security_mirror", "releases"}),
+    "wasi": (set(), {"toolchains", "recipes", "fixes", "matrix"}),
+    "wasi.toolchains.*": ({"clang", "wasi_libc", "sdk", "providers"}, set()),
+    "wasi.recipes[]": ({"cpython_from", "toolchain", "site_files", "documented_in"},
+                       {"cpython_below", "configure"}),
+    "wasi.fixes[]": ({"name", "why"}, {"clang_from", "cflags"}),
+    "wasi.matrix[]": ({"python", "runtimes"}, set()),
     "debian.releases.*": ({"number"}, {"suites", "security_suite", "check_valid_until"}),
 }
 

@@ -137,20 +137,24 @@ def write_enter_script(toolchain: ToolchainRoot, binds: Sequence[Path]) -> Path:
     return script
 
 
-def provision(toolchain: ToolchainRoot, versions: Versions, layout: Layout, runner: Runner) -> None:
-    """Make the root once: a pristine minimal root of the release, with PACKAGES installed. A
-    root made when PACKAGES was shorter gets the missing ones installed."""
-    if not _missing(toolchain):
+def provision(toolchain: ToolchainRoot, versions: Versions, layout: Layout, runner: Runner,
+              packages: Sequence[str] = PACKAGES) -> None:
+    """Make the root once: a pristine minimal root of the release, with `packages` installed
+    (Emscripten's by default; a WASI toolchain's in the same root). A root made with fewer
+    packages gets the missing ones installed."""
+    if not _missing(toolchain, packages):
         return
     roots = Roots(versions, layout, runner, choose_tools(dry_run=runner.dry_run))
     if not runner.dry_run and not shutil.which("bwrap"):
         raise ToolMissing("Emscripten from a Debian root needs bwrap (bubblewrap), which is not "
                           "installed", fix="sudo apt-get install bubblewrap debootstrap")
-    runner.heading(f"Emscripten from Debian {toolchain.release.number} ({toolchain.release.name}):"
-                   " a root with its emscripten package, made once")
+    tool, what = (("Emscripten", "emscripten package") if "emscripten" in packages
+                  else ("the WASI toolchain", "clang, lld and wasi-libc packages"))
+    runner.heading(f"{tool} from Debian {toolchain.release.number} ({toolchain.release.name}):"
+                   f" a root with its {what}, made once")
     lock = contextlib.nullcontext() if runner.dry_run else locked(layout.toolchain_roots / ".lock")
     with lock:
-        missing = _missing(toolchain)
+        missing = _missing(toolchain, packages)
         if not missing and not runner.dry_run:
             return
         made = bool(toolchain.installed())  # a root from a shorter PACKAGES list is kept
@@ -168,26 +172,28 @@ def provision(toolchain: ToolchainRoot, versions: Versions, layout: Layout, runn
         if not made:
             runner.action(f"mv {runner.path(target)} {runner.path(toolchain.root)}",
                           lambda: os.replace(target, toolchain.root))
-        runner.action(f"dpkg-query -W {' '.join(PACKAGES)} > {runner.path(toolchain.ready_file)}",
-                      lambda: _record(toolchain))
+        wanted = sorted({*toolchain.installed(), *packages})
+        runner.action(f"dpkg-query -W {' '.join(wanted)} > {runner.path(toolchain.ready_file)}",
+                      lambda: _record(toolchain, wanted))
 
 
-def _missing(toolchain: ToolchainRoot) -> list[str]:
+def _missing(toolchain: ToolchainRoot, packages: Sequence[str]) -> list[str]:
     installed = toolchain.installed()
-    return [p for p in PACKAGES if p not in installed]
+    return [p for p in packages if p not in installed]
 
 
-def _record(toolchain: ToolchainRoot) -> None:
+def _record(toolchain: ToolchainRoot, wanted: Sequence[str]) -> None:
     status = toolchain.host_path(Path("/var/lib/dpkg/status")).read_text()
     packages: dict[str, str] = {}
     name = ""
     for line in status.splitlines():
         if line.startswith("Package: "):
             name = line.split(": ", 1)[1]
-        elif line.startswith("Version: ") and name in PACKAGES:
+        elif line.startswith("Version: ") and name in wanted:
             packages[name] = line.split(": ", 1)[1]
-    if "emscripten" not in packages:
-        raise WasmBuildError(f"the {toolchain.release.name} root has no emscripten package after "
+    missing = [name for name in wanted if name not in packages]
+    if missing:
+        raise WasmBuildError(f"the {toolchain.release.name} root lacks {', '.join(missing)} after "
                              "apt-get install", fix=f"read {toolchain.folder}/logs/install.log")
     toolchain.ready_file.write_text(json.dumps({"packages": packages}, indent=1) + "\n")
 

@@ -22,7 +22,7 @@ from .. import configcache
 from .. import exports as exports_module
 from ..context import Context
 from ..errors import ConfigError, ToolMissing
-from ..layout import TARGETS
+from ..layout import EMSCRIPTEN_TARGETS
 from ..rules import EmscriptenFix, file_digests
 from ..shell import Action
 from ..stamps import file_digest
@@ -238,7 +238,7 @@ def _configure_answers(build: CrossBuild, key: str) -> tuple[Action, Action]:
     runner, store, config_cache = build.ctx.runner, build.ctx.paths.configure_answers, \
         build.folder / "config.cache"
     variant = build.ctx.variant(build.target)
-    siblings = [t for t in TARGETS if t != build.target]
+    siblings = [t for t in EMSCRIPTEN_TARGETS if t != build.target]
 
     def seed() -> None:
         config_cache.unlink(missing_ok=True)

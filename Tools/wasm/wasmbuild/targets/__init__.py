@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..context import Context, check_target
+from ..steps.source import Source
 from ..testsuite import ModuleResult
 
 
@@ -40,8 +41,14 @@ class Target(Protocol):
     parallel_checks: bool
     """Whether limits checks run side by side (Node processes) or one at a time (pages)."""
 
-    def expectations_variant(self, ctx: Context) -> str:
-        """Which expected-results file judges a test run: node, browser, browser-firefox..."""
+    def check(self, ctx: Context) -> None:
+        """Refuse, before any work, a build this target cannot make."""
+
+    def build(self, ctx: Context, source: Source, build_python: Path) -> Path:
+        """The toolchain's steps after the build Python: the folder holding the build."""
+
+    def expectations_file(self, ctx: Context) -> Path:
+        """Which expected-results file judges a test run of this build and runtime."""
 
     def where(self, ctx: Context) -> str:
         """Where a test run ran, for people ("" or ", in firefox")."""
@@ -65,7 +72,19 @@ class Target(Protocol):
 def get(name: str) -> Target:
     from .browser import BrowserTarget
     from .node import NodeTarget
+    from .wasi import WasiTarget
 
-    chosen: dict[str, Target] = {"node": NodeTarget(), "browser": BrowserTarget()}
+    chosen: dict[str, Target] = {"node": NodeTarget(), "browser": BrowserTarget(),
+                                 "wasi": WasiTarget()}
     return chosen[check_target(name)]
 
+
+
+def emscripten_build(ctx: Context, target: str, source: Source, build_python: Path) -> Path:
+    """The Emscripten targets' steps: the toolchain, the ports, the libraries, the cross build."""
+    from ..steps import cross, deps, ports
+
+    ctx.provide_emscripten()
+    ports.ports(ctx)
+    libraries = deps.deps(ctx)
+    return cross.cross_build(ctx, target, source, build_python, libraries)

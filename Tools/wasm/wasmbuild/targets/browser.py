@@ -11,11 +11,12 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .. import browser_tests, bundles, limits, site_files
+from .. import browser_tests, bundles, expectations, limits, site_files
 from ..config import CHECKOUT, TOOLS_WASM
 from ..context import Context
+from ..steps.source import Source
 from ..testsuite import ModuleResult
-from . import CheckRun, SuiteRunner
+from . import CheckRun, SuiteRunner, emscripten_build
 from .node import built_python_js
 
 
@@ -39,10 +40,17 @@ class BrowserTarget:
     name = "browser"
     parallel_checks = False  # one page at a time: pages compete for the browser's threads
 
-    def expectations_variant(self, ctx: Context) -> str:
+    def check(self, ctx: Context) -> None:
+        """Emscripten is found when the toolchain step needs it (a dry run shows the rest)."""
+
+    def build(self, ctx: Context, source: Source, build_python: Path) -> Path:
+        return emscripten_build(ctx, self.name, source, build_python)
+
+    def expectations_file(self, ctx: Context) -> Path:
         """Chromium's results are the browser's expectations; another engine has its own."""
         variant = ctx.variant(self.name)
-        return variant if ctx.options.engine == "chromium" else f"{variant}-{ctx.options.engine}"
+        judged = variant if ctx.options.engine == "chromium" else f"{variant}-{ctx.options.engine}"
+        return expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version, judged)
 
     def where(self, ctx: Context) -> str:
         return f", in {ctx.options.engine}"

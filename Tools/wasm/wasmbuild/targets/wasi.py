@@ -1,0 +1,146 @@
+"""The WASI target: python.wasm run by a WASI runtime from the host, one process per test
+module or check (nothing inside WASI can start a process).
+
+Runtimes: wasmtime (the runtime the PyPI `wasmtime` package embeds, through
+Tools/wasm/wasi/run_wasmtime.py) and Node's built-in WASI (Tools/wasm/wasi/run_node.mjs).
+Both get the same arguments: the host's file system at the same paths (so paths on the
+command line mean what they mean on the host), the build's stdlib on PYTHONPATH, and the
+working folder, which the program moves to at start-up (Lib/wasi_site/sitecustomize.py):
+WASI has no working folder of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from .. import expectations, limits, procs, testsuite
+from ..config import CHECKOUT, TOOLS_WASM
+from ..context import Context
+from ..errors import ToolMissing
+from ..shell import Action, Command
+from ..stamps import file_digest
+from ..steps.source import Source
+from ..steps.wasi_build import wasi_build
+from . import CheckRun, SuiteRunner
+
+RUNNERS = {"wasmtime": TOOLS_WASM / "wasi" / "run_wasmtime.py",
+           "node": TOOLS_WASM / "wasi" / "run_node.mjs"}
+SITE = CHECKOUT / "Lib" / "wasi_site"
+LAUNCHER = "python.sh"
+
+
+def built_python_wasm(ctx: Context) -> Path:
+    wasm = ctx.target_dir("wasi") / "python.wasm"
+    if not wasm.is_file() and not ctx.dry_run:
+        raise ToolMissing(f"{ctx.runner.path(wasm)} does not exist: the WASI target is not built",
+                          fix="run `invoke wasm.wasi` first (same --python-version/--source)")
+    return wasm
+
+
+def stdlib_path(ctx: Context) -> list[str]:
+    """PYTHONPATH: our start-up folder, the build's own modules (pybuilddir.txt names the
+    folder of its sysconfig data), and the source tree's Lib."""
+    folder = ctx.target_dir("wasi")
+    named = folder / "pybuilddir.txt"
+    build_lib = folder / (named.read_text().strip() if named.is_file()
+                          else f"build/lib.wasi-wasm32-{'.'.join(ctx.cpython.version.split('.')[:2])}")
+    return [str(SITE), str(build_lib), str(ctx.source_dir / "Lib")]
+
+
+def runtime_prefix(ctx: Context, runtime: str, cwd: str | None = None) -> list[str]:
+    """The words before Python's own arguments: the runtime, what it maps, python.wasm."""
+    mapped = ["--dir", "/::/", "--inherit-env",
+              "--env", f"PYTHONPATH={':'.join(stdlib_path(ctx))}",
+              "--env", f"PWD={cwd or os.getcwd()}", "--env", "PYTHONDONTWRITEBYTECODE=1"]
+    wasm = str(built_python_wasm(ctx))
+    if runtime == "node":
+        return [str(ctx.node.path), "--no-warnings", str(RUNNERS["node"]), *mapped, wasm]
+    return [sys.executable, str(RUNNERS["wasmtime"]), *mapped, wasm]
+
+
+def run_wasi(ctx: Context, args: Sequence[str]) -> int:
+    """Run python.wasm with `args` under the chosen runtime; returns its exit status."""
+    command = Command.of(*runtime_prefix(ctx, ctx.options.runtime), *args, cwd=Path.cwd())
+    ctx.runner.show(command)
+    if ctx.dry_run:
+        return 0
+    return subprocess.call(command.argv, cwd=command.cwd)
+
+
+class WasiTarget:
+    name = "wasi"
+    parallel_checks = True
+
+    def check(self, ctx: Context) -> None:
+        ctx.versions.wasi.recipe_for(ctx.cpython.version)  # no WASI recipe: before any work
+
+    def build(self, ctx: Context, source: Source, build_python: Path) -> Path:
+        return wasi_build(ctx, source, build_python)
+
+    def finish(self, ctx: Context, folder: Path) -> None:
+        """A launcher beside python.wasm, as CPython's own WASI build writes one: the build
+        runs without the tasks (`builddir/wasi/python.sh -c ...`)."""
+        launcher = folder / LAUNCHER
+        mark = "@PWD@"
+        line = " ".join(shlex.quote(w) for w in runtime_prefix(ctx, "wasmtime", cwd=mark))
+        line = line.replace(f"PWD={mark}", '"PWD=$PWD"')
+        text = ("#!/bin/sh\n# Runs this WASI build of CPython under wasmtime (the PyPI package, "
+                "through the kit's runner), in the current folder.\n"
+                f'exec {line} "$@"\n')
+
+        def write() -> None:
+            launcher.write_text(text)
+            launcher.chmod(0o755)
+
+        shown = ctx.runner.path(launcher)
+        ctx.runner.do(Action(f"cat > {shown} <<'EOF' && chmod +x {shown}\n{text}EOF", write))
+
+    def runtime(self, ctx: Context) -> str:
+        if ctx.options.runtime == "node":
+            return f"node{ctx.node.version.split('.')[0]}"
+        return ctx.options.runtime
+
+    def expectations_file(self, ctx: Context) -> Path:
+        """Per CPython feature release, WASI toolchain and runtime."""
+        minor = ".".join(ctx.cpython.version.split(".")[:2])
+        return (expectations.EXPECTATIONS_DIR / f"cpython-{minor}" /
+                f"{ctx.toolchain_label('wasi')}-{ctx.variant('wasi')}-{ctx.options.runtime}.toml")
+
+    def where(self, ctx: Context) -> str:
+        return f", under {ctx.options.runtime}"
+
+    @contextlib.contextmanager
+    def suite_runner(self, ctx: Context, modules: list[str], timeout: float, results_dir: Path,
+                     jobs: int) -> Iterator[SuiteRunner]:
+        prefix = runtime_prefix(ctx, ctx.options.runtime, cwd=str(results_dir))
+        ctx.runner.note(f"python.wasm {file_digest(built_python_wasm(ctx))[:12] if not ctx.dry_run else ''} "
+                        f"under {ctx.options.runtime}")
+        yield SuiteRunner(
+            lambda module, ignore: testsuite.run_one(prefix, module, results_dir, timeout,
+                                                     results_dir, ignore),
+            prefix, min(jobs, ctx.options.jobs))
+
+    @contextlib.contextmanager
+    def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckRun]]:
+        scratch = ctx.paths.limits_scratch
+        prefix = runtime_prefix(ctx, ctx.options.runtime, cwd=str(scratch))
+        ctx.runner.show(Command.of(*prefix, limits.PROBE, "--check", "NAME", cwd=ctx.paths.root))
+        if not ctx.dry_run:
+            scratch.mkdir(parents=True, exist_ok=True)
+
+        def check(name: str) -> CheckRun:
+            with tempfile.TemporaryFile() as sink:
+                code, timed_out, _ = procs.run([*prefix, str(limits.PROBE), "--check", name],
+                                               cwd=scratch, sink=sink, timeout=timeout)
+                sink.seek(0)
+                output = "" if timed_out else sink.read().decode(errors="replace")
+            return CheckRun(output, code, timed_out)
+
+        yield check
