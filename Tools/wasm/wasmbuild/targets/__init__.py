@@ -6,12 +6,14 @@ once over this interface. A new target (WASI, say) is one more module here.
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from ..context import Context, check_target
+from ..shell import Command
 from ..steps.source import Source
 from ..testsuite import ModuleResult
 
@@ -88,3 +90,24 @@ def emscripten_build(ctx: Context, target: str, source: Source, build_python: Pa
     ports.ports(ctx)
     libraries = deps.deps(ctx)
     return cross.cross_build(ctx, target, source, build_python, libraries)
+
+
+def process_checks(ctx: Context, prefix: Sequence[str], timeout: float) -> Callable[[str], CheckRun]:
+    """Limits checks run as `prefix wasm_limits.py --check NAME`, each a process of its own in
+    the scratch folder (the Node and WASI targets)."""
+    from .. import limits, procs
+
+    ctx.runner.show(Command.of(*prefix, limits.PROBE, "--check", "NAME", cwd=ctx.paths.root))
+    scratch = ctx.paths.limits_scratch
+    if not ctx.dry_run:
+        scratch.mkdir(parents=True, exist_ok=True)
+
+    def check(name: str) -> CheckRun:
+        with tempfile.TemporaryFile() as sink:
+            code, timed_out, _ = procs.run([*prefix, str(limits.PROBE), "--check", name],
+                                           cwd=scratch, sink=sink, timeout=timeout)
+            sink.seek(0)
+            output = "" if timed_out else sink.read().decode(errors="replace")
+        return CheckRun(output, code, timed_out)
+
+    return check

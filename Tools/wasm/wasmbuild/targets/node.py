@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .. import expectations, limits, procs, site_files, testsuite
+from .. import expectations, site_files, testsuite
 from ..context import Context
 from ..errors import ToolMissing
 from ..nodejs import node_flags
 from ..shell import Command
 from ..steps.source import Source
-from . import CheckRun, SuiteRunner, emscripten_build
+from . import CheckRun, SuiteRunner, emscripten_build, process_checks
 
 
 def built_python_js(ctx: Context, target: str) -> Path:
@@ -92,18 +91,4 @@ class NodeTarget:
 
     @contextlib.contextmanager
     def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckRun]]:
-        prefix = self._prefix(ctx)
-        ctx.runner.show(Command.of(*prefix, limits.PROBE, "--check", "NAME", cwd=ctx.paths.root))
-        scratch = ctx.paths.limits_scratch
-        if not ctx.dry_run:
-            scratch.mkdir(parents=True, exist_ok=True)
-
-        def check(name: str) -> CheckRun:
-            with tempfile.TemporaryFile() as sink:
-                code, timed_out, _ = procs.run([*prefix, str(limits.PROBE), "--check", name],
-                                               cwd=scratch, sink=sink, timeout=timeout)
-                sink.seek(0)
-                output = "" if timed_out else sink.read().decode(errors="replace")
-            return CheckRun(output, code, timed_out)
-
-        yield check
+        yield process_checks(ctx, self._prefix(ctx), timeout)

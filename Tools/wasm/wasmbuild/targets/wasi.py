@@ -16,11 +16,10 @@ import os
 import shlex
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .. import expectations, limits, procs, testsuite
+from .. import expectations, testsuite
 from ..config import CHECKOUT, TOOLS_WASM
 from ..context import Context
 from ..errors import ToolMissing
@@ -28,7 +27,7 @@ from ..shell import Action, Command
 from ..stamps import file_digest
 from ..steps.source import Source
 from ..steps.wasi_build import wasi_build
-from . import CheckRun, SuiteRunner
+from . import CheckRun, SuiteRunner, process_checks
 
 RUNNERS = {"wasmtime": TOOLS_WASM / "wasi" / "run_wasmtime.py",
            "node": TOOLS_WASM / "wasi" / "run_node.mjs"}
@@ -129,18 +128,5 @@ class WasiTarget:
 
     @contextlib.contextmanager
     def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckRun]]:
-        scratch = ctx.paths.limits_scratch
-        prefix = runtime_prefix(ctx, ctx.options.runtime, cwd=str(scratch))
-        ctx.runner.show(Command.of(*prefix, limits.PROBE, "--check", "NAME", cwd=ctx.paths.root))
-        if not ctx.dry_run:
-            scratch.mkdir(parents=True, exist_ok=True)
-
-        def check(name: str) -> CheckRun:
-            with tempfile.TemporaryFile() as sink:
-                code, timed_out, _ = procs.run([*prefix, str(limits.PROBE), "--check", name],
-                                               cwd=scratch, sink=sink, timeout=timeout)
-                sink.seek(0)
-                output = "" if timed_out else sink.read().decode(errors="replace")
-            return CheckRun(output, code, timed_out)
-
-        yield check
+        prefix = runtime_prefix(ctx, ctx.options.runtime, cwd=str(ctx.paths.limits_scratch))
+        yield process_checks(ctx, prefix, timeout)
