@@ -147,8 +147,6 @@ OPTIONS: tuple[Option, ...] = (
            frozenset({"clean"}), kind="flag"),
     Option("clean_room", "also what `wasm.fresh` needs: debootstrap, bubblewrap, git",
            frozenset({"setup"}), kind="flag"),
-    Option("wasi", "also the WASI toolchain: clang, lld, llvm tools, compiler-rt for wasm32 and "
-           "wasi-libc", frozenset({"setup"}), kind="flag"),
     Option("debian", "Debian release to make the root of", frozenset({"fresh"}),
            default=lambda: "bookworm", choices=lambda: tuple(config.load().debian.releases)),
     Option("command", "run only the first N quick-start commands", frozenset({"fresh"}),

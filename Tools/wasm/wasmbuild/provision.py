@@ -33,14 +33,15 @@ def _has_acorn() -> bool:
     return any((folder / "acorn").is_dir() for folder in NODE_MODULE_DIRS)
 
 
-def _default_wasi_packages() -> tuple[str, ...]:
+def _default_wasi_installs() -> dict[str, str]:
+    """The WASI toolchain of the default CPython's WASI recipe (versions.toml [wasi])."""
     versions = load()
     recipe = versions.wasi.recipe_for(versions.default_cpython)
-    return versions.wasi.toolchains[recipe.toolchain].packages
+    return versions.wasi.toolchains[recipe.toolchain].installs
 
 
-def _has_package(name: str) -> bool:
-    return subprocess.run(["dpkg-query", "-W", name], capture_output=True).returncode == 0
+def _installed(shows: str) -> bool:
+    return Path(shows).is_file() if shows.startswith("/") else bool(shutil.which(shows))
 
 
 def _uses_system_emscripten() -> bool:
@@ -83,8 +84,8 @@ REQUIREMENTS = (
     Requirement("bwrap (bubblewrap), which enters them", "bubblewrap",
                 lambda: bool(shutil.which("bwrap"))),
     # The WASI toolchain of the default CPython's WASI recipe (versions.toml [wasi]).
-    *(Requirement(f"{package}, for the WASI build", package, functools.partial(_has_package, package),
-                  "wasi") for package in _default_wasi_packages()),
+    *(Requirement(f"{package}, for the WASI build", package, functools.partial(_installed, shows))
+      for package, shows in _default_wasi_installs().items()),
     Requirement("git, which clones the checkout into them", "git",
                 lambda: bool(shutil.which("git")), "clean-room"),
 )

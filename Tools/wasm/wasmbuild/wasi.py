@@ -3,7 +3,7 @@ wasi-libc, from this machine's packages or from a root of the Debian release tha
 wasi-libc the CPython version's recipe needs (toolroots.py, the same roots Emscripten comes from).
 
 Finding it describes; nothing is installed or made here. `provide_wasi` is the recipe's step
-that makes a root's toolchain usable; the system's packages come from `invoke wasm.setup --wasi`.
+that makes a root's toolchain usable; the system's packages come from `invoke wasm.setup`.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ def _installed_version(package: str) -> str | None:
 
 
 def system_packages_missing(toolchain: WasiToolchain) -> tuple[str, ...]:
-    return tuple(p for p in toolchain.packages if _installed_version(p) is None)
+    return tuple(package for package, shows in toolchain.installs.items()
+                 if not (Path(shows).is_file() if shows.startswith("/") else shutil.which(shows)))
 
 
 def find_wasi(layout: Layout, versions: Versions, toolchain: WasiToolchain, *,
@@ -100,7 +101,7 @@ def find_wasi(layout: Layout, versions: Versions, toolchain: WasiToolchain, *,
     if "system" in toolchain.providers and system_libc in (None, toolchain.wasi_libc):
         missing = system_packages_missing(toolchain)
         origin = (f"Debian packages {', '.join(toolchain.packages)}" if not missing else
-                  f"Debian packages ({' '.join(missing)} to install: `invoke wasm.setup --wasi`)")
+                  f"Debian packages ({' '.join(missing)} to install: `invoke wasm.setup`)")
         return WasiCompiler(toolchain, sysroot, "system", origin, missing)
     release = debian_provider(toolchain.providers)
     if release is None:
@@ -119,12 +120,12 @@ def find_wasi(layout: Layout, versions: Versions, toolchain: WasiToolchain, *,
 def provide_wasi(found: WasiCompiler, layout: Layout, versions: Versions, runner: Runner,
                  binds: Sequence[Path] = ()) -> WasiCompiler:
     """The step that makes the toolchain usable: a root's packages installed once (shown by
-    a dry run); the system's packages must be there already (`invoke wasm.setup --wasi`)."""
+    a dry run); the system's packages must be there already (`invoke wasm.setup`)."""
     release = debian_provider((found.provider,))
     if release is None:
         if found.missing and not runner.dry_run:
             raise ToolMissing(f"the WASI toolchain needs {' '.join(found.missing)}, which "
-                              "is not installed", fix="run `invoke wasm.setup --wasi` as root "
+                              "is not installed", fix="run `invoke wasm.setup` as root "
                               f"(or sudo apt-get install {' '.join(found.missing)})")
     else:
         root = toolchain_root(layout, versions.debian_release(release))
@@ -154,7 +155,7 @@ def _make_sysroot(sysroot: Path, runner: Runner) -> None:
 
 def wasi_unavailable(layout: Layout, versions: Versions, cpython_version: str) -> str | None:
     """Why CPython `cpython_version`'s WASI toolchain can't be had here, or None if it can (for
-    the test matrix): the system's packages are installed by `wasm.setup --wasi`, a root's
+    the test matrix): the system's packages are installed by `wasm.setup`, a root's
     needs the tools that make roots."""
     toolchain = versions.wasi.toolchains[versions.wasi.recipe_for(cpython_version).toolchain]
     found = find_wasi(layout, versions, toolchain)

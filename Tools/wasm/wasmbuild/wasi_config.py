@@ -38,8 +38,17 @@ class WasiToolchain:
 
     @property
     def packages(self) -> tuple[str, ...]:
-        return (f"clang-{self.clang}", f"lld-{self.clang}", f"llvm-{self.clang}",
-                f"libclang-rt-{self.clang}-dev-wasm32", "wasi-libc")
+        return tuple(self.installs)
+
+    @property
+    def installs(self) -> dict[str, str]:
+        """Each package and a program (on PATH) or file (absolute) that shows it is installed."""
+        n = self.clang
+        return {f"clang-{n}": f"clang-{n}", f"lld-{n}": f"wasm-ld-{n}",
+                f"llvm-{n}": f"llvm-ar-{n}",
+                f"libclang-rt-{n}-dev-wasm32":
+                    f"/usr/lib/llvm-{n}/lib/clang/{n}/lib/wasi/libclang_rt.builtins-wasm32.a",
+                "wasi-libc": "/usr/lib/wasm32-wasi/libc.a"}
 
 
 @dataclass(frozen=True)
