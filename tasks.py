@@ -186,8 +186,7 @@ def clean(c: InvokeContext, o: Values) -> None:
 
 def setup(c: InvokeContext, o: Values) -> None:
     """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
-    purposes = ("build", *(["clean-room"] if o["clean_room"] else []),
-                *(["wasi"] if o["wasi"] else []))
+    purposes = ("build", "clean-room") if o["clean_room"] else ("build",)
     provision.setup(dry_run=bool(c.config.run.dry), purposes=purposes)
 
 
