@@ -37,6 +37,8 @@ from wasmbuild.config import PyodideRelease  # noqa: E402
 from wasmbuild.context import Context, Options, resolve  # noqa: E402
 from wasmbuild.nodejs import node_flags  # noqa: E402
 from wasmbuild.sources import fetch, unpack  # noqa: E402
+from wasmbuild.targets.wasi import runtime_prefix  # noqa: E402
+from wasmbuild.wasi_config import RUNTIMES  # noqa: E402
 
 WORKLOADS = CHECKOUT / "bench" / "workloads.py"
 PYODIDE_RUNNER = CHECKOUT / "bench" / "pyodide_runner.mjs"
@@ -56,10 +58,10 @@ def pyodide_package(release: PyodideRelease, ctx: Context) -> Path:
 
 
 def interpreters(profiles: list[str], pyodides: list[PyodideRelease],
-                 ctx: Context) -> dict[str, list[str]]:
+                 ctx: Context, wasi_runtimes: list[str]) -> dict[str, list[str]]:
     """Every column's command; all wasm ones (ours and Pyodide's) run under the same Node."""
-    found: dict[str, list[str]] = {}
-    for index, spec in enumerate(profiles):
+    found: dict[str, list[str]] = {"native": [str(ctx.native_dir / "python")]}
+    for spec in profiles:
         # "fast:--no-liftoff" adds Node flags; "fast@3.1.69" is the build of that Emscripten;
         # "fast@6.0.5/3.13.5" the build of that CPython.
         build_spec, _, extra = spec.partition(":")
@@ -67,9 +69,7 @@ def interpreters(profiles: list[str], pyodides: list[PyodideRelease],
         profile, _, emscripten = build_spec.partition("@")
         build = resolve(Options(profile=profile, emscripten=emscripten or None,
                                 python_version=python_version or None))
-        if index == 0:
-            found["native"] = [str(build.native_dir / "python")]
-        elif python_version:
+        if python_version:
             found[f"native {build.cpython.version}"] = [str(build.native_dir / "python")]
         python_js = build.python_js("node")
         if not python_js.is_file():
@@ -79,6 +79,9 @@ def interpreters(profiles: list[str], pyodides: list[PyodideRelease],
         flags = node_flags(build.versions, ctx.node, build.emscripten.version)
         extra_flags = extra.split(",") if extra else []
         found[f"ours ({spec})"] = [str(ctx.node.path), *flags, *extra_flags, str(python_js)]
+    for runtime in wasi_runtimes:  # the WASI build of the default CPython, under each runtime
+        wasi = resolve(Options(runtime=runtime, node_version=ctx.options.node_version))
+        found[f"ours, WASI ({runtime})"] = runtime_prefix(wasi, runtime)
     for release in pyodides:
         found[f"pyodide {release.version} ({release.cpython})"] = [
             str(ctx.node.path), str(PYODIDE_RUNNER), str(pyodide_package(release, ctx))]
@@ -149,6 +152,11 @@ def main() -> None:
                         "build of that Emscripten version, with these Node flags added)")
     parser.add_argument("--pyodide", action="append",
                         help="a pinned Pyodide release to include (default: every pinned one)")
+    parser.add_argument("--wasi", action="append", choices=RUNTIMES, default=[],
+                        help="add the WASI build (invoke wasm.wasi) under this runtime")
+    parser.add_argument("--no-emscripten", action="store_true",
+                        help="no Emscripten build column (e.g. for a WASI-only run)")
+    parser.add_argument("--no-pyodide", action="store_true", help="no Pyodide column")
     parser.add_argument("--node", help="the pinned Node major every wasm column runs under "
                         "(default: the kit's default Node)")
     parser.add_argument("--chart", type=Path, help="write a PNG bar chart here")
@@ -162,8 +170,11 @@ def main() -> None:
         sys.exit(f"error: Pyodide {', '.join(unknown)} is not pinned\nfix: use one of "
                  f"{', '.join(pinned)} or add it to [bench] in Tools/wasm/versions.toml")
     chosen = [pinned[v] for v in args.pyodide] if args.pyodide else list(pinned.values())
+    if args.no_pyodide:
+        chosen = []
     ctx = resolve(Options(node_version=args.node))  # every wasm column runs under its Node
-    runs = interpreters(args.profile or ["fast"], chosen, ctx)
+    profiles = [] if args.no_emscripten else args.profile or ["fast"]
+    runs = interpreters(profiles, chosen, ctx, args.wasi)
     node = ctx.node
     probe = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-startup.py"
     probe.write_text("print('ready')\n")
