@@ -162,8 +162,9 @@ def serve(c: InvokeContext, o: Values) -> None:
                                                   port=o["port"], page=page,
                                                   open_browser=o["open"]))
         return
-    serve_module.serve_until_interrupted(ctx.paths.root, ctx.runner, bind=o["bind"],
-                                         port=o["port"], page=page, open_browser=o["open"])
+    serve_module.serve_until_interrupted(
+        ctx.paths.root, ctx.runner, bind=o["bind"], port=o["port"], page=page,
+        open_browser=o["open"], expose=o["expose"], debug_sources=ctx.profile.name == "debug")
 
 
 def dist(c: InvokeContext, o: Values) -> None:

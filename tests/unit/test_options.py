@@ -28,9 +28,9 @@ def listed_options(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     current = ""
     for line in text.split("Options:", 1)[1].splitlines():
-        match = re.match(r"  (?:-\w(?: \w+)?, )?(--[\w-]+)(?:=\w+)?\s+(.*)", line)
+        match = re.match(r"  (?:-\w(?: \w+)?, )?(--(?:\[no-\])?[\w-]+)(?:=\w+)?\s+(.*)", line)
         if match:
-            current = match.group(1)
+            current = match.group(1).replace("[no-]", "")
             found[current] = match.group(2)
         elif current and line.strip():
             found[current] += " " + line.strip()
@@ -71,8 +71,8 @@ def test_numbers_and_choices_are_checked_in_one_line() -> None:
         options.parse("serve", {"port": "70000"}, {})
     with pytest.raises(ConfigError, match=r"--engine lynx: not one of chromium, firefox"):
         options.parse("test-browser", {"engine": "lynx"}, {})
-    values = options.parse("node", {"jobs": "3", "source": "~/src"}, {})
-    assert values["jobs"] == 3 and values["source"] == Path("~/src").expanduser()
+    values = options.parse("node", {"jobs": "3", "source": str(CHECKOUT)}, {})
+    assert values["jobs"] == 3 and values["source"] == CHECKOUT
 
 
 def test_a_chained_task_inherits_which_build_but_not_how_to_fetch() -> None:
@@ -93,3 +93,51 @@ def test_library_options_are_built_by_name() -> None:
     built = options.build_options(options.parse("run", {"node": "/usr/bin/node"}, {}),
                                   dry_run=False)
     assert built.node == Path("/usr/bin/node") and built.node_version is None
+
+
+def bad_values(option: options.Option) -> list[str]:
+    """Values of the wrong type or out of range for `option`."""
+    if option.kind == "number":
+        values = ["abc", "1.5", "", "-1"]
+        if option.minimum >= 1:
+            values.append("0")
+        if option.maximum is not None:
+            values.append(str(option.maximum + 1))
+        return values
+    if option.kind == "path":
+        values = ["/nonexistent/kit-fuzz", ""] if option.must_be else [""]
+        if option.must_be == "file":
+            values.append("/")  # a folder where a file is needed
+        return values
+    if option.choices is not None:
+        return ["no-such-choice", ""]
+    if option.name == "bind":
+        return ["not an address", "", "999.1.1.1"]
+    return [""]
+
+
+CASES = [(task, option.name, value) for task in TASKS for option in options.for_task(task)
+         if option.kind not in ("flag", "list") for value in bad_values(option)]
+
+
+@pytest.mark.parametrize(("task", "name", "value"), CASES,
+                         ids=[f"{t}--{n}={v[:12]}" for t, n, v in CASES])
+def test_every_option_refuses_bad_values_in_one_line(task: str, name: str, value: str) -> None:
+    """Checked where the value is read, before any work, lock or file."""
+    option = next(o for o in options.for_task(task) if o.name == name)
+    with pytest.raises(ConfigError) as error:
+        options.parse(task, {name: value}, {})
+    assert option.flag in error.value.message and "\n" not in error.value.message
+    assert error.value.fix
+
+
+@pytest.mark.parametrize("args", [["wasm.node", "--jobs", "-1"], ["wasm.serve", "--port", "abc"],
+                                  ["wasm.run", "--node", "/"], ["wasm.wasi", "--mirror", "/nope"],
+                                  ["wasm.test", "--target", "wasm64"]])
+def test_a_bad_value_through_invoke_is_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "invoke", "-r", str(CHECKOUT), *args],
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ") and "\nfix: " in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -46,7 +46,8 @@ def test_every_option_has_help(fake: FakeToolchain) -> None:
         (["wasm.node", "--jobs", "abc"], 2, "--jobs abc: not a whole number"),
         (["wasm.serve", "--port", "99999"], 2, "--port 99999: must be at most 65535"),
         (["wasm.run", "--node-version", "99", "--", "-c", "pass"], 2, "no pinned Node '99'"),
-        (["wasm.extension", "/nonexistent/mod.c", "--profile", "dynamic"], 2, "no such C source"),
+        (["wasm.extension", "/nonexistent/mod.c", "--profile", "dynamic"], 2,
+         "--source-file /nonexistent/mod.c: no such file"),
     ],
 )
 def test_bad_input_gives_one_line_and_a_fix(

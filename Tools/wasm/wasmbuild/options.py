@@ -12,6 +12,7 @@ so a bad number is our error with a fix, not a traceback from the argument parse
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ class Option:
     minimum: int = 0
     maximum: int | None = None
     positional: bool = False
+    must_be: Literal["", "file", "folder"] = ""
+    """For a path: what must already be there."""
 
     @property
     def flag(self) -> str:
@@ -78,12 +81,14 @@ OPTIONS: tuple[Option, ...] = (
            USES_A_BUILD | FETCHES | {"clean"}, inherited=True,
            shown_default=lambda: config.load().default_cpython),
     Option("source", "build this local CPython tree instead of a release (only ever read)",
-           USES_A_BUILD | WASI | {"build-python", "clean"}, kind="path", inherited=True),
+           USES_A_BUILD | WASI | {"build-python", "clean"}, kind="path", inherited=True,
+           must_be="folder"),
     Option("emscripten", "Emscripten version to build with",
            USES_A_BUILD | {"ports", "deps", "doctor"}, inherited=True,
            shown_default="the CPython version's, from its recipe in versions.toml"),
     Option("emsdk", "emsdk folder to take Emscripten from (installs --emscripten there if needed)",
-           USES_A_BUILD | {"ports", "deps", "doctor"}, kind="path", inherited=True),
+           USES_A_BUILD | {"ports", "deps", "doctor"}, kind="path", inherited=True,
+           must_be="folder"),
     Option("force", "build with an Emscripten outside the CPython version's known range anyway",
            USES_A_BUILD | {"ports", "deps"}, kind="flag", inherited=True),
     Option("profile", "build profile, each in its own folder (Tools/wasm/wasmbuild/profiles.py)",
@@ -93,7 +98,7 @@ OPTIONS: tuple[Option, ...] = (
            USES_A_BUILD - {"extension"} | WASI | {"serve"}, kind="flag", inherited=True),
     # -- downloads -----------------------------------------------------------------------------
     Option("mirror", "folder of pinned archives, for machines without network", FETCHES,
-           kind="path"),
+           kind="path", must_be="folder"),
     Option("offline", "never use the network; take archives from the cache or --mirror only",
            FETCHES, kind="flag"),
     # -- make ----------------------------------------------------------------------------------
@@ -102,7 +107,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("verbose", "show the output of every command instead of writing it to a log file",
            MAKES | {"ports"}, kind="flag"),
     # -- the runtime ---------------------------------------------------------------------------
-    Option("node", "node binary to run python.js with", RUNS_NODE, kind="path",
+    Option("node", "node binary to run python.js with", RUNS_NODE, kind="path", must_be="file",
            shown_default="the pinned --node-version"),
     Option("node_version", "major version of a pinned Node release to run python.js with "
            "(fetched once from the npm registry; the node on PATH when it cannot be had)",
@@ -120,7 +125,7 @@ OPTIONS: tuple[Option, ...] = (
            frozenset({"run"}), kind="flag"),
     # -- one task's own ------------------------------------------------------------------------
     Option("source_file", "the module's C source (PyInit_<name>)", frozenset({"extension"}),
-           kind="path", positional=True),
+           kind="path", positional=True, must_be="file"),
     Option("name", "module name", frozenset({"extension"}),
            shown_default="the file's name without .c"),
     Option("output", "folder to write the module to", frozenset({"extension"}), kind="path",
@@ -133,8 +138,10 @@ OPTIONS: tuple[Option, ...] = (
            frozenset({"limits"}), kind="flag"),
     Option("check", "fail if a generated document is stale instead of rewriting it",
            frozenset({"docs"}), kind="flag"),
-    Option("bind", "address to listen on (127.0.0.1: this machine only)",
-           frozenset({"serve"}), default=lambda: "127.0.0.1"),
+    Option("bind", "address to listen on (127.0.0.1: this machine only; another address needs "
+           "--expose)", frozenset({"serve"}), default=lambda: "127.0.0.1"),
+    Option("expose", "mean it: serve the pages to the network --bind reaches (only the pages)",
+           frozenset({"serve"}), kind="flag"),
     Option("port", "TCP port (0: any free one)", frozenset({"serve"}), kind="number",
            default=lambda: 8000, maximum=65535),
     Option("open", "also open the page in a web browser", frozenset({"serve"}), kind="flag"),
@@ -171,9 +178,10 @@ def for_task(task: str) -> tuple[Option, ...]:
 
 
 def signature_default(option: Option) -> object:
-    """What invoke sees as the default: False for flags (so they take no value), None for the
-    rest (so every value arrives as text and is checked here)."""
-    return False if option.kind == "flag" else None
+    """What invoke sees as the default: the flag's own for flags (so they take no value, and a
+    flag that is on by default gets --no-...), None for the rest (so every value arrives as text
+    and is checked here)."""
+    return bool(option.default()) if option.kind == "flag" else None
 
 
 def parse(task: str, given: Mapping[str, Any], inherited: Mapping[str, Any]) -> dict[str, Any]:
@@ -191,19 +199,42 @@ def parse(task: str, given: Mapping[str, Any], inherited: Mapping[str, Any]) -> 
 
 def _convert(option: Option, raw: Any) -> Any:
     if option.kind == "flag":
-        return bool(raw) or bool(option.default())
+        return bool(option.default()) if raw is None else bool(raw)
     if option.kind == "list":
         return tuple(raw or ())
-    if raw in (None, ""):
+    if raw is None:
         return option.default()
     text = str(raw)
+    if not text.strip():
+        raise ConfigError(f"{option.flag}: empty", fix=f"pass a value, or leave {option.flag} out")
     if option.kind == "path":
-        return Path(text).expanduser()
+        return _path(option, text)
     if option.kind == "number":
         return _number(option, text)
+    if option.name == "bind":
+        return _bind_address(text)
     if option.choices is not None and text not in option.choices():
         raise ConfigError(f"{option.flag} {text}: not one of {', '.join(option.choices())}",
                           fix=f"pass {option.flag} with one of those")
+    return text
+
+
+def _path(option: Option, text: str) -> Path:
+    path = Path(text).expanduser()
+    wrong = {"folder": not path.is_dir(), "file": not path.is_file(), "": False}[option.must_be]
+    if wrong:
+        raise ConfigError(f"{option.flag} {text}: no such {option.must_be}",
+                          fix=f"pass the path of an existing {option.must_be}")
+    return path
+
+
+def _bind_address(text: str) -> str:
+    if text != "localhost":
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            raise ConfigError(f"--bind {text}: not an IP address",
+                              fix="pass an address of this machine, e.g. --bind 127.0.0.1") from None
     return text
 
 

@@ -1,5 +1,12 @@
 """A development web server for the browser build (`invoke wasm.serve`).
 
+It serves what the pages load and nothing else (`served`): the browser build folders' page
+files, their test bundles, the benchmark pages, `wasm.dist`'s archives (and, for the debug
+profile, the C sources its debug info names). The rest of the checkout (git metadata, virtual
+environments, source trees, logs, stamps) and every directory listing is a 404 that names no
+path; so is anything outside the root. It listens on loopback unless told to expose the pages
+to the network (`--expose`), and then says to whom.
+
 The browser build needs a cross-origin isolated page (SharedArrayBuffer for blocking stdin),
 which takes three headers on every response: COOP same-origin, COEP require-corp and CORP. It
 also needs `application/wasm` for streaming compilation. Files are served from one root folder
@@ -14,7 +21,9 @@ their content (name.<16 hex digits>.ext) never change, and are not asked for aga
 from __future__ import annotations
 
 import errno
+import functools
 import http.server
+import ipaddress
 import os
 import posixpath
 import re
@@ -27,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .bundles import BUNDLE_DIR
 from .errors import ConfigError
 from .shell import Command, Runner
 from .toolchain import Emscripten
@@ -77,6 +87,35 @@ class Forbidden(Exception):
     pass
 
 
+# What a page loads from a browser build folder: the build's own files and our page's, and
+# the test pages' bundles in BUNDLE_DIR. Not its objects, Makefile, logs or configure files.
+PAGE_SUFFIXES = {".html", ".js", ".mjs", ".wasm", ".data", ".css", ".json", ".map"}
+SourcesPolicy = Callable[[tuple[str, ...]], bool]
+
+
+def _page_file(inner: tuple[str, ...]) -> bool:
+    if len(inner) == 2 and inner[0] == BUNDLE_DIR:
+        return inner[1].endswith(".json")
+    return len(inner) == 1 and posixpath.splitext(inner[0])[1] in PAGE_SUFFIXES
+
+
+def pages_of_a_checkout(parts: tuple[str, ...], *, debug_sources: bool = False) -> bool:
+    """Whether the file at `parts` (relative to the checkout) is one a page loads."""
+    if len(parts) < 3 or parts[0] != "builddir":
+        return False
+    first, rest = parts[1], parts[2:]
+    if first.startswith("emscripten-browser"):  # the recipe's links to the last builds
+        return _page_file(rest)
+    if first in ("bench-browser", "dist"):
+        return True
+    if first.startswith("cpython-") and len(rest) >= 2:
+        if rest[0].startswith("emcc-") and rest[1].startswith("emscripten-browser"):
+            return _page_file(rest[2:])
+        # The debug page's DWARF names ../../src/...: only C sources, only for that page.
+        return debug_sources and rest[0] == "src" and posixpath.splitext(parts[-1])[1] in (".c", ".h")
+    return False
+
+
 def resolve_inside(root: Path, url_path: str) -> Path:
     """The file a URL path names under `root`, or Forbidden if it would leave the root."""
     path = urllib.parse.urlsplit(url_path).path
@@ -84,7 +123,7 @@ def resolve_inside(root: Path, url_path: str) -> Path:
     if "\x00" in decoded or "\\" in decoded:
         raise Forbidden(url_path)
     parts = [p for p in decoded.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts):
+    if any(p.startswith(".") for p in parts):  # `..`, dotfiles and dot-folders alike
         raise Forbidden(url_path)
     candidate = root.joinpath(*parts) if parts else root
     real = Path(os.path.realpath(candidate))
@@ -93,8 +132,15 @@ def resolve_inside(root: Path, url_path: str) -> Path:
     return candidate
 
 
-def make_handler(root: Path, log: Callable[[str], None]) -> type[http.server.SimpleHTTPRequestHandler]:
+def make_handler(root: Path, log: Callable[[str], None],
+                 served: SourcesPolicy) -> type[http.server.SimpleHTTPRequestHandler]:
     real_root = Path(os.path.realpath(root))
+
+    def allowed(url_path: str) -> Path:
+        path = resolve_inside(real_root, url_path)
+        if path.is_dir() or not served(path.relative_to(real_root).parts):
+            raise Forbidden(url_path)
+        return path
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         server_version = "cpython-wasm-dev"
@@ -108,9 +154,9 @@ def make_handler(root: Path, log: Callable[[str], None]) -> type[http.server.Sim
         def send_head(self) -> Any:
             self.etag = None
             try:
-                path = resolve_inside(real_root, self.path)
-            except (Forbidden, UnicodeDecodeError):
-                self.send_error(403, "Forbidden: outside the served folder")
+                path = allowed(self.path)
+            except (Forbidden, UnicodeDecodeError, ValueError, OSError):
+                self.send_error(404, "Not found")  # the same answer whether it exists or not
                 return None
             self.etag = entity_tag(path)
             asked = self.headers.get("If-None-Match", "")
@@ -122,9 +168,12 @@ def make_handler(root: Path, log: Callable[[str], None]) -> type[http.server.Sim
 
         def translate_path(self, path: str) -> str:
             try:
-                return str(resolve_inside(real_root, path))
-            except (Forbidden, UnicodeDecodeError):
+                return str(allowed(path))
+            except (Forbidden, UnicodeDecodeError, ValueError, OSError):
                 return str(real_root / ".forbidden" / "\x00")
+
+        def list_directory(self, path: str | os.PathLike[str]) -> None:
+            self.send_error(404, "Not found")
 
         def guess_type(self, path: str | os.PathLike[str]) -> str:
             suffix = posixpath.splitext(str(path))[1].lower()
@@ -162,12 +211,13 @@ class DevServer(http.server.ThreadingHTTPServer):
 
 
 def start(root: Path, *, bind: str = "127.0.0.1", port: int = 8000,
-          log: Callable[[str], None] = print) -> DevServer:
+          log: Callable[[str], None] = print, served: SourcesPolicy = pages_of_a_checkout
+          ) -> DevServer:
     """A running server in a background thread; `.shutdown()` stops it."""
     if not root.is_dir():
         raise ConfigError(f"cannot serve {root}: no such folder", fix="pass an existing folder")
     try:
-        server = DevServer((bind, port), make_handler(root, log), log)
+        server = DevServer((bind, port), make_handler(root, log, served), log)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise ConfigError(f"port {port} on {bind} is already in use",
@@ -190,13 +240,34 @@ def url_for(server: DevServer, path: str = "") -> str:
     return f"http://{shown}:{port}/{path.lstrip('/')}"
 
 
+def is_loopback(bind: str) -> bool:
+    if bind == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        return False
+
+
 def serve_until_interrupted(root: Path, runner: Runner, *, bind: str, port: int,
-                            page: str, open_browser: bool = False) -> None:
-    """Serve `root` until Ctrl-C, printing the URL of `page` (relative to root)."""
-    runner.say(f"# serving {runner.path(root)} with cross-origin isolation headers; Ctrl-C stops")
+                            page: str, open_browser: bool = False, expose: bool = False,
+                            debug_sources: bool = False) -> None:
+    """Serve the pages under `root` until Ctrl-C, printing the URL of `page` (relative to root).
+    A bind that is not loopback needs `expose`: it shows the pages to the network."""
+    if not is_loopback(bind) and not expose:
+        raise ConfigError(f"--bind {bind} would show the pages to other machines",
+                          fix=f"pass --expose as well to mean it (--bind {bind} --expose), or "
+                          "keep the default --bind 127.0.0.1")
+    runner.say(f"# serving the browser build's pages under {runner.path(root)} (nothing else) "
+               "with cross-origin isolation headers; Ctrl-C stops")
+    if not is_loopback(bind):
+        runner.say(f"# exposed: anyone who can reach {bind}:{port} can load these pages; the "
+                   "rest of the checkout stays unserved")
     if runner.dry_run:
         return
-    server = start(root, bind=bind, port=port, log=lambda line: runner.say(f"  {line}"))
+    served: SourcesPolicy = functools.partial(pages_of_a_checkout, debug_sources=debug_sources)
+    server = start(root, bind=bind, port=port, log=lambda line: runner.say(f"  {line}"),
+                   served=served)
     url = url_for(server, page)
     runner.say(f"open {url}")
     if not (root / page).exists():
