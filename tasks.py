@@ -148,8 +148,7 @@ def test_browser(c: InvokeContext, o: Values) -> None:
 def limits(c: InvokeContext, o: Values) -> None:
     """Probe what works in the builds (sockets, processes, signals, file system, modules...)
     and print the table capability x target; --update writes it into docs/limits.md."""
-    targets = ["node", "browser"] if o["browser"] else ["node"]
-    runs.probe_limits(context(c, o), targets, update=o["update"], check=o["check"])
+    runs.probe_limits(context(c, o), o["targets"], update=o["update"], check=o["check"])
 
 
 def serve(c: InvokeContext, o: Values) -> None:

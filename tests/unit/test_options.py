@@ -113,6 +113,8 @@ def bad_values(option: options.Option) -> list[str]:
         return ["no-such-choice", ""]
     if option.name == "bind":
         return ["not an address", "", "999.1.1.1"]
+    if option.name == "targets":
+        return ["wasm64", "node,", ""]
     return [""]
 
 

@@ -90,23 +90,40 @@ def store(stored: Stored, path: Path = DATA_FILE) -> None:
     data = {"findings": {
         cpython: {version: {target: [f.__dict__ for f in items] for target, items in by_target.items()}
                   for version, by_target in sorted(by_version.items(),
-                                                   key=lambda kv: parse_version(kv[0]))}
+                                                   key=lambda kv: toolchain_order(kv[0]))}
         for cpython, by_version in sorted(stored.items(), key=lambda kv: parse_version(kv[0]))}}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
+def toolchain_order(key: str) -> tuple[int, tuple[int, ...], str]:
+    """Emscripten versions oldest first, then the other toolchains (wasi-bookworm-clang19)."""
+    if key[:1].isdigit():
+        return (0, parse_version(key), "")
+    return (1, (), key)
+
+
+def toolchains_text(keys: list[str]) -> str:
+    """'Emscripten 3.1.6, 6.0.5 and the WASI toolchain bookworm-clang19', for the header."""
+    ordered = sorted(keys, key=toolchain_order)
+    emscripten = [k for k in ordered if k[:1].isdigit()]
+    others = [k.removeprefix("wasi-") for k in ordered if not k[:1].isdigit()]
+    parts = ([f"Emscripten {', '.join(emscripten)}"] if emscripten else []) + (
+        [f"the WASI toolchain {', '.join(others)}"] if others else [])
+    return " and ".join(parts)
+
+
 def columns(by_version: ByVersion) -> dict[str, list[Finding]]:
-    """One column per (version, target), versions oldest first: 'node 3.1.6', ..."""
-    return {f"{target} {version}": items
-            for version in sorted(by_version, key=parse_version)
+    """One column per (toolchain, target), versions oldest first: 'node 3.1.6', ...,
+    'wasi wasi-bookworm-clang19'."""
+    return {f"{target} {version.removeprefix(f'{target}-')}": items
+            for version in sorted(by_version, key=toolchain_order)
             for target, items in by_version[version].items()}
 
 
 def render_stored(stored: Stored) -> str:
     """One table per CPython release, oldest first."""
     return "\n\n".join(
-        render(columns(stored[cpython]), ", ".join(sorted(stored[cpython], key=parse_version)),
-               cpython)
+        render(columns(stored[cpython]), toolchains_text(list(stored[cpython])), cpython)
         for cpython in sorted(stored, key=parse_version))
 
 
@@ -117,7 +134,7 @@ def render(findings: dict[str, list[Finding]], emscripten_versions: str, cpython
         for f in items:
             by_check.setdefault(f.check, {})[target] = f
     lines = [
-        f"Measured by `invoke wasm.limits` on CPython {cpython}, Emscripten {emscripten_versions}: "
+        f"Measured by `invoke wasm.limits` on CPython {cpython}, {emscripten_versions}: "
         "each check runs in its own process or page (Lib/wasm_limits.py).",
         "",
         "| capability | area | " + " | ".join(targets) + " |",

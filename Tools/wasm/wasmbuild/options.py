@@ -22,6 +22,7 @@ from typing import Any, Literal
 from . import config, profiles
 from .context import Options
 from .errors import ConfigError
+from .layout import TARGETS
 from .matrix import ENGINES
 from .wasi_config import RUNTIMES
 
@@ -118,7 +119,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("target", "which build to run: node (Emscripten's python.js) or wasi (python.wasm)",
            frozenset({"run", "test"}), default=lambda: "node", choices=lambda: ("node", "wasi")),
     Option("runtime", "what runs the WASI build: wasmtime (the PyPI package) or node "
-           "(node:wasi, the Node of --node/--node-version)", frozenset({"run", "test"}),
+           "(node:wasi, the Node of --node/--node-version)", frozenset({"run", "test", "limits"}),
            default=lambda: "wasmtime", choices=lambda: RUNTIMES),
     Option("optimize", "compile with V8's optimising tier first (--no-liftoff): more start-up "
            "for faster Python code under older Node releases (bench/RESULTS.md)",
@@ -130,8 +131,9 @@ OPTIONS: tuple[Option, ...] = (
            shown_default="the file's name without .c"),
     Option("output", "folder to write the module to", frozenset({"extension"}), kind="path",
            shown_default="the build's, on its sys.path"),
-    Option("browser", "also probe the browser build in headless Chromium",
-           frozenset({"limits"}), kind="flag", default=lambda: True),
+    Option("targets", "the builds to probe, comma-separated: node, browser (in headless "
+           "Chromium), wasi (under --runtime)", frozenset({"limits"}),
+           default=lambda: "node,browser"),
     Option("update", "write the table into docs/limits.md between its markers",
            frozenset({"limits"}), kind="flag"),
     Option("check", "fail if docs/limits.md's table differs from this probe",
@@ -213,6 +215,8 @@ def _convert(option: Option, raw: Any) -> Any:
         return _number(option, text)
     if option.name == "bind":
         return _bind_address(text)
+    if option.name == "targets":
+        return _targets(text)
     if option.choices is not None and text not in option.choices():
         raise ConfigError(f"{option.flag} {text}: not one of {', '.join(option.choices())}",
                           fix=f"pass {option.flag} with one of those")
@@ -236,6 +240,15 @@ def _bind_address(text: str) -> str:
             raise ConfigError(f"--bind {text}: not an IP address",
                               fix="pass an address of this machine, e.g. --bind 127.0.0.1") from None
     return text
+
+
+def _targets(text: str) -> tuple[str, ...]:
+    chosen = tuple(t.strip() for t in text.split(","))
+    unknown = [t for t in chosen if t not in TARGETS]
+    if unknown or not all(chosen):
+        raise ConfigError(f"--targets {text}: {', '.join(unknown) or 'an empty name'} is not a "
+                          f"target", fix=f"pass some of {', '.join(TARGETS)}, comma-separated")
+    return chosen
 
 
 def _number(option: Option, text: str) -> int:

@@ -72,29 +72,34 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
                 findings[target.name] = _probe(run_check, groups, jobs)
     if ctx.dry_run:
         return ""
-    version = ctx.emscripten.version
-    table = limits.render(findings, version, ctx.cpython.version)
+    by_toolchain: dict[str, dict[str, list[limits.Finding]]] = {}
+    for target in chosen:  # the WASI build's findings are kept under its toolchain
+        key = ctx.toolchain_label(target.name) if target.name == "wasi" else ctx.emscripten.version
+        by_toolchain.setdefault(key, {})[target.name] = findings[target.name]
+    table = limits.render(limits.columns(by_toolchain), limits.toolchains_text(list(by_toolchain)),
+                          ctx.cpython.version)
     ctx.runner.say("\n" + table)
     stored = limits.load()
     cpython = ctx.cpython.version
     if update:
         by_version = stored.setdefault(cpython, {})
-        by_version[version] = {**by_version.get(version, {}), **findings}
+        for key, probed in by_toolchain.items():
+            by_version[key] = {**by_version.get(key, {}), **probed}
         limits.store(stored)
         limits.write_table(limits.render_stored(stored))
         ctx.runner.note(f"updated the limitations table in {ctx.runner.path(limits.TABLE_FILE)} "
-                        f"(CPython {cpython}, Emscripten {version}; findings in "
+                        f"(CPython {cpython}, {', '.join(by_toolchain)}; findings in "
                         f"{ctx.runner.path(limits.DATA_FILE)})")
     elif check:
-        recorded = stored.get(cpython, {}).get(version, {})
-        known = {t: [f.cell for f in items] for t, items in recorded.items()}
-        fresh = {t: [f.cell for f in items] for t, items in findings.items()}
-        if any(known.get(t) != cells for t, cells in fresh.items()):
-            raise ConfigError(f"docs/limits.json's findings for CPython {cpython} with Emscripten "
-                              f"{version} differ from a fresh probe",
-                              fix=f"run `invoke wasm.limits --python-version {cpython} "
-                              f"--emscripten {version} --update` and commit docs/limits.json "
-                              "and docs/limits.md")
+        for key, probed in by_toolchain.items():
+            recorded = stored.get(cpython, {}).get(key, {})
+            known = {t: [f.cell for f in items] for t, items in recorded.items()}
+            if any(known.get(t) != [f.cell for f in items] for t, items in probed.items()):
+                raise ConfigError(f"docs/limits.json's findings for CPython {cpython} with {key} "
+                                  "differ from a fresh probe",
+                                  fix=f"run `invoke wasm.limits --python-version {cpython} "
+                                  "--update` for the same targets and commit docs/limits.json "
+                                  "and docs/limits.md")
     return table
 
 
