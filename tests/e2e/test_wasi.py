@@ -54,3 +54,15 @@ def test_the_suite_counts_a_passing_and_a_skipped_module(wasi_build: Path) -> No
                     timeout=900)
     assert result.returncode == 0, explain(result)
     assert "modules: 1 passed, 1 skipped, 0 failed" in result.stdout
+
+
+@pytest.mark.parametrize("runtime", ["wasmtime", "node"])
+def test_the_printed_command_runs_as_printed(wasi_build: Path, runtime: str) -> None:
+    shown = invoke("--dry", "wasm.run", "--target", "wasi", "--runtime", runtime, "--", "-c",
+                   "import os, sys; print(sys.platform, os.getcwd())")
+    assert shown.returncode == 0, explain(shown)
+    line = shown.stdout.strip().splitlines()[-1]
+    ran = subprocess.run(["bash", "-c", line], cwd=CHECKOUT, capture_output=True, text=True,
+                         timeout=300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout.strip() == f"wasi {CHECKOUT}"

@@ -199,3 +199,15 @@ def test_a_mistake_in_versions_toml_is_one_line_naming_its_place(change, message
         config.parse(data)
     assert message in error.value.message
     assert error.value.fix
+
+
+def test_a_file_given_to_nodes_require_is_printed_as_a_path(tmp_path: Path) -> None:
+    from wasmbuild.shell import Command, render
+
+    preload = tmp_path / "Tools" / "wasm" / "node" / "hide-fetch.cjs"
+    command = Command.of("node", f"--require={preload}", "--env", f"PWD={tmp_path}", cwd=tmp_path)
+    line = render(command, tmp_path)
+    # Node reads `--require=Tools/...` as a package name; and an assignment for another
+    # program (a WASI one starts in /) keeps its absolute path.
+    assert "--require=./Tools/wasm/node/hide-fetch.cjs" in line
+    assert f"PWD={tmp_path}" in line

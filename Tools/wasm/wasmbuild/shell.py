@@ -73,10 +73,15 @@ def _display_word(word: str, cwd: Path, root: Path) -> str:
         return _display_path(word, cwd, root)
     if "$(" in word:  # a command substitution shown in a dry run; meant to be expanded
         return word
-    # --option=/abs/path and NAME=/abs/path
-    m = re.match(r"^(-{0,2}[\w.-]+=)(/.*)$", word)
+    # --option=/abs/path. (NAME=/abs/path as an argument stays absolute: it is an assignment
+    # for another program, a WASI one say, that does not start in this folder.)
+    m = re.match(r"^(-{1,2}[\w.-]+=)(/[^:]*)$", word)
     if m:
-        return m.group(1) + _display_path(m.group(2), cwd, root)
+        shown = _display_path(m.group(2), cwd, root)
+        # Node resolves `--require=x/y.cjs` as a package name; a file needs ./ in front.
+        if m.group(1) in ("--require=", "--import=") and not shown.startswith((".", "/", "$", '"')):
+            shown = f"./{shown}"
+        return m.group(1) + shown
     return shlex.quote(word)
 
 
