@@ -96,6 +96,7 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
                    source.describe().replace(f"{Path.home()}/", "~/"))
 
     _node_rows(ctx, report, emscripten)
+    _wasi_rows(ctx, report)
     _source_rows(ctx, report)
     _machine_rows(ctx, report)
     return report
@@ -118,6 +119,22 @@ def _node_rows(ctx: Context, report: Report, emscripten: Emscripten | None) -> N
                        f"{' '.join(flags) or '(none)'}")
         except WasmBuildError as exc:
             report.add("node", "missing", exc.message, exc.fix)
+
+
+def _wasi_rows(ctx: Context, report: Report) -> None:
+    """The WASI toolchain of this CPython's WASI recipe: where it comes from, what it lacks."""
+    try:
+        wasi = ctx.wasi
+    except WasmBuildError as exc:
+        report.add("WASI toolchain", "warn", exc.message, exc.fix)
+        return
+    name = f"WASI toolchain {wasi.toolchain.key}"
+    if not wasi.planned:
+        report.add(name, "ok", f"{wasi.origin} (wasi-libc {wasi.toolchain.wasi_libc})")
+    elif wasi.provider == "system":
+        report.add(name, "warn", wasi.origin, "`invoke wasm.setup` as root installs them")
+    else:
+        report.add(name, "warn", f"{wasi.origin}: the first `invoke wasm.wasi` makes it")
 
 
 def _source_rows(ctx: Context, report: Report) -> None:

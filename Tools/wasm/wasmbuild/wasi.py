@@ -111,9 +111,10 @@ def find_wasi(layout: Layout, versions: Versions, toolchain: WasiToolchain, *,
     root = toolchain_root(layout, versions.debian_release(release))
     installed = root.installed()
     missing = tuple(p for p in toolchain.packages if p not in installed)
+    state = "" if not missing else (f", {' '.join(missing)} to add" if installed else ", to be made")
     return WasiCompiler(toolchain, sysroot, f"debian:{release}",
-                        f"Debian {root.release.number} ({release}) root ({root.root})"
-                        + (", to be made" if missing else ""), missing,
+                        f"Debian {root.release.number} ({release}) root ({root.root}){state}",
+                        missing,
                         enter=(str(root.enter_script(binds)),))
 
 
