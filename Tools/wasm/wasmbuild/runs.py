@@ -5,10 +5,11 @@ CPython's test suite (`wasm.test`, `wasm.test-browser`) and the limits probe (`w
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from . import expectations, limits, targets, test_modules, testsuite
+from . import expectations, limits, matrix_report, targets, test_modules, testsuite
 from .context import Context
 from .errors import ConfigError
 
@@ -18,6 +19,10 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     only on deviations from expectations."""
     chosen = targets.get(target)
     options = testsuite.parse_run_args(args)
+    if options.record and ctx.cpython.release is None:
+        raise ConfigError("--record records runs of a pinned release (a session of `nox -l`)",
+                          fix="use --python-version, or drop --record")
+    started = time.monotonic()
     runtime = chosen.runtime(ctx)
     results_dir = ctx.results_dir(target, runtime)
     variant = ctx.variant(target)
@@ -46,6 +51,10 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
                   "regrtest gives).")
         expectations.write_expectations(expectations_file, results, expected, header)
         ctx.runner.note(f"wrote {ctx.runner.path(expectations_file)}")
+    elif verdict.ok and options.record:
+        session = chosen.session(ctx)
+        matrix_report.record(session, _row(results, time.monotonic() - started), ctx.versions)
+        ctx.runner.note(f"recorded {session} in {ctx.runner.path(matrix_report.DOCUMENT)}")
     elif not verdict.ok:
         shown = verdict.new_failures[:15]
         more = len(verdict.new_failures) - len(shown)
@@ -56,6 +65,13 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
             "is expected, rerun with `-- --update-expectations` and commit the file",
         )
     return results
+
+
+def _row(results: Sequence[testsuite.ModuleResult], seconds: float) -> matrix_report.Row:
+    count = {s: sum(1 for r in results if r.status == s) for s in testsuite.STATUSES}
+    return matrix_report.Row(matrix_report.today(), matrix_report.commit_of(), count["passed"],
+                             count["skipped"], count["failed"], count["timeout"], count["crash"],
+                             sum(r.tests for r in results), round(seconds / 60, 1))
 
 
 def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,

@@ -172,6 +172,8 @@ class RunOptions:
     update_expectations: bool = False
     run_known_hangs: bool = False
     exclude: tuple[str, ...] = ()
+    record: bool = False
+    """Write the session's row of docs/matrix.md (matrix_report.py) when the whole suite passes."""
 
 
 def parse_run_args(args: Sequence[str]) -> RunOptions:
@@ -182,17 +184,21 @@ def parse_run_args(args: Sequence[str]) -> RunOptions:
     parser.add_argument("--update-expectations", action="store_true")
     parser.add_argument("--run-known-hangs", action="store_true")
     parser.add_argument("-x", "--exclude", action="append", default=[])
+    parser.add_argument("--record", action="store_true")
     parser.add_argument("tests", nargs="*")
     try:
         ns = parser.parse_args(list(args))
     except (argparse.ArgumentError, SystemExit) as exc:
         raise ConfigError(f"bad test-run arguments {' '.join(args)!r}: {exc}",
                           fix="use: [-j N] [--timeout SECONDS] [--update-expectations] "
-                          "[--run-known-hangs] [-x MODULE] [test_module ...]") from None
+                          "[--run-known-hangs] [--record] [-x MODULE] [test_module ...]") from None
     if ns.jobs < 1 or ns.timeout <= 0:
         raise ConfigError("--jobs and --timeout must be positive", fix="e.g. -j 2 --timeout 600")
+    if ns.record and (ns.tests or ns.exclude or ns.update_expectations):
+        raise ConfigError("--record records a run of the whole suite against its expectations",
+                          fix="drop the module names, -x and --update-expectations, or --record")
     return RunOptions(tuple(ns.tests), ns.jobs, ns.timeout, ns.update_expectations,
-                      ns.run_known_hangs, tuple(ns.exclude))
+                      ns.run_known_hangs, tuple(ns.exclude), ns.record)
 
 
 def run_one(node_prefix: Sequence[str], module: str, results_dir: Path, timeout: float,

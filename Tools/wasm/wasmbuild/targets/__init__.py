@@ -52,6 +52,9 @@ class Target(Protocol):
     def expectations_file(self, ctx: Context) -> Path:
         """Which expected-results file judges a test run of this build and runtime."""
 
+    def session(self, ctx: Context) -> str:
+        """The nox session that runs this build's suite under this runtime, as `nox -l` names it."""
+
     def where(self, ctx: Context) -> str:
         """Where a test run ran, for people ("" or ", in firefox")."""
 

@@ -52,6 +52,10 @@ class BrowserTarget:
         judged = variant if ctx.options.engine == "chromium" else f"{variant}-{ctx.options.engine}"
         return expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version, judged)
 
+    def session(self, ctx: Context) -> str:
+        return (f"test_browser(python='{ctx.cpython.version}', "
+                f"emscripten='{ctx.emscripten.version}', browser='{ctx.options.engine}')")
+
     def where(self, ctx: Context) -> str:
         return f", in {ctx.options.engine}"
 

@@ -65,6 +65,10 @@ class NodeTarget:
         return expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
                                               ctx.variant(self.name))
 
+    def session(self, ctx: Context) -> str:
+        return (f"test_node(python='{ctx.cpython.version}', emscripten='{ctx.emscripten.version}', "
+                f"node='{ctx.node.version.split('.')[0]}')")
+
     def where(self, ctx: Context) -> str:
         return ""
 

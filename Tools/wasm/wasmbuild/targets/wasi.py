@@ -112,6 +112,9 @@ class WasiTarget:
         return (expectations.EXPECTATIONS_DIR / f"cpython-{minor}" /
                 f"{ctx.toolchain_label('wasi')}-{ctx.variant('wasi')}-{ctx.options.runtime}.toml")
 
+    def session(self, ctx: Context) -> str:
+        return f"test_wasi(python='{ctx.cpython.version}', runtime='{ctx.options.runtime}')"
+
     def where(self, ctx: Context) -> str:
         return f", under {ctx.options.runtime}"
 
