@@ -38,6 +38,7 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Path, list[str]]]:
                        "builddir/emscripten-browser/.stamps/make.json": "{}",
                        "builddir/emscripten-browser/tests-bundle/common.0123456789abcdef.json": "{}",
                        "builddir/dist/page.tar.gz": "x", "README.md": "x",
+                       "builddir/emscripten-browser/wasm_console.py": "print()",
                        "builddir/cpython-3.11.2/emcc-3.1.6/emscripten-browser/python.js": "real",
                        "builddir/cpython-3.11.2/emcc-3.1.6/emscripten-node/python.js": "node"}.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -163,6 +164,7 @@ def test_only_the_pages_are_served(site: tuple[str, Path, list[str]], path: str)
 
 @pytest.mark.parametrize("path", [
     "/builddir/emscripten-browser/python.html",
+    "/builddir/emscripten-browser/wasm_console.py",  # the console page's program
     "/builddir/emscripten-browser/tests-bundle/common.0123456789abcdef.json",
     "/builddir/emscripten-browser-debug/python.js",  # a link to a build folder, as the recipe's
     "/builddir/cpython-3.11.2/emcc-3.1.6/emscripten-browser/python.js",

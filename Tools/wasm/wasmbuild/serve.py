@@ -87,9 +87,10 @@ class Forbidden(Exception):
     pass
 
 
-# What a page loads from a browser build folder: the build's own files and our page's, and
-# the test pages' bundles in BUNDLE_DIR. Not its objects, Makefile, logs or configure files.
-PAGE_SUFFIXES = {".html", ".js", ".mjs", ".wasm", ".data", ".css", ".json", ".map"}
+# What a page loads from a browser build folder: the build's own files and our page's (the
+# console's Python program too), and the test pages' bundles in BUNDLE_DIR. Not its objects,
+# Makefile, logs or configure files.
+PAGE_SUFFIXES = {".html", ".js", ".mjs", ".wasm", ".data", ".css", ".json", ".map", ".py"}
 SourcesPolicy = Callable[[tuple[str, ...]], bool]
 
 
