@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -214,3 +215,22 @@ def test_suite_pages_count_passes_and_whole_module_skips(engine: str, browser_bu
     assert (runs["test_fcntl"]["status"], runs["test_fcntl"]["note"]) == (
         "skipped", "No module named 'fcntl'")
     assert "### page (ms): files " in (folder / "logs" / "test_bisect.log").read_text()
+
+
+def test_ctrl_c_and_stop_interrupt_running_code_and_the_session_goes_on(
+        page: object, server: str) -> None:
+    open_console(page, server)
+    loop = "import time\nn = 0\nwhile True:\n    n += 1\n    time.sleep(0.01)"
+    for interrupt in ("ctrl-c", "stop"):
+        page.fill("#input", loop)  # type: ignore[attr-defined]
+        page.press("#input", "Enter")  # type: ignore[attr-defined]
+        page.wait_for_selector('body[data-state="busy"]', timeout=10_000)  # type: ignore[attr-defined]
+        time.sleep(1.0)  # the loop is running
+        if interrupt == "ctrl-c":
+            page.press("body", "Control+c")  # type: ignore[attr-defined]
+        else:
+            page.evaluate("document.getElementById('stop').click()")  # type: ignore[attr-defined]
+        wait_ready(page)
+    assert output(page).count("KeyboardInterrupt") == 2
+    run_line(page, "print(n > 10, 'still here')")
+    assert "True still here" in output(page)

@@ -197,12 +197,16 @@ class Page:
                       "e.dispatchEvent(new Event('input', {bubbles: true})); return true; })()")
 
     def press(self, selector: str, key: str) -> None:
-        """A real key press (input.performActions) in the focused element."""
+        """A real key press (input.performActions) in the focused element; `Control+c` presses
+        the modifier around the key, as Playwright spells it."""
         self.focus(selector)
-        value = {"Enter": "\ue007", "ArrowUp": "\ue013", "ArrowDown": "\ue015"}.get(key, key)
+        names = {"Enter": "\ue007", "ArrowUp": "\ue013", "ArrowDown": "\ue015",
+                 "Control": "\ue009"}
+        values = [names.get(k, k) for k in key.split("+")]
+        actions = [{"type": "keyDown", "value": v} for v in values]
+        actions += [{"type": "keyUp", "value": v} for v in reversed(values)]
         self.connection.command("input.performActions", {"context": self.context, "actions": [
-            {"type": "key", "id": "keyboard", "actions": [
-                {"type": "keyDown", "value": value}, {"type": "keyUp", "value": value}]}]})
+            {"type": "key", "id": "keyboard", "actions": actions}]})
 
     def paste(self, selector: str, text: str) -> None:
         """A real paste: `text` onto the clipboard (with the user activation that needs), then

@@ -14,6 +14,8 @@ const input = document.getElementById("input");
 const runButton = document.getElementById("run");
 const promptLabel = document.getElementById("prompt");
 const form = document.getElementById("prompt-form");
+const stopButton = document.getElementById("stop");
+const SIGINT = 2;
 
 const encoder = new TextEncoder();
 const history = [];
@@ -23,6 +25,7 @@ let waiting = false;
 let control = null;
 let data = null;
 let worker = null;
+let interrupt = null; // CPython's signal buffer: a signal number written here interrupts Python
 let loadStarted = performance.now();
 
 function setState(state, text) {
@@ -46,7 +49,14 @@ function append(text, kind) {
 function enableInput(enabled) {
   input.disabled = !enabled;
   runButton.disabled = !enabled;
+  stopButton.disabled = enabled || body.dataset.state !== "busy";
   if (enabled) input.focus();
+}
+
+function stop() {
+  // Python reads the buffer between bytecodes and raises KeyboardInterrupt, as on Ctrl-C in a
+  // terminal; the worker keeps running, so the session and its variables survive.
+  if (interrupt && body.dataset.state === "busy") Atomics.store(interrupt, 0, SIGINT);
 }
 
 function deliver() {
@@ -142,7 +152,16 @@ function onPaste(event) {
   submit((before + pasted + after).replace(/\r\n?/g, "\n").replace(/\n+$/, ""), true);
 }
 
+function onGlobalKeyDown(event) {
+  const copying = String(window.getSelection() || "") !== "";
+  if (event.ctrlKey && event.key.toLowerCase() === "c" && !copying && body.dataset.state === "busy") {
+    event.preventDefault();
+    stop();
+  }
+}
+
 function start() {
+  interrupt = new Uint8Array(new SharedArrayBuffer(4));
   const shared = new SharedArrayBuffer(HEADER_INTS * 4 + CAPACITY);
   control = new Int32Array(shared, 0, HEADER_INTS);
   data = new Uint8Array(shared, HEADER_INTS * 4, CAPACITY);
@@ -150,8 +169,11 @@ function start() {
   worker.onmessage = onMessage;
   worker.onerror = (event) => setState("failed", `The Python worker failed: ${event.message}`);
   loadStarted = performance.now();
-  worker.postMessage({ type: "start", buffer: shared, console: "wasm_console.py" });
+  worker.postMessage({ type: "start", buffer: shared, console: "wasm_console.py",
+                       interrupt: interrupt.buffer });
   input.addEventListener("keydown", onKeyDown);
+  document.addEventListener("keydown", onGlobalKeyDown);
+  stopButton.addEventListener("click", stop);
   input.addEventListener("paste", onPaste);
   form.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -130,7 +130,13 @@ self.onmessage = async (event) => {
     print: (text) => postMessage({ type: "output", stream: "stdout", text: text + "\n" }),
     printErr: (text) => postMessage({ type: "output", stream: "stderr", text: text + "\n" }),
     preRun: [() => Object.assign(ENV, message.env || {})],
+    // CPython's signal buffer (Python/emscripten_signal.c): the page writes a signal number
+    // into it to interrupt running code.
+    Py_EmscriptenSignalBuffer: message.interrupt ? new Uint8Array(message.interrupt) : undefined,
     onRuntimeInitialized: () => {
+      if (message.interrupt && Module._Py_EMSCRIPTEN_SIGNAL_HANDLING !== undefined) {
+        HEAP8[Module._Py_EMSCRIPTEN_SIGNAL_HANDLING] = 1;
+      }
       marks.runtime = performance.now();
       writeBundle(bundle);
       marks.written = performance.now();
