@@ -75,6 +75,13 @@ def test_numbers_and_choices_are_checked_in_one_line() -> None:
     assert values["jobs"] == 3 and values["source"] == CHECKOUT
 
 
+def test_defaults_are_values_of_the_options_type() -> None:
+    assert options.parse("limits", {}, {})["targets"] == ("node", "browser")
+    assert options.parse("limits", {"targets": "wasi,node"}, {})["targets"] == ("wasi", "node")
+    assert options.parse("serve", {}, {})["port"] == 8000
+    assert options.parse("node", {}, {})["jobs"] >= 1
+
+
 def test_a_chained_task_inherits_which_build_but_not_how_to_fetch() -> None:
     first_given = {"emscripten": "3.1.69", "profile": "threads", "offline": True}
     first = options.parse("node", first_given, {})

@@ -45,7 +45,7 @@ class Option:
     help: str
     tasks: frozenset[str]
     kind: Kind = "text"
-    default: Callable[[], str | int | bool | None] = lambda: None
+    default: Callable[[], str | int | bool | tuple[str, ...] | None] = lambda: None
     """The value when the option is not given. None where the library decides (it may read an
     environment variable first, e.g. CPYTHON_WASM_PYTHON); `shown_default` then says what."""
     shown_default: Callable[[], str] | str = ""
@@ -133,7 +133,7 @@ OPTIONS: tuple[Option, ...] = (
            shown_default="the build's, on its sys.path"),
     Option("targets", "the builds to probe, comma-separated: node, browser (in headless "
            "Chromium), wasi (under --runtime)", frozenset({"limits"}),
-           default=lambda: "node,browser"),
+           default=lambda: ("node", "browser"), shown_default="node,browser"),
     Option("update", "write the table into docs/limits.md between its markers",
            frozenset({"limits"}), kind="flag"),
     Option("check", "fail if docs/limits.md's table differs from this probe",
