@@ -23,8 +23,12 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # a zombie still answers kill(0); check its state
-    state = Path(f"/proc/{pid}/stat").read_text().split()[2] if Path(f"/proc/{pid}").exists() else "X"
+    # a zombie still answers kill(0); check its state. The process may be reaped between the
+    # two looks: its /proc entry is then gone, which means it is not alive.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
     return state not in ("Z", "X")
 
 
