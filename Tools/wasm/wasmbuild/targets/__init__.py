@@ -114,3 +114,14 @@ def process_checks(ctx: Context, prefix: Sequence[str], timeout: float) -> Calla
         return CheckRun(output, code, timed_out)
 
     return check
+
+
+def run_in_foreground(ctx: Context, command: Command) -> int:
+    """Show `command` and run it in the terminal's foreground, as typed (a REPL reads the
+    terminal and gets its Ctrl-C); returns its exit status (0 in a dry run)."""
+    import subprocess
+
+    ctx.runner.show(command)
+    if ctx.dry_run:
+        return 0
+    return subprocess.call(command.argv, cwd=command.cwd)

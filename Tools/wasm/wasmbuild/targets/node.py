@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from ..errors import ToolMissing
 from ..nodejs import node_flags
 from ..shell import Command
 from ..steps.source import Source
-from . import CheckRun, SuiteRunner, emscripten_build, process_checks
+from . import CheckRun, SuiteRunner, emscripten_build, process_checks, run_in_foreground
 
 
 def built_python_js(ctx: Context, target: str) -> Path:
@@ -43,12 +42,7 @@ def node_command(ctx: Context, args: Sequence[str], *, optimize: bool = False) -
 def run_python(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> int:
     """Run the Node build's python.js with `args`; returns its exit status."""
     built_python_js(ctx, "node")
-    command = node_command(ctx, args, optimize=optimize)
-    ctx.runner.show(command)
-    if ctx.dry_run:
-        return 0
-    # In the terminal's foreground, as typed: the REPL reads the terminal and gets its Ctrl-C.
-    return subprocess.call(command.argv, cwd=command.cwd)
+    return run_in_foreground(ctx, node_command(ctx, args, optimize=optimize))
 
 
 class NodeTarget:

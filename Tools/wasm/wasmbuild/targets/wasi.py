@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
-import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ from ..shell import Action, Command
 from ..stamps import file_digest
 from ..steps.source import Source
 from ..steps.wasi_build import wasi_build
-from . import CheckRun, SuiteRunner, process_checks
+from . import CheckRun, SuiteRunner, process_checks, run_in_foreground
 
 RUNNERS = {"wasmtime": TOOLS_WASM / "wasi" / "run_wasmtime.py",
            "node": TOOLS_WASM / "wasi" / "run_node.mjs"}
@@ -66,11 +65,8 @@ def runtime_prefix(ctx: Context, runtime: str, cwd: str | None = None) -> list[s
 
 def run_wasi(ctx: Context, args: Sequence[str]) -> int:
     """Run python.wasm with `args` under the chosen runtime; returns its exit status."""
-    command = Command.of(*runtime_prefix(ctx, ctx.options.runtime), *args, cwd=Path.cwd())
-    ctx.runner.show(command)
-    if ctx.dry_run:
-        return 0
-    return subprocess.call(command.argv, cwd=command.cwd)
+    return run_in_foreground(
+        ctx, Command.of(*runtime_prefix(ctx, ctx.options.runtime), *args, cwd=Path.cwd()))
 
 
 class WasiTarget:
