@@ -31,12 +31,15 @@ def test_a_fix_applies_inside_its_version_range_only() -> None:
 def test_the_shipped_fixes_follow_the_versions_that_need_them() -> None:
     versions = config.load()
     names = {v: [f.name for f in versions.fixes_for(v)] for v in ("3.1.6", "3.1.69", "6.0.5")}
+    everywhere = ["runtime_guards", "runtime_bridge", "interruptible_sleep"]
     assert names == {"3.1.6": ["utimensat", "clock_nanosleep", "ctypes_runtime_legacy",
-                               "noderawfs_stdio_fstat", "runtime_guards"],
+                               "noderawfs_stdio_fstat", *everywhere, "quiet_getsockname"],
                      "3.1.69": ["ctypes_runtime", "ctypes_dlfcn", "noderawfs_stdio_fstat",
-                                "runtime_guards", "stack_size"],
+                                *everywhere, "stack_size"],
                      "6.0.5": ["ctypes_runtime", "ctypes_dlfcn", "no_shared_test_modules",
-                               "noderawfs_fstat", "runtime_guards", "stack_size"]}
+                               "noderawfs_fstat", *everywhere, "stack_size"]}
+    dynamic = [f.name for f in versions.fixes_for("3.1.69", dynamic=True)]
+    assert "runtime_bridge" in dynamic and "interruptible_sleep" not in dynamic
     assert [f.name for f in versions.fixes_for("3.1.6", "libffi")] == ["em_js_deps"]
     assert versions.fixes_for("3.1.69", "libffi") == []
     for fix in versions.fixes:

@@ -88,7 +88,7 @@ def test_fixes_for_static_builds_only_stay_out_of_dynamic_ones() -> None:
 def test_node_build_gets_the_site_configuration_on_its_path(fake: FakeToolchain) -> None:
     folder = recipe.build_target(fake.build(), "node")
     installed = sorted(p.name for p in (folder / "build" / "lib.fake").iterdir())
-    assert installed == ["sitecustomize.py", "wasm_asyncio.py"]
+    assert installed == ["sitecustomize.py", "wasm_asyncio.py", "wasm_completion.py"]
     assert (folder / "build" / "lib.fake" / "wasm_asyncio.py").read_bytes() == \
         (CHECKOUT / "Lib" / "wasm_site" / "wasm_asyncio.py").read_bytes()
 
@@ -97,7 +97,8 @@ def test_browser_build_gets_the_site_configuration_as_a_bundle(fake: FakeToolcha
     folder = recipe.build_target(fake.build(), "browser")
     bundle = json.loads((folder / site_files.BROWSER_BUNDLE).read_text())
     packages = "/usr/local/lib/python3.11/site-packages"
-    assert set(bundle) == {f"{packages}/sitecustomize.py", f"{packages}/wasm_asyncio.py"}
+    assert set(bundle) == {f"{packages}/{name}" for name in
+                           ("sitecustomize.py", "wasm_asyncio.py", "wasm_completion.py")}
     assert base64.b64decode(bundle[f"{packages}/sitecustomize.py"]) == \
         (CHECKOUT / "Lib" / "wasm_site" / "sitecustomize.py").read_bytes()
 

@@ -1,5 +1,5 @@
-"""The build's site configuration: Lib/wasm_site/ (sitecustomize.py, wasm_asyncio.py), put
-where each target's Python finds it at start-up.
+"""The build's site configuration: Lib/wasm_site/ (sitecustomize.py, wasm_asyncio.py,
+wasm_completion.py), put where each target's Python finds it at start-up.
 
 - Node: the build's `build/lib.<platform>` folder (pybuilddir.txt names it), which a Python
   run from its build folder has on sys.path, like its compiled stdlib.

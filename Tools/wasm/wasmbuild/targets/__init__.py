@@ -119,9 +119,18 @@ def process_checks(ctx: Context, prefix: Sequence[str], timeout: float) -> Calla
 def run_in_foreground(ctx: Context, command: Command) -> int:
     """Show `command` and run it in the terminal's foreground, as typed (a REPL reads the
     terminal and gets its Ctrl-C); returns its exit status (0 in a dry run)."""
+    import signal
     import subprocess
 
     ctx.runner.show(command)
     if ctx.dry_run:
         return 0
-    return subprocess.call(command.argv, cwd=command.cwd)
+    # Ctrl-C is the program's to handle, as when a shell runs it: the terminal signals the
+    # whole foreground group, and this process waits on. A Python handler, unlike SIG_IGN,
+    # is not inherited: the program starts with the default action.
+    previous = signal.signal(signal.SIGINT, lambda number, frame: None)
+    try:
+        status = subprocess.call(command.argv, cwd=command.cwd)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return 128 - status if status < 0 else status  # killed by signal N: 128 + N, as a shell says

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from .. import expectations, site_files, testsuite
+from ..config import TOOLS_WASM
 from ..context import Context
 from ..errors import ToolMissing
 from ..nodejs import node_flags
@@ -27,8 +28,13 @@ def built_python_js(ctx: Context, target: str) -> Path:
     return python_js
 
 
+# python.js in a worker thread, so that Ctrl-C reaches Python and a terminal gets a line editor
+# (the file says how); the test suite runs python.js directly, one process per module.
+PYTHON_RUNNER = TOOLS_WASM / "node" / "python_runner.cjs"
+
+
 def node_command(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> Command:
-    """`node <flags this Node and Emscripten need> python.js args...`"""
+    """`node <flags this Node and Emscripten need> python_runner.cjs python.js args...`"""
     flags = node_flags(ctx.versions, ctx.node, ctx.emscripten.version)
     if optimize:
         # V8 starts wasm in its baseline compiler and has no on-stack replacement for wasm:
@@ -36,7 +42,8 @@ def node_command(ctx: Context, args: Sequence[str], *, optimize: bool = False) -
         # Compiling with the optimising tier from the start runs Python code faster under
         # older Node releases, for more start-up (bench/RESULTS.md, "Runtime").
         flags.append("--no-liftoff")
-    return Command.of(ctx.node.path, *flags, ctx.python_js("node"), *args, cwd=Path.cwd())
+    return Command.of(ctx.node.path, *flags, PYTHON_RUNNER, ctx.python_js("node"), *args,
+                      cwd=Path.cwd())
 
 
 def run_python(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> int:

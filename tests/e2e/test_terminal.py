@@ -1,0 +1,128 @@
+"""End to end: Python at the keyboard. `invoke wasm.run` on a real pseudo-terminal, driven as a
+person drives it: Ctrl-C in a loop, in time.sleep, in input() and at an idle prompt; the Up
+arrow; Tab; Ctrl-D; the history file across sessions; the exit status of an interrupted
+script. Needs the Node build (`invoke wasm.node`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ..conftest import CHECKOUT
+from .terminal import CTRL_C, CTRL_D, ENTER, TAB, UP, Terminal
+
+pytestmark = pytest.mark.e2e
+
+PROMPT = r"(?m)^>>> "
+TRACEBACK_END = r"KeyboardInterrupt\s*\n>>> "
+
+
+@pytest.fixture()
+def history(tmp_path: Path) -> Path:
+    return tmp_path / "python_history"
+
+
+def start(history: Path, *args: str) -> Terminal:
+    if not (CHECKOUT / "builddir" / "emscripten-node" / "python.js").is_file():
+        pytest.skip("the Node build is missing: run `invoke wasm.node`")
+    env = {**os.environ, "PYTHON_HISTORY": str(history), "TERM": "xterm"}
+    return Terminal([sys.executable, "-m", "invoke", "wasm.run", *args], cwd=CHECKOUT, env=env)
+
+
+@pytest.fixture()
+def repl(history: Path) -> Iterator[Terminal]:
+    terminal = start(history)
+    terminal.expect(PROMPT)
+    yield terminal
+    terminal.close()
+
+
+def test_ctrl_c_interrupts_a_loop_and_the_prompt_comes_back(repl: Terminal) -> None:
+    repl.type("while True: pass", ENTER, ENTER)
+    time.sleep(1)
+    repl.type(CTRL_C)
+    repl.expect(r"Traceback \(most recent call last\):")
+    repl.expect(TRACEBACK_END, timeout=10)
+    repl.type("6 * 7", ENTER)
+    repl.expect(r"\n42\n>>> ")
+
+
+def test_ctrl_c_ends_a_long_sleep_at_once(repl: Terminal) -> None:
+    repl.type("import time; time.sleep(120)", ENTER)
+    time.sleep(1)
+    started = time.monotonic()
+    repl.type(CTRL_C)
+    repl.expect(r"(?s)time\.sleep\(120\)\n\^CTraceback.*KeyboardInterrupt", timeout=10)
+    assert time.monotonic() - started < 10
+
+
+def test_ctrl_c_in_input_and_at_the_idle_prompt(repl: Terminal) -> None:
+    repl.type("name = input('who? ')", ENTER)
+    repl.expect(r"who\? ")
+    repl.type(CTRL_C)
+    repl.expect(r"who\? \^CTraceback")
+    repl.expect(TRACEBACK_END)
+    repl.type("half typed", CTRL_C)
+    repl.expect(r">>> half typed\^C\nKeyboardInterrupt\n>>> ")
+    repl.type("name = input('who? ')", ENTER, "Zoë", ENTER, "print(name[::-1])", ENTER)
+    repl.expect(r"\nëoZ\n>>> ")
+
+
+def test_up_arrow_recalls_and_tab_completes(repl: Terminal) -> None:
+    repl.type("total = 6 * 7", ENTER, "print(total + 1)", ENTER)
+    repl.expect(r"\n43\n>>> ")
+    repl.type(UP, UP, ENTER)  # total = 6 * 7 again
+    repl.type(UP, UP, ENTER)  # print(total + 1) again
+    repl.expect(r"\n43\n>>> ")
+    repl.type("tot", TAB)  # one match: the line becomes "total"
+    repl.type(ENTER)
+    repl.expect(r"\n42\n>>> ")
+    repl.type("import o", TAB, TAB)  # several matches: listed under the line
+    repl.expect(r"opcode +operator +optparse +os\s*\n>>> import o", timeout=20)
+    repl.type("s.pa", TAB)  # import os.pa → os.path is not a module; nothing happens
+    repl.type(CTRL_C)
+    repl.expect(TRACEBACK_END.removeprefix("KeyboardInterrupt"))
+
+
+def test_ctrl_d_exits_and_the_history_outlives_the_session(history: Path) -> None:
+    first = start(history)
+    first.expect(PROMPT)
+    first.type("marker = 'from the first session'", ENTER)
+    first.expect(PROMPT)
+    first.type(CTRL_D)
+    assert first.wait() == 0
+    first.close()
+    assert "marker = 'from the first session'" in history.read_text().splitlines()
+
+    second = start(history)
+    second.expect(PROMPT)
+    second.type(UP, ENTER, "print(marker)", ENTER)
+    second.expect(r"\nfrom the first session\n>>> ")
+    second.close()
+
+
+def test_an_interrupted_script_exits_with_status_130(history: Path, tmp_path: Path) -> None:
+    script = tmp_path / "sleeper.py"
+    script.write_text("import time\nprint('sleeping', flush=True)\ntime.sleep(120)\n")
+    terminal = start(history, "--", str(script))
+    terminal.expect("sleeping")
+    time.sleep(0.5)
+    terminal.type(CTRL_C)
+    assert terminal.wait(timeout=20) == 130
+    assert "KeyboardInterrupt" in terminal.screen
+    terminal.close()
+
+
+def test_piped_input_is_not_an_interactive_session() -> None:
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-m", "invoke", "wasm.run"], cwd=CHECKOUT,
+                            input="print(6 * 7)\n", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "42"
+    assert ">>>" not in result.stdout + result.stderr
