@@ -54,13 +54,25 @@ def read_line() -> str | None:
 
 def main() -> None:
     console = Console()
+    try:
+        import wasm_completion  # the page's Tab asks it (Lib/wasm_site)
+
+        wasm_completion.namespace = console.locals
+    except ImportError:
+        pass
     print(f"Python {sys.version} on {sys.platform}")
     print('Type Python code; paste several lines to run them as one block. "help()" for help.')
     more = False
     while True:
         sys.stdout.write(sys.ps2 if more else sys.ps1)
         sys.stdout.flush()
-        line = read_line()
+        try:
+            line = read_line()
+        except KeyboardInterrupt:  # Ctrl-C or Stop at the prompt: drop the pending lines
+            sys.stderr.write("KeyboardInterrupt\n")
+            console.resetbuffer()
+            more = False
+            continue
         if line is None:
             break
         if line == BLOCK_START and not more:

@@ -2,9 +2,10 @@
 browser page. They call complete() while Python waits for a line of input, with the text
 before the cursor, and show the answers as GNU readline would for CPython's REPL.
 
-The answers are rlcompleter's (names, keywords, attributes of evaluated expressions), for the
-word that ends the text: the characters after the last of readline's word delimiters, so
-"os.pa" completes as a whole. After `import` and `from` they are module names instead.
+The answers are those rlcompleter gives (keywords, names, attributes, "(" after callables; the
+browser build's stdlib has no rlcompleter, so they are found here), for the word that ends
+the text: the characters after the last of readline's word delimiters, so "os.pa" completes
+as a whole. After `import` and `from` they are module names instead.
 """
 
 import json
@@ -56,14 +57,61 @@ def from_import_names(module: str, start: str) -> list[str]:
                   and (start.startswith("_") or not name.startswith("_")))
 
 
+def _public(name: str, start: str) -> bool:
+    return name.startswith(start) and (start.startswith("_") or not name.startswith("_"))
+
+
+def _with_call(name: str, value: object) -> str:
+    return name + "(" if callable(value) else name
+
+
+def attribute_names(expression: str, start: str, names: dict) -> list[str]:
+    """`expression.<start>` completions. Only a dotted name is evaluated, so a Tab never calls
+    a function (rlcompleter evaluates any expression before the dot)."""
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", expression):
+        return []
+    head, *rest = expression.split(".")
+    import builtins
+
+    try:
+        value = names[head] if head in names else getattr(builtins, head)
+        for part in rest:
+            value = getattr(value, part)
+        found = dir(value)
+    except Exception:  # a missing name, a failing __getattr__ or __dir__: nothing to offer
+        return []
+    result = []
+    for name in sorted(n for n in found if _public(n, start)):
+        try:
+            result.append(f"{expression}.{_with_call(name, getattr(value, name))}")
+        except Exception:
+            result.append(f"{expression}.{name}")
+    return result
+
+
+def global_names(start: str, names: dict) -> list[str]:
+    """Keywords, then the namespace's and the builtins' names, as rlcompleter offers them."""
+    import builtins
+    import keyword
+
+    found = [word + (" " if word not in ("True", "False", "None", "pass", "break", "continue",
+                                         "else", "finally", "try") else "")
+             for word in keyword.kwlist if word.startswith(start)]
+    seen = set(keyword.kwlist)
+    for source in (names, vars(builtins)):
+        for name, value in sorted(source.items()):
+            if name not in seen and _public(name, start):
+                seen.add(name)
+                found.append(_with_call(name, value))
+    return found
+
+
 def matches(text: str) -> tuple[str, list[str]]:
     """The word at the end of `text` and its completions."""
     if importing := _IMPORT.match(text):
         return importing.group(1), module_names(importing.group(1))
     if naming := _FROM_IMPORT.match(text):
         return naming.group(2), from_import_names(naming.group(1), naming.group(2))
-    import rlcompleter
-
     if namespace is None:
         import __main__
 
@@ -71,17 +119,14 @@ def matches(text: str) -> tuple[str, list[str]]:
     else:
         names = namespace
     word = _WORD.search(text).group()
-    completer = rlcompleter.Completer(names)
-    found: list[str] = []
-    while len(found) < _MAX_MATCHES:
-        try:
-            match = completer.complete(word, len(found))
-        except Exception:  # a failing __getattr__ or __dir__ completes nothing, as readline does
-            break
-        if match is None:
-            break
-        found.append(match)
-    return word, found
+    if not word.strip():
+        return word, []  # nothing typed yet: no completion (the editors indent instead)
+    if "." in word:
+        expression, _, start = word.rpartition(".")
+        found = attribute_names(expression, start, names)
+    else:
+        found = global_names(word, names)
+    return word, found[:_MAX_MATCHES]
 
 
 def complete(text: str) -> str:

@@ -234,3 +234,62 @@ def test_ctrl_c_and_stop_interrupt_running_code_and_the_session_goes_on(
     assert output(page).count("KeyboardInterrupt") == 2
     run_line(page, "print(n > 10, 'still here')")
     assert "True still here" in output(page)
+
+
+def test_ctrl_c_and_stop_interrupt_input_and_the_idle_prompt(page: object, server: str) -> None:
+    open_console(page, server)
+    for interrupt in ("ctrl-c", "stop"):
+        page.fill("#input", "answer = input('who? ')")  # type: ignore[attr-defined]
+        page.press("#input", "Enter")  # type: ignore[attr-defined]
+        page.wait_for_function("document.getElementById('prompt').textContent === 'who? '",
+                               timeout=10_000)  # type: ignore[attr-defined]
+        assert page.evaluate("document.getElementById('stop').disabled") is False  # type: ignore[attr-defined]
+        if interrupt == "ctrl-c":
+            page.press("#input", "Control+c")  # type: ignore[attr-defined]
+        else:
+            page.evaluate("document.getElementById('stop').click()")  # type: ignore[attr-defined]
+        page.wait_for_function("document.getElementById('prompt').textContent === '>>> '",
+                               timeout=10_000)  # type: ignore[attr-defined]
+    assert output(page).count("KeyboardInterrupt") == 2
+    page.fill("#input", "half typed")  # type: ignore[attr-defined]
+    page.press("#input", "Control+c")  # type: ignore[attr-defined]
+    page.wait_for_function("document.getElementById('output').textContent.split("
+                           "'KeyboardInterrupt').length === 4", timeout=10_000)  # type: ignore[attr-defined]
+    wait_ready(page)
+    run_line(page, "print('still', 'here')")
+    assert "still here" in output(page)
+
+
+def test_tab_completes_names_and_modules(page: object, server: str) -> None:
+    open_console(page, server)
+    run_line(page, "import collections")
+    page.fill("#input", "collections.Ordered")  # type: ignore[attr-defined]
+    page.press("#input", "Tab")  # type: ignore[attr-defined]
+    page.wait_for_function("document.getElementById('input').value === 'collections.OrderedDict('",
+                           timeout=10_000)  # type: ignore[attr-defined]
+    page.fill("#input", "import o")  # type: ignore[attr-defined]
+    page.press("#input", "Tab")  # type: ignore[attr-defined]
+    page.wait_for_function("document.getElementById('completions').textContent.includes('os')",
+                           timeout=10_000)  # type: ignore[attr-defined]
+    listed = page.inner_text("#completions").split()  # type: ignore[attr-defined]
+    assert {"opcode", "operator", "os"} <= set(listed)
+    assert page.input_value("#input") == "import o"  # type: ignore[attr-defined]
+    page.press("#input", "Escape")  # type: ignore[attr-defined]
+    page.press("#input", "Tab")  # after Escape, Tab leaves the box
+    assert page.evaluate("document.activeElement.id") != "input"  # type: ignore[attr-defined]
+
+
+def test_files_in_the_home_folder_survive_a_reload(page: object, server: str) -> None:
+    import uuid
+
+    name = f"kept-{uuid.uuid4().hex[:8]}.txt"
+    open_console(page, server)
+    run_line(page, f"import os; print(os.getcwd()); open({name!r}, 'w').write('still here')")
+    assert "/home/web_user" in output(page)
+    open_console(page, server)  # a reload: a new worker, a new in-memory file system
+    run_line(page, f"print(open({name!r}).read())")
+    assert "\nstill here\n" in output(page)
+    run_line(page, f"import os; os.remove({name!r})")
+    open_console(page, server)
+    run_line(page, f"import os; print(os.path.exists({name!r}))")
+    assert "\nFalse\n" in output(page)

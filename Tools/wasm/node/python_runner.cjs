@@ -19,6 +19,7 @@
 "use strict";
 
 const { Worker, isMainThread, workerData, parentPort } = require("node:worker_threads");
+const completions = require("../web/completion.js");
 
 const SIGINT = 2;
 const EINTR = 27; // Emscripten's errno numbers, as Python's errno module has them
@@ -180,6 +181,10 @@ class TerminalInput {
   }
 
   complete(line, done) {
+    if (!line.trim()) {
+      done(null, [["    "], ""]); // Tab at the start of a line indents, as in CPython's REPL
+      return;
+    }
     if (!this.waiting || this.completion) {
       done(null, [[], line]);
       return;
@@ -275,7 +280,8 @@ function runPython() {
       if (state !== State.COMPLETE) return state;
       const text = decoder.decode(data.slice(0, Atomics.load(control, 1)));
       Atomics.store(control, 0, State.WAITING);
-      parentPort.postMessage({ type: "completions", ...completions(runtime, text) });
+      const answer = runtime ? completions(runtime.module, runtime.memory, text) : null;
+      parentPort.postMessage({ type: "completions", ...(answer || { word: "", matches: [] }) });
     }
   }
 
@@ -331,48 +337,6 @@ function runPython() {
   };
   process.argv = [process.argv[0], pythonJs, ...args];
   require(path.resolve(pythonJs));
-}
-
-// Python's answers for the text before the cursor (Lib/wasm_site/wasm_completion.py), called
-// while Python waits in read(): the interpreter is idle and has released its lock.
-function completions(runtime, text) {
-  const none = { word: "", matches: [] };
-  if (!runtime) return none;
-  const m = runtime.module;
-  const encoder = new TextEncoder();
-  const allocated = [];
-  const cString = (string) => {
-    const bytes = encoder.encode(string + "\0");
-    const pointer = m._malloc(bytes.length);
-    allocated.push(pointer);
-    runtime.memory().set(bytes, pointer);
-    return pointer;
-  };
-  const gil = m._PyGILState_Ensure();
-  const references = [];
-  const keep = (object) => (object && references.push(object), object);
-  try {
-    const module = keep(m._PyImport_ImportModule(cString("wasm_completion")));
-    const complete = module && keep(m._PyObject_GetAttrString(module, cString("complete")));
-    const argument = complete && m._PyUnicode_FromStringAndSize(cString(text), encoder.encode(text).length);
-    const argumentTuple = argument && keep(m._PyTuple_New(1));
-    if (!argumentTuple) return none;
-    m._PyTuple_SetItem(argumentTuple, 0, argument); // takes the reference
-    const result = keep(m._PyObject_CallObject(complete, argumentTuple));
-    if (!result) return none;
-    const sizeAt = m._malloc(4);
-    allocated.push(sizeAt);
-    const utf8 = m._PyUnicode_AsUTF8AndSize(result, sizeAt);
-    if (!utf8) return none;
-    const memory = runtime.memory();
-    const size = new DataView(memory.buffer).getInt32(sizeAt, true);
-    return JSON.parse(new TextDecoder().decode(memory.slice(utf8, utf8 + size)));
-  } finally {
-    m._PyErr_Clear();
-    for (const object of references) m._Py_DecRef(object);
-    for (const pointer of allocated) m._free(pointer);
-    m._PyGILState_Release(gil);
-  }
 }
 
 if (isMainThread) {

@@ -201,7 +201,7 @@ class Page:
         the modifier around the key, as Playwright spells it."""
         self.focus(selector)
         names = {"Enter": "\ue007", "ArrowUp": "\ue013", "ArrowDown": "\ue015",
-                 "Control": "\ue009"}
+                 "Control": "\ue009", "Tab": "\ue004", "Escape": "\ue00c"}
         values = [names.get(k, k) for k in key.split("+")]
         actions = [{"type": "keyDown", "value": v} for v in values]
         actions += [{"type": "keyUp", "value": v} for v in reversed(values)]

@@ -1,20 +1,32 @@
 // Runs the browser build of CPython (python.js) in a worker, so Python can block on stdin.
 //
-// stdin: the page writes UTF-8 bytes into a SharedArrayBuffer and wakes us with Atomics.notify;
-//        we hand them to Emscripten one byte at a time, then end the read with null.
+// stdin: Python's read() of stdin posts "waiting" and blocks on a SharedArrayBuffer until the
+//        page stores an answer: UTF-8 bytes (none: end of file), an interruption (Ctrl-C or
+//        Stop while Python waits: read() fails with EINTR and CPython raises
+//        KeyboardInterrupt, the page having put SIGINT in CPython's signal buffer), or a
+//        completion request (Tab: Python's completions are posted and the wait goes on).
 // stdout/stderr: Emscripten gives us single bytes. We collect them and decode UTF-8 as a
 //        stream (a character may span several bytes, or several flushes), and post text in
 //        chunks: on a newline, when Python waits for input, when it exits, or every 4 KiB.
+// The home folder: the console starts in it, and the page keeps it in the browser
+//        (IndexedDB): its files arrive with "start", and whenever Python waits for input the
+//        files changed since are posted ("home") for the page to store.
 
 "use strict";
 
-const HEADER_INTS = 2; // [0]: 0 = empty, 1 = data ready; [1]: byte count
+importScripts("completion.js");
+
+const HEADER_INTS = 2; // [0]: State; [1]: byte count
 const CAPACITY = 64 * 1024;
+const State = { WAITING: 0, DATA: 1, INTERRUPTED: 3, COMPLETE: 4 }; // as console.js
+const EINTR = 27; // Emscripten's errno number
+const HOME = "/home/web_user"; // Emscripten's HOME
 
 let control = null; // Int32Array over the shared buffer
 let bytes = null; // Uint8Array over the data part
-let pending = []; // bytes of the current submission not yet read by Python
-let endOfRead = false;
+let pending = new Uint8Array(0); // bytes of the current submission not yet read by Python
+let keepHome = false;
+let savedHome = new Map(); // path -> "mtime size" as last posted
 
 class OutputStream {
   constructor(name) {
@@ -42,29 +54,72 @@ const stderr = new OutputStream("stderr");
 function waitForInput() {
   stdout.flush();
   stderr.flush();
-  Atomics.store(control, 0, 0);
+  if (keepHome) postHomeChanges();
+  Atomics.store(control, 0, State.WAITING);
   postMessage({ type: "waiting" });
-  Atomics.wait(control, 0, 0);
-  const count = Atomics.load(control, 1);
-  pending = Array.from(bytes.subarray(0, count));
-  Atomics.store(control, 0, 0);
+  for (;;) {
+    Atomics.wait(control, 0, State.WAITING);
+    const state = Atomics.load(control, 0);
+    if (state !== State.COMPLETE) return state;
+    const text = new TextDecoder().decode(bytes.slice(0, Atomics.load(control, 1)));
+    Atomics.store(control, 0, State.WAITING);
+    postMessage({ type: "completions", ...pythonCompletions(Module, () => HEAPU8, text) });
+  }
 }
 
-function readByte() {
-  if (endOfRead) {
-    endOfRead = false;
-    return null; // ends this read() call; Python gets the line it asked for
-  }
+// The read() of stdin's device (fd 0).
+function readStdin(stream, buffer, offset, length) {
+  if (length === 0) return 0; // the C library also reads into an empty buffer; no wait for it
   if (pending.length === 0) {
-    waitForInput();
-    if (pending.length === 0) return null; // an empty submission is end-of-file
+    const state = waitForInput();
+    if (state === State.INTERRUPTED) throw new FS.ErrnoError(EINTR);
+    pending = bytes.slice(0, Atomics.load(control, 1));
+    if (pending.length === 0) return 0; // an empty submission is end-of-file
   }
-  const byte = pending.shift();
-  if (pending.length === 0) endOfRead = true;
-  return byte;
+  const count = Math.min(length, pending.length);
+  buffer.set(pending.subarray(0, count), offset);
+  pending = pending.subarray(count);
+  return count;
 }
 
-// The page sends {type: "start", buffer, console} for the interactive console, or, for test
+function homeFiles(folder, found) {
+  for (const name of FS.readdir(folder)) {
+    if (name === "." || name === "..") continue;
+    const path = `${folder}/${name}`;
+    const stat = FS.stat(path);
+    if (FS.isDir(stat.mode)) homeFiles(path, found);
+    else if (FS.isFile(stat.mode)) found.set(path, `${stat.mtime.getTime()} ${stat.size}`);
+  }
+  return found;
+}
+
+function postHomeChanges() {
+  let found;
+  try {
+    found = homeFiles(HOME, new Map());
+  } catch (error) {
+    return; // the folder is gone (removed by the program): nothing to keep
+  }
+  const changed = {};
+  for (const [path, version] of found) {
+    if (savedHome.get(path) !== version) changed[path] = FS.readFile(path);
+  }
+  const removed = [...savedHome.keys()].filter((path) => !found.has(path));
+  savedHome = found;
+  if (Object.keys(changed).length || removed.length) postMessage({ type: "home", changed, removed });
+}
+
+function restoreHome(files) {
+  for (const [path, data] of Object.entries(files || {})) {
+    if (!path.startsWith(HOME + "/")) continue;
+    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    FS.writeFile(path, data);
+  }
+  savedHome = homeFiles(HOME, new Map());
+}
+
+// The page sends {type: "start", buffer, interrupt, console, home} for the interactive console
+// (`home`: the kept files, path -> bytes, or null when the page keeps none), or, for test
 // runs, {type: "start", buffer, args, bundle, env, collect}: `bundle` is a comma-separated list
 // of URLs of JSON maps of file path -> base64 content written into the in-memory file system
 // first, `args` replace the console, `env` is added to the environment, and the `collect` files
@@ -124,23 +179,27 @@ self.onmessage = async (event) => {
   }
   self.Module = {
     noInitialRun: true,
-    stdin: readByte,
+    stdin: () => null, // makes fd 0 a device; its read() is replaced by readStdin below
     stdout: (byte) => stdout.put(byte),
     stderr: (byte) => stderr.put(byte),
     print: (text) => postMessage({ type: "output", stream: "stdout", text: text + "\n" }),
     printErr: (text) => postMessage({ type: "output", stream: "stderr", text: text + "\n" }),
     preRun: [() => Object.assign(ENV, message.env || {})],
     // CPython's signal buffer (Python/emscripten_signal.c): the page writes a signal number
-    // into it to interrupt running code.
-    Py_EmscriptenSignalBuffer: message.interrupt ? new Uint8Array(message.interrupt) : undefined,
+    // into it to interrupt running code (runtime_bridge.js turns CPython's polling on).
+    Py_EmscriptenSignalBuffer: message.interrupt ? new Int32Array(message.interrupt) : undefined,
     onRuntimeInitialized: () => {
-      if (message.interrupt && Module._Py_EMSCRIPTEN_SIGNAL_HANDLING !== undefined) {
-        HEAP8[Module._Py_EMSCRIPTEN_SIGNAL_HANDLING] = 1;
-      }
       marks.runtime = performance.now();
+      const stdin = FS.getStream(0);
+      stdin.stream_ops = Object.assign({}, stdin.stream_ops, { read: readStdin });
       writeBundle(bundle);
       marks.written = performance.now();
-      if (consoleSource !== null) FS.writeFile("/wasm_console.py", consoleSource);
+      if (consoleSource !== null) {
+        FS.writeFile("/wasm_console.py", consoleSource);
+        keepHome = Boolean(message.home);
+        restoreHome(message.home);
+        FS.chdir(HOME);
+      }
       postMessage({ type: "loaded" });
       const args = message.args || ["-X", "utf8", "/wasm_console.py"];
       let status = 0;
