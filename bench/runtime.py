@@ -37,6 +37,7 @@ from wasmbuild.config import PyodideRelease  # noqa: E402
 from wasmbuild.context import Context, Options, resolve  # noqa: E402
 from wasmbuild.nodejs import node_flags  # noqa: E402
 from wasmbuild.sources import fetch, unpack  # noqa: E402
+from wasmbuild.targets.node import PYTHON_RUNNER  # noqa: E402
 from wasmbuild.targets.wasi import runtime_prefix  # noqa: E402
 from wasmbuild.wasi_config import RUNTIMES  # noqa: E402
 
@@ -58,7 +59,8 @@ def pyodide_package(release: PyodideRelease, ctx: Context) -> Path:
 
 
 def interpreters(profiles: list[str], pyodides: list[PyodideRelease],
-                 ctx: Context, wasi_runtimes: list[str]) -> dict[str, list[str]]:
+                 ctx: Context, wasi_runtimes: list[str], with_runner: bool = False
+                 ) -> dict[str, list[str]]:
     """Every column's command; all wasm ones (ours and Pyodide's) run under the same Node."""
     found: dict[str, list[str]] = {"native": [str(ctx.native_dir / "python")]}
     for spec in profiles:
@@ -79,6 +81,9 @@ def interpreters(profiles: list[str], pyodides: list[PyodideRelease],
         flags = node_flags(build.versions, ctx.node, build.emscripten.version)
         extra_flags = extra.split(",") if extra else []
         found[f"ours ({spec})"] = [str(ctx.node.path), *flags, *extra_flags, str(python_js)]
+        if with_runner:  # the same build as `invoke wasm.run` starts it: through the runner
+            found[f"ours ({spec}, runner)"] = [str(ctx.node.path), *flags, *extra_flags,
+                                               str(PYTHON_RUNNER), str(python_js)]
     for runtime in wasi_runtimes:  # the WASI build of the default CPython, under each runtime
         wasi = resolve(Options(runtime=runtime, node_version=ctx.options.node_version))
         found[f"ours, WASI ({runtime})"] = runtime_prefix(wasi, runtime)
@@ -157,6 +162,9 @@ def main() -> None:
     parser.add_argument("--no-emscripten", action="store_true",
                         help="no Emscripten build column (e.g. for a WASI-only run)")
     parser.add_argument("--no-pyodide", action="store_true", help="no Pyodide column")
+    parser.add_argument("--with-runner", action="store_true",
+                        help="also each build through Tools/wasm/node/python_runner.cjs, the "
+                        "worker thread `invoke wasm.run` uses for Ctrl-C and line editing")
     parser.add_argument("--node", help="the pinned Node major every wasm column runs under "
                         "(default: the kit's default Node)")
     parser.add_argument("--chart", type=Path, help="write a PNG bar chart here")
@@ -174,7 +182,7 @@ def main() -> None:
         chosen = []
     ctx = resolve(Options(node_version=args.node))  # every wasm column runs under its Node
     profiles = [] if args.no_emscripten else args.profile or ["fast"]
-    runs = interpreters(profiles, chosen, ctx, args.wasi)
+    runs = interpreters(profiles, chosen, ctx, args.wasi, args.with_runner)
     node = ctx.node
     probe = Path(os.environ.get("TMPDIR", "/tmp")) / "bench-startup.py"
     probe.write_text("print('ready')\n")

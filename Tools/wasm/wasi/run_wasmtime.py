@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 import wasmtime
@@ -90,4 +91,8 @@ def run(options: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
+    # WASI has no signals, so Python inside cannot raise KeyboardInterrupt; and while wasm
+    # runs, a Python-level handler here would wait for it to return. Ctrl-C ends the process
+    # at once instead, as it ends a native program that does not handle it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     sys.exit(run(parse(sys.argv[1:])))

@@ -110,6 +110,37 @@ class BrowserRunner:
                 f"{phase} {ms}" for phase, ms in run["timings"].items()) + "\n"
         return output, run.get("status"), timed_out, run.get("files") or {}
 
+    def interrupt_console(self, console_url: str, code: str, grace: float) -> tuple[str, str]:
+        """The console page (python.html): run `code`, press Ctrl+C once it prints "sleeping";
+        works when KeyboardInterrupt appears within `grace` seconds and the page is ready."""
+        result: tuple[str, str] = self._on_a_worker(self._interrupt_console, console_url, code,
+                                                    grace)
+        return result
+
+    def _interrupt_console(self, context: Any, url: str, code: str, grace: float
+                           ) -> tuple[str, str]:
+        page = context.new_page()
+        try:
+            page.goto(url)
+            page.wait_for_selector('body[data-state="ready"]', timeout=self.timeout * 1000)
+            page.fill("#input", code)
+            page.press("#input", "Enter")
+            page.wait_for_function("document.getElementById('output').textContent"
+                                   ".includes('sleeping')", timeout=self.timeout * 1000)
+            time.sleep(0.5)
+            started = time.monotonic()
+            page.press("#input", "Control+c")
+            try:
+                page.wait_for_function(
+                    "document.body.dataset.state === 'ready' && document.getElementById("
+                    "'output').textContent.includes('KeyboardInterrupt')", timeout=grace * 1000)
+            except Exception:  # still sleeping, or the page died
+                return "hangs", f"still sleeping {grace:.0f} s after Ctrl+C"
+            return "works", f"KeyboardInterrupt {time.monotonic() - started:.1f} s after Ctrl+C"
+        finally:
+            with contextlib.suppress(Exception):
+                page.close()
+
     def run_module(self, base_url: str, module: str, bundle: str,
                    ignore: Sequence[str] = ()) -> ModuleResult:
         for sub in ("logs", "junit"):

@@ -86,6 +86,12 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
             if not ctx.dry_run:
                 jobs = ctx.options.jobs if target.parallel_checks else 1
                 findings[target.name] = _probe(run_check, groups, jobs)
+        # Measured from outside the runtime, as a person interrupts it: not a check of the
+        # probe, which runs inside Python.
+        status, detail = target.keyboard_interrupt(ctx)
+        if not ctx.dry_run:
+            findings[target.name].append(limits.Finding("keyboard_interrupt", "signals", status,
+                                                        detail))
     if ctx.dry_run:
         return ""
     by_toolchain: dict[str, dict[str, list[limits.Finding]]] = {}

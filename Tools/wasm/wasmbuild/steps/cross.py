@@ -247,8 +247,11 @@ def _configure_answers(build: CrossBuild, key: str) -> tuple[Action, Action]:
             runner.note(f"configure starts from {seeded_from}")
 
     stored = runner.path(configcache.stored_path(store, key, variant))
-    return (Action(f"rm -f {runner.path(config_cache)}  # then the stored answers of this key, "
-                   f"if any: {runner.path(store)}/{key}-*.cache", seed),
+    cache = runner.path(config_cache)
+    # The shell spelling of seed() for this target's own answers; the Python work also falls
+    # back to a sibling target's compiler checks.
+    return (Action(f"rm -f {cache}; if [ -f {stored} ]; then grep -v '^ac_cv_env_' {stored} "
+                   f"> {cache}; fi  # else a sibling target's compiler checks, if stored", seed),
             Action(f"cp {runner.path(config_cache)} {stored}",
                    lambda: configcache.save(config_cache, store, key, variant)))
 

@@ -73,6 +73,10 @@ class Target(Protocol):
                      ) -> contextlib.AbstractContextManager[Callable[[str], CheckRun]]:
         """Run one check of Lib/wasm_limits.py by name, each in a fresh runtime."""
 
+    def keyboard_interrupt(self, ctx: Context) -> tuple[str, str]:
+        """Ctrl-C from outside, as a person gives it, during time.sleep(60) in the way this
+        target runs Python for people: (limits status, detail)."""
+
 
 def get(name: str) -> Target:
     from .browser import BrowserTarget
@@ -134,3 +138,43 @@ def run_in_foreground(ctx: Context, command: Command) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     return 128 - status if status < 0 else status  # killed by signal N: 128 + N, as a shell says
+
+
+# The program Ctrl-C interrupts in the keyboard_interrupt limits row: it says when it sleeps.
+INTERRUPTED_PROGRAM = "import time; print('sleeping', flush=True); time.sleep(60)"
+INTERRUPT_GRACE = 10.0
+"""Seconds Python has to raise KeyboardInterrupt after the signal."""
+
+
+def interrupt_process(ctx: Context, command: Command) -> tuple[str, str]:
+    """SIGINT to a program run as `command` once it sleeps, as a terminal sends it on Ctrl-C
+    (the Node and WASI targets): works when Python raises KeyboardInterrupt and exits 130."""
+    import signal
+    import subprocess
+    import time
+
+    ctx.runner.note("Ctrl-C (SIGINT) from outside, during time.sleep(60):")
+    ctx.runner.show(command)
+    if ctx.dry_run:
+        return "works", ""
+    with subprocess.Popen(command.argv, cwd=command.cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, start_new_session=True) as process:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "sleeping":
+            process.kill()
+            return "fails", f"the program did not start (exit status {process.wait()})"
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        try:
+            _, errors = process.communicate(timeout=INTERRUPT_GRACE)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return "hangs", f"still sleeping {INTERRUPT_GRACE:.0f} s after SIGINT"
+    took = time.monotonic() - started
+    if "KeyboardInterrupt" in errors and process.returncode == 130:
+        return "works", f"KeyboardInterrupt {took:.1f} s after SIGINT"
+    status = process.returncode
+    ended = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
+    return "fails", f"no KeyboardInterrupt: the runtime ends ({ended})"

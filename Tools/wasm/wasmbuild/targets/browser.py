@@ -16,7 +16,7 @@ from ..config import CHECKOUT, TOOLS_WASM
 from ..context import Context
 from ..steps.source import Source
 from ..testsuite import ModuleResult
-from . import CheckRun, SuiteRunner, emscripten_build
+from . import INTERRUPT_GRACE, INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, emscripten_build
 from .node import built_python_js
 
 
@@ -97,6 +97,9 @@ class BrowserTarget:
         finally:
             browser.close()
 
+    def keyboard_interrupt(self, ctx: Context) -> tuple[str, str]:
+        return _keyboard_interrupt(ctx)
+
     @contextlib.contextmanager
     def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckRun]]:
         folder = built_python_js(ctx, "browser").parent
@@ -119,6 +122,25 @@ class BrowserTarget:
                     base_url, ["/wasm_limits.py", "--check", name], bundle=bundle.name)[:3])
         finally:
             browser.close()
+
+
+def _keyboard_interrupt(ctx: Context) -> tuple[str, str]:
+    """Ctrl+C in the console page while Python sleeps, pressed in the page as a person does."""
+    folder = built_python_js(ctx, "browser").parent
+    page = os.path.relpath(folder / "python.html", ctx.paths.root)
+    ctx.runner.note(f"Ctrl+C from outside, during time.sleep(60), in {page} "
+                    f"({browser_tests.PROGRAMS[ctx.options.engine]})")
+    if ctx.dry_run:
+        return "works", ""
+    install_page(ctx, folder)
+    browser = browser_tests.BrowserRunner(ctx.paths.root, page, limits.CHECK_TIMEOUT,
+                                          ctx.paths.limits_scratch, engine=ctx.options.engine)
+    try:
+        with browser_tests.serving(ctx.paths.root) as base_url:
+            return browser.interrupt_console(base_url + page, INTERRUPTED_PROGRAM,
+                                             INTERRUPT_GRACE)
+    finally:
+        browser.close()
 
 
 def _not_in_a_dry_run(module: str, ignore: Sequence[str]) -> ModuleResult:

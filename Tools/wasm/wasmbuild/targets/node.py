@@ -13,7 +13,15 @@ from ..errors import ToolMissing
 from ..nodejs import node_flags
 from ..shell import Command
 from ..steps.source import Source
-from . import CheckRun, SuiteRunner, emscripten_build, process_checks, run_in_foreground
+from . import (
+    INTERRUPTED_PROGRAM,
+    CheckRun,
+    SuiteRunner,
+    emscripten_build,
+    interrupt_process,
+    process_checks,
+    run_in_foreground,
+)
 
 
 def built_python_js(ctx: Context, target: str) -> Path:
@@ -97,3 +105,7 @@ class NodeTarget:
     @contextlib.contextmanager
     def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckRun]]:
         yield process_checks(ctx, self._prefix(ctx), timeout)
+
+    def keyboard_interrupt(self, ctx: Context) -> tuple[str, str]:
+        built_python_js(ctx, "node")
+        return interrupt_process(ctx, node_command(ctx, ["-c", INTERRUPTED_PROGRAM]))

@@ -26,7 +26,7 @@ from ..shell import Action, Command
 from ..stamps import file_digest
 from ..steps.source import Source
 from ..steps.wasi_build import wasi_build
-from . import CheckRun, SuiteRunner, process_checks, run_in_foreground
+from . import INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, interrupt_process, process_checks, run_in_foreground
 
 RUNNERS = {"wasmtime": TOOLS_WASM / "wasi" / "run_wasmtime.py",
            "node": TOOLS_WASM / "wasi" / "run_node.mjs"}
@@ -129,3 +129,8 @@ class WasiTarget:
     def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckRun]]:
         prefix = runtime_prefix(ctx, ctx.options.runtime, cwd=str(ctx.paths.limits_scratch))
         yield process_checks(ctx, prefix, timeout)
+
+    def keyboard_interrupt(self, ctx: Context) -> tuple[str, str]:
+        return interrupt_process(ctx, Command.of(
+            *runtime_prefix(ctx, ctx.options.runtime), "-c", INTERRUPTED_PROGRAM,
+            cwd=ctx.paths.root))
