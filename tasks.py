@@ -23,7 +23,7 @@ from invoke.tasks import Task, task
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
 from wasmbuild import clean as clean_module
-from wasmbuild import cleanroom, cleanroom_report, config, fixes_doc, options, provision, recipe, runs
+from wasmbuild import cleanroom, cleanroom_report, config, fixes_doc, matrix_report, options, provision, recipe, runs
 from wasmbuild import dist as dist_module
 from wasmbuild import doctor as doctor_module
 from wasmbuild import extension as extension_module
@@ -208,15 +208,24 @@ def fresh(c: InvokeContext, o: Values) -> None:
 
 def docs(c: InvokeContext, o: Values) -> None:
     """Regenerate the documents written from data: docs/emscripten-fixes.md from the rules in
-    Tools/wasm/versions.toml (docs/limits.md comes from a probe: `wasm.limits --update`)."""
+    Tools/wasm/versions.toml, docs/matrix.md's table from docs/matrix.json and what changed since
+    each row's commit (docs/limits.md comes from a probe: `wasm.limits --update`)."""
     versions, document = config.load(), fixes_doc.DOCUMENT
+    matrix = matrix_report.current_table(versions)
     if o["check"]:
-        if not fixes_doc.is_current(document, versions):
-            raise Exit(f"error: {document.relative_to(CHECKOUT)} is stale\n"
-                       "fix: run `invoke wasm.docs` and commit the result", code=1)
+        stale = [d for d, current in ((document, fixes_doc.is_current(document, versions)),
+                                      (matrix_report.DOCUMENT,
+                                       matrix_report.table_in() == matrix)) if not current]
+        if stale:
+            raise Exit(f"error: {', '.join(str(d.relative_to(CHECKOUT)) for d in stale)} "
+                       "stale\nfix: run `invoke wasm.docs` and commit the result", code=1)
         return
     changed = fixes_doc.update(document, versions)
     print(f"{document.relative_to(CHECKOUT)}: {'rewritten' if changed else 'up to date'}")
+    table_changed = matrix_report.table_in() != matrix
+    matrix_report.update_document(matrix_report.DOCUMENT, matrix)
+    print(f"{matrix_report.DOCUMENT.relative_to(CHECKOUT)}: "
+          f"{'rewritten' if table_changed else 'up to date'}")
 
 
 namespace = Collection()

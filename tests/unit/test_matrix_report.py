@@ -46,3 +46,51 @@ def test_only_declared_sessions_and_whole_suites_are_recorded(tmp_path: Path) ->
     with pytest.raises(ConfigError, match="whole suite"):
         testsuite.parse_run_args(["--record", "test_json"])
     assert testsuite.parse_run_args(["--record", "-j", "2"]).record
+
+
+def git(repo: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_a_row_goes_stale_when_what_its_run_depends_on_changes(tmp_path: Path) -> None:
+    repo = tmp_path / "checkout"
+    (repo / "Tools" / "wasm" / "expectations" / "cpython-3.11").mkdir(parents=True)
+    versions = repo / "Tools" / "wasm" / "versions.toml"
+    versions.write_text('[wasi]\nclang = "19"\n[emscripten_fixes]\nx = 1\n[bench]\nn = 1\n')
+    runner = repo / "Tools" / "wasm" / "wasmbuild" / "testsuite.py"
+    runner.parent.mkdir(parents=True)
+    runner.write_text("# runs the suite\n")
+    git(repo, "init", "-q")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    commit = git(repo, "rev-parse", "--short=12", "HEAD")
+    node = "test_node(python='3.11.2', emscripten='3.1.6', node='24')"
+    wasi = "test_wasi(python='3.11.2', runtime='wasmtime')"
+    assert matrix_report.changed_since(commit, node, repo) == []
+    versions.write_text(versions.read_text().replace("n = 1", "n = 2"))  # the bench pins
+    assert matrix_report.changed_since(commit, node, repo) == []
+    versions.write_text(versions.read_text().replace("x = 1", "x = 2"))  # an Emscripten fix
+    assert matrix_report.changed_since(commit, node, repo) == [
+        "Tools/wasm/versions.toml [emscripten_fixes]"]
+    assert matrix_report.changed_since(commit, wasi, repo) == []
+    (repo / "Tools" / "wasm" / "expectations" / "cpython-3.11" / "e.toml").write_text("")
+    git(repo, "add", ".")  # a new expectations file counts once git knows it
+    runner.write_text("# runs the suite differently\n")
+    assert matrix_report.changed_since(commit, wasi, repo) == [
+        "Tools/wasm/expectations/cpython-3.11/e.toml", "Tools/wasm/wasmbuild/testsuite.py"]
+    row = matrix_report.Row("2026-12-02", commit, 1, 2, 3, 0, 0, 9, 1.0)
+    table = matrix_report.render({wasi: row}, [wasi], matrix_report.staleness({wasi: row}, repo))
+    assert "2026-12-02, **stale**: `Tools/wasm/expectations/cpython-3.11/e.toml` and 1 more" in table
+    assert matrix_report.changed_since("0" * 12, wasi, repo) is None  # unknown commit: no claim
+
+
+def test_the_committed_table_says_which_rows_are_stale() -> None:
+    import shutil
+
+    if shutil.which("git") is None or not (CHECKOUT / ".git").exists():
+        pytest.skip("no git history in this copy of the checkout")
+    assert matrix_report.table_in() == matrix_report.current_table(config.load()), \
+        "docs/matrix.md is out of date: run `invoke wasm.docs` and commit it"

@@ -5,6 +5,13 @@ the session it ran, from that run's own results, into docs/matrix.json, and rend
 docs/matrix.md from it: every session `nox -l` declares (versions.toml's matrices), with the
 date and commit of its last full pass, its module counts and its duration, or "not recorded".
 Only a run of the whole suite that matched its expectations is recorded.
+
+A row is stale once a file its suite run depends on (beyond the CPython and toolchain versions
+the session's name carries) changed after the row's commit: what goes into the build (the
+fixes in versions.toml, our link files, the site configuration), what runs the suite and
+judges it (the runner code, the expectations of that CPython). The table says so next to the
+date; `invoke wasm.docs` re-renders it, and its --check (a unit test) fails while a change
+that makes rows stale is committed without the table saying so.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import datetime
 import json
 import subprocess
+import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,6 +46,67 @@ class Row:
     crash: int
     tests: int
     minutes: float
+
+
+_RUNNING = ["Tools/wasm/wasmbuild/testsuite.py", "Tools/wasm/wasmbuild/regrtest_report.py",
+            "Tools/wasm/wasmbuild/expectations.py", "Tools/wasm/wasmbuild/test_modules.py"]
+_EMSCRIPTEN_BUILD = ["Tools/wasm/emscripten", "config.site-wasm32-emscripten",
+                     "Modules/Setup.local", "Lib/wasm_site/sitecustomize.py",
+                     "Lib/wasm_site/wasm_asyncio.py"]
+SUITE_INPUTS = {
+    "test_node": [*_RUNNING, *_EMSCRIPTEN_BUILD, "Tools/wasm/node/hide-fetch.cjs",
+                  "Tools/wasm/wasmbuild/targets/node.py", "Tools/wasm/wasmbuild/nodejs.py"],
+    "test_browser": [*_RUNNING, *_EMSCRIPTEN_BUILD, "Tools/wasm/web/tests.html",
+                     "Tools/wasm/web/tests.js", "Tools/wasm/web/python.worker.js",
+                     "Tools/wasm/wasmbuild/targets/browser.py",
+                     "Tools/wasm/wasmbuild/browser_tests.py", "Tools/wasm/wasmbuild/bundles.py",
+                     "Tools/wasm/wasmbuild/bidi.py"],
+    "test_wasi": [*_RUNNING, "Tools/wasm/wasi", "Lib/wasi_site",
+                  "Tools/wasm/wasmbuild/targets/wasi.py", "Tools/wasm/wasmbuild/wasi.py",
+                  "Tools/wasm/wasmbuild/wasi_config.py"],
+}
+"""Per session kind, the files a change of which makes a recorded pass stale (besides the
+expectations of the session's CPython release and the VERSIONS_SECTIONS)."""
+VERSIONS = "Tools/wasm/versions.toml"
+_EMSCRIPTEN_SECTIONS = ["cpython", "cpython_recipes", "emscripten", "emscripten_fixes",
+                        "port_sources", "deps"]
+VERSIONS_SECTIONS = {"test_node": [*_EMSCRIPTEN_SECTIONS, "node_flags", "node"],
+                     "test_browser": _EMSCRIPTEN_SECTIONS, "test_wasi": ["cpython", "wasi"]}
+"""The tables of versions.toml each kind's runs depend on (its matrices and the benchmark
+pins do not change a result)."""
+
+
+def suite_inputs(session: str) -> list[str]:
+    kind = session.split("(", 1)[0]
+    minor = ".".join(session.split("python='", 1)[1].split("'", 1)[0].split(".")[:2])
+    return [*SUITE_INPUTS[kind], f"Tools/wasm/expectations/cpython-{minor}"]
+
+
+def _git(checkout: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True,
+                             timeout=60)
+    except OSError:
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def changed_since(commit: str, session: str, checkout: Path = CHECKOUT) -> list[str] | None:
+    """What the session's run depends on and differs between `commit` and the working tree:
+    files, and versions.toml's tables by name; None when git cannot tell (no history here, an
+    unknown commit)."""
+    files = _git(checkout, "diff", "--name-only", commit, "--", *suite_inputs(session))
+    then = _git(checkout, "show", f"{commit}:{VERSIONS}")
+    if files is None or then is None:
+        return None
+    old, new = tomllib.loads(then), tomllib.loads((checkout / VERSIONS).read_text())
+    tables = [f"{VERSIONS} [{name}]" for name in VERSIONS_SECTIONS[session.split("(", 1)[0]]
+              if old.get(name) != new.get(name)]
+    return [*files.split(), *tables]
+
+
+def staleness(rows: dict[str, Row], checkout: Path = CHECKOUT) -> dict[str, list[str] | None]:
+    return {name: changed_since(row.commit, name, checkout) for name, row in rows.items()}
 
 
 def declared_sessions(versions: Versions) -> list[str]:
@@ -70,10 +139,28 @@ def record(session: str, row: Row, versions: Versions, *, data: Path = DATA,
                           fix="record runs of the combinations `nox -l` lists")
     rows = {**load(data), session: row}
     data.write_text(json.dumps({k: asdict(v) for k, v in sorted(rows.items())}, indent=1) + "\n")
-    update_document(document, render(rows, declared_sessions(versions)))
+    update_document(document, render(rows, declared_sessions(versions), staleness(rows)))
 
 
-def render(rows: dict[str, Row], sessions: Sequence[str]) -> str:
+def current_table(versions: Versions, data: Path = DATA) -> str:
+    rows = load(data)
+    return render(rows, declared_sessions(versions), staleness(rows))
+
+
+def table_in(document: Path = DOCUMENT) -> str:
+    text = document.read_text()
+    return text[text.index(BEGIN) + len(BEGIN):text.index(END)].strip("\n")
+
+
+def _date_cell(row: Row, changed: list[str] | None) -> str:
+    if not changed:  # unchanged, or git cannot tell (shown as recorded)
+        return row.date
+    more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+    return f"{row.date}, **stale**: `{changed[0]}`{more} changed since"
+
+
+def render(rows: dict[str, Row], sessions: Sequence[str],
+           stale: dict[str, list[str] | None] | None = None) -> str:
     lines = ["| session | last full pass | commit | passed | skipped whole | failed (expected) "
              "| timeout | crash | tests | duration |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name in sessions:
@@ -81,7 +168,8 @@ def render(rows: dict[str, Row], sessions: Sequence[str]) -> str:
         if row is None:
             lines.append(f"| `{name}` | not recorded | | | | | | | | |")
             continue
-        lines.append(f"| `{name}` | {row.date} | `{row.commit}` | {row.passed} | {row.skipped} | "
+        date = _date_cell(row, (stale or {}).get(name))
+        lines.append(f"| `{name}` | {date} | `{row.commit}` | {row.passed} | {row.skipped} | "
                      f"{row.failed} | {row.timeout} | {row.crash} | {row.tests:,} | "
                      f"{row.minutes:.1f} min |")
     return "\n".join(lines)
