@@ -23,7 +23,17 @@ from invoke.tasks import Task, task
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
 from wasmbuild import clean as clean_module
-from wasmbuild import cleanroom, cleanroom_report, config, fixes_doc, matrix_report, options, provision, recipe, runs
+from wasmbuild import (
+    cleanroom,
+    cleanroom_report,
+    config,
+    fixes_doc,
+    matrix_report,
+    options,
+    provision,
+    recipe,
+    runs,
+)
 from wasmbuild import dist as dist_module
 from wasmbuild import doctor as doctor_module
 from wasmbuild import extension as extension_module

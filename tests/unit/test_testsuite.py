@@ -290,3 +290,27 @@ def test_a_test_known_to_hang_is_left_out_of_its_module(fake_node: list[str],
     written = tmp_path / "written.toml"
     expectations.write_expectations(written, results, expected, "header")
     assert Expectations.load(written).tests[stuck].status == "hang"
+
+
+def test_an_outcome_that_depends_on_the_node_release_is_judged_per_release(tmp_path: Path) -> None:
+    from wasmbuild import expectations
+    from wasmbuild.testsuite import ModuleResult
+
+    path = tmp_path / "e.toml"
+    path.write_text('[modules]\ntest_call = { status = "crash", reason = "stack", '
+                    'node_below = "22" }\ntest_grp = { status = "skip", reason = "no grp" }\n'
+                    '[tests]\n')
+    loaded = expectations.Expectations.load(path)
+    assert loaded.depends_on_node
+    passed, crashed = ModuleResult("test_call", "passed", tests=5), ModuleResult("test_call", "crash")
+    skipped = ModuleResult("test_grp", "skipped", note="no grp")
+    old_node, new_node = loaded.under_node("20.19.0"), loaded.under_node("24.21.0")
+    assert expectations.judge([crashed, skipped], old_node).ok
+    assert not expectations.judge([crashed, skipped], new_node).ok  # a crash is news there
+    quiet = expectations.judge([passed, skipped], new_node)
+    assert quiet.ok and quiet.unexpected_passes == []  # passing is what Node 24 should do
+    assert expectations.judge([passed, skipped], old_node).unexpected_passes == [
+        "test_call: expected crash, now passed"]
+    expectations.write_expectations(path, [passed, skipped], new_node, "header")
+    rewritten = expectations.Expectations.load(path)  # Node 20's entry survives a Node 24 update
+    assert rewritten.modules["test_call"] == loaded.modules["test_call"]

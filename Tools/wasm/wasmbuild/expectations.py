@@ -3,7 +3,8 @@
 
 A run fails only on a deviation: a new failure, a new timeout or crash, or a module that now runs
 no test at all (a lost extension module makes whole test modules skip). Unexpected passes are
-reported, so fixes show too. Statuses: fail, hang (not run by default), crash, flaky (any
+reported, so fixes show too. An entry may hold under some Node releases only (node_from,
+node_below). Statuses: fail, hang (not run by default), crash, flaky (any
 outcome accepted), skip (regrtest skips the whole module; the reason is the one it gives).
 """
 
@@ -29,6 +30,16 @@ class Expectation:
     status: str  # fail, hang, crash, flaky (any outcome accepted), skip (every test skipped)
     reason: str = ""
     link: str = ""
+    node_from: str = ""
+    """With node_below: the entry holds under these Node majors only (from inclusive, below
+    exclusive); under the others the module is expected to pass, and a run that says otherwise
+    deviates. For outcomes that depend on the runtime, e.g. a stack the Node release sizes."""
+    node_below: str = ""
+
+    def holds_under(self, node_version: str) -> bool:
+        major = int(node_version.split(".")[0])
+        return ((not self.node_from or major >= int(self.node_from))
+                and (not self.node_below or major < int(self.node_below)))
 
 
 @dataclass
@@ -36,6 +47,8 @@ class Expectations:
     path: Path
     modules: dict[str, Expectation]
     tests: dict[str, Expectation]
+    elsewhere: dict[str, Expectation] = field(default_factory=dict)
+    """Entries of the file that hold under other Node releases than this run's."""
 
     @classmethod
     def load(cls, path: Path) -> Expectations:
@@ -45,6 +58,21 @@ class Expectations:
         return cls(path,
                    {k: Expectation(**v) for k, v in data.get("modules", {}).items()},
                    {k: Expectation(**v) for k, v in data.get("tests", {}).items()})
+
+    @property
+    def depends_on_node(self) -> bool:
+        return any(e.node_from or e.node_below
+                   for e in [*self.modules.values(), *self.tests.values()])
+
+    def under_node(self, node_version: str) -> Expectations:
+        """The entries that hold under this Node release; the others stay in `elsewhere`, for
+        write_expectations to keep."""
+        def split(entries: dict[str, Expectation]) -> tuple[dict[str, Expectation], dict[str, Expectation]]:
+            here = {k: e for k, e in entries.items() if e.holds_under(node_version)}
+            return here, {k: e for k, e in entries.items() if k not in here}
+        modules, other_modules = split(self.modules)
+        tests, other_tests = split(self.tests)
+        return Expectations(self.path, modules, tests, {**other_modules, **other_tests})
 
     def not_to_run(self, run_known_hangs: bool) -> dict[str, Expectation]:
         if run_known_hangs:
@@ -172,6 +200,9 @@ def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expecta
             modules[r.module] = Expectation(
                 "fail", kept.reason or draft_reason(r.messages.get(r.module, "")), kept.link)
     ran = {r.module for r in results if r.status != "not-run"}
+    for name, exp in old.elsewhere.items():  # entries for other Node releases stay as they are
+        if not name.startswith("test."):
+            modules.setdefault(name, exp)
     for name, exp in old.modules.items():  # modules this run did not touch keep their entry
         if name not in ran and not any(m.startswith(f"{name}.") for m in ran):
             modules[name] = exp  # (a package now run as its submodules is touched)
@@ -189,6 +220,9 @@ def write_expectations(path: Path, results: Sequence[ModuleResult], old: Expecta
     for name, exp in old.tests.items():  # hangs were left out of the run: they stay
         if exp.status == "hang" or not any(_in_module(name, m) for m in ran):
             tests[name] = exp
+    for name, exp in old.elsewhere.items():
+        if name.startswith("test."):
+            tests.setdefault(name, exp)
     for name in sorted(tests):
         lines.append(f"{json.dumps(name)} = {_toml_inline(tests[name])}")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,4 +235,7 @@ def _toml_inline(exp: Expectation) -> str:
         parts.append(f"reason = {json.dumps(exp.reason)}")
     if exp.link:
         parts.append(f"link = {json.dumps(exp.link)}")
+    for key in ("node_from", "node_below"):
+        if getattr(exp, key):
+            parts.append(f"{key} = {json.dumps(getattr(exp, key))}")
     return "{ " + ", ".join(parts) + " }"
