@@ -6,6 +6,7 @@ script. Needs the Node build (`invoke wasm.node`)."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import CHECKOUT
+from ..conftest import CHECKOUT, built_cpython_version
 from .terminal import CTRL_C, CTRL_D, ENTER, TAB, UP, Terminal
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +38,7 @@ def start(history: Path, *args: str) -> Terminal:
 @pytest.fixture()
 def repl(history: Path) -> Iterator[Terminal]:
     terminal = start(history)
+    terminal.expect(rf"Python {re.escape(built_cpython_version())} ")  # the build asked for
     terminal.expect(PROMPT)
     yield terminal
     terminal.close()

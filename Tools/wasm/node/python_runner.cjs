@@ -316,10 +316,24 @@ function runPython() {
         }
         return read.apply(this, arguments);
       };
+      // The worker did not open the process's standard streams: closing them (CPython 3.13
+      // does at exit) would make Node warn on stderr. Python's descriptor goes, Node's stays.
+      const close = fs.close;
+      fs.close = function (stream) {
+        if (!stream.stream_ops && stream.nfd <= 2 && typeof fs.closeStream == "function") {
+          fs.closeStream(stream.fd);
+          return;
+        }
+        return close.apply(this, arguments);
+      };
       fs.write = function (stream, buffer, offset, length) {
         if (stream.nfd === 1 || stream.nfd === 2) remember(buffer, offset, length);
         return write.apply(this, arguments);
       };
+      // Our line editor replaces 3.13's own (PyREPL), which needs terminal control that
+      // Emscripten's file system does not offer. (The C library reads the environment while
+      // the runtime starts, so it is set now.)
+      if (terminalInput && runtime.env) runtime.env.PYTHON_BASIC_REPL = "1";
       const loaderInit = module.onRuntimeInitialized;
       module.onRuntimeInitialized = function () {
         // Emscripten calls all three standard streams terminals; tell Python the truth, so
@@ -328,9 +342,6 @@ function runPython() {
           const stream = fs.getStream(fd);
           if (stream && !stream.stream_ops) stream.tty = tty.isatty(fd);
         }
-        // Our line editor replaces 3.13's own (PyREPL), which needs terminal control that
-        // Emscripten's file system does not offer.
-        if (terminalInput && runtime.env) runtime.env.PYTHON_BASIC_REPL = "1";
         if (loaderInit) return loaderInit.apply(this, arguments);
       };
     },
