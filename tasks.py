@@ -13,7 +13,7 @@ import shlex
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from invoke.collection import Collection
 from invoke.context import Context as InvokeContext
@@ -22,30 +22,14 @@ from invoke.tasks import Task, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
-from wasmbuild import clean as clean_module
-from wasmbuild import (
-    cleanroom,
-    cleanroom_report,
-    config,
-    fixes_doc,
-    matrix_report,
-    options,
-    provision,
-    recipe,
-    runs,
-)
-from wasmbuild import dist as dist_module
-from wasmbuild import doctor as doctor_module
-from wasmbuild import extension as extension_module
-from wasmbuild import serve as serve_module
+# Only what every task needs is imported here; each task imports its part of the library, so
+# `invoke wasm.run` loads no more than running Python takes (bench/RESULTS.md, "Task overhead").
+from wasmbuild import options
 from wasmbuild.config import CHECKOUT
-from wasmbuild.context import Context, resolve
 from wasmbuild.errors import WasmBuildError
-from wasmbuild.layout import Layout
-from wasmbuild.roots import Roots, choose_tools
-from wasmbuild.shell import Runner
-from wasmbuild.targets.node import run_python
-from wasmbuild.targets.wasi import run_wasi
+
+if TYPE_CHECKING:
+    from wasmbuild.context import Context
 
 # Choices that chained tasks share (`invoke wasm.node --emscripten 3.1.69 wasm.run -- ...`
 # means one build), kept in invoke's configuration, which lives as long as the invocation.
@@ -86,6 +70,8 @@ def wasm_task(body: Callable[[InvokeContext, Values], None], name: str = "") -> 
 
 
 def context(c: InvokeContext, values: Values) -> Context:
+    from wasmbuild.context import resolve
+
     return resolve(options.build_options(values, dry_run=bool(c.config.run.dry)))
 
 
@@ -98,37 +84,52 @@ def python_args(c: InvokeContext) -> list[str]:
 
 def build_python(c: InvokeContext, o: Values) -> None:
     """Compile the native "build Python" (builddir/build): configure -C && make."""
+    from wasmbuild import recipe
+
     recipe.build_python(context(c, o))
 
 
 def ports(c: InvokeContext, o: Values) -> None:
     """Build the Emscripten ports zlib and bzip2 (embuilder build zlib bzip2), offline if need be."""
+    from wasmbuild import recipe
+
     recipe.build_ports(context(c, o))
 
 
 def deps(c: InvokeContext, o: Values) -> None:
     """Build the libraries stdlib modules need (xz for lzma, ...) with emcc, into a prefix."""
+    from wasmbuild import recipe
+
     recipe.build_deps(context(c, o))
 
 
 def node(c: InvokeContext, o: Values) -> None:
     """Cross-compile for Node.js (builddir/emscripten-node), with the build Python and ports."""
+    from wasmbuild import recipe
+
     recipe.build_target(context(c, o), "node")
 
 
 def browser(c: InvokeContext, o: Values) -> None:
     """Cross-compile for browsers (builddir/emscripten-browser) with our REPL page."""
+    from wasmbuild import recipe
+
     recipe.build_target(context(c, o), "browser")
 
 
 def wasi(c: InvokeContext, o: Values) -> None:
     """Cross-compile for WASI (builddir/wasi): python.wasm with Debian's clang and wasi-libc."""
+    from wasmbuild import recipe
+
     recipe.build_target(context(c, o), "wasi")
 
 
 def run(c: InvokeContext, o: Values) -> None:
     """Run the Node build's python.js (or, with --target wasi, python.wasm under a WASI
     runtime); arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
+    from wasmbuild.targets.node import run_python
+    from wasmbuild.targets.wasi import run_wasi
+
     ctx = context(c, o)
     status = run_wasi(ctx, python_args(c)) if o["target"] == "wasi" else \
         run_python(ctx, python_args(c), optimize=o["optimize"])
@@ -139,6 +140,8 @@ def run(c: InvokeContext, o: Values) -> None:
 def extension(c: InvokeContext, o: Values) -> None:
     """Compile a C extension module as a side module for a `--profile dynamic` Node build;
     it goes beside the build's own modules (on its sys.path) unless --output says where."""
+    from wasmbuild import extension as extension_module
+
     files = [o["source_file"]] if o["source_file"] else []
     extension_module.build_extension(context(c, o), files, o["name"] or None, o["output"])
 
@@ -146,23 +149,31 @@ def extension(c: InvokeContext, o: Values) -> None:
 def test(c: InvokeContext, o: Values) -> None:
     """Run CPython's test suite on the Node build (or --target wasi), sharded; after `--`:
     [-j N] [--timeout S] [--update-expectations] [--run-known-hangs] [-x MODULE] [test_x ...]."""
+    from wasmbuild import runs
+
     runs.run_tests(context(c, o), o["target"], python_args(c))
 
 
 def test_browser(c: InvokeContext, o: Values) -> None:
     """Run CPython's test suite in a headless browser, each module on its own page; after `--`:
     [-j N] [--timeout S] [--update-expectations] [test_module ...]."""
+    from wasmbuild import runs
+
     runs.run_tests(context(c, o), "browser", python_args(c))
 
 
 def limits(c: InvokeContext, o: Values) -> None:
     """Probe what works in the builds (sockets, processes, signals, file system, modules...)
     and print the table capability x target; --update writes it into docs/limits.md."""
+    from wasmbuild import runs
+
     runs.probe_limits(context(c, o), o["targets"], update=o["update"], check=o["check"])
 
 
 def serve(c: InvokeContext, o: Values) -> None:
     """Serve the checkout with the headers the browser build needs; prints the URL to open."""
+    from wasmbuild import serve as serve_module
+
     ctx = context(c, o)
     page = ctx.page_url_path("browser")
     if o["emrun"]:
@@ -178,11 +189,15 @@ def serve(c: InvokeContext, o: Values) -> None:
 
 def dist(c: InvokeContext, o: Values) -> None:
     """Pack the built browser page into builddir/dist/*.tar.gz with a manifest (sizes, sha256)."""
+    from wasmbuild import dist as dist_module
+
     dist_module.make_dist(context(c, o))
 
 
 def doctor(c: InvokeContext, o: Values) -> None:
     """Show what was found (Python, emcc, Node, ports, sources, caches, disk) and how to fix gaps."""
+    from wasmbuild import doctor as doctor_module
+
     report = doctor_module.examine(context(c, o))
     print(doctor_module.render(report))
     if not report.ok:
@@ -191,11 +206,15 @@ def doctor(c: InvokeContext, o: Values) -> None:
 
 def clean(c: InvokeContext, o: Values) -> None:
     """Delete build folders (one target, the build Python, or all); keeps downloads unless asked."""
+    from wasmbuild import clean as clean_module
+
     clean_module.clean(context(c, o), o["what"], downloads=o["downloads"])
 
 
 def setup(c: InvokeContext, o: Values) -> None:
     """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
+    from wasmbuild import provision
+
     purposes = ("build", "clean-room") if o["clean_room"] else ("build",)
     provision.setup(dry_run=bool(c.config.run.dry), purposes=purposes)
 
@@ -203,6 +222,11 @@ def setup(c: InvokeContext, o: Values) -> None:
 def fresh(c: InvokeContext, o: Values) -> None:
     """The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and
     the README's quick-start commands run there as written, each phase timed."""
+    from wasmbuild import cleanroom, cleanroom_report, config, provision
+    from wasmbuild.layout import Layout
+    from wasmbuild.roots import Roots, choose_tools
+    from wasmbuild.shell import Runner
+
     dry_run = bool(c.config.run.dry)
     provision.setup(dry_run=dry_run, purposes=("clean-room",))
     runner = Runner(CHECKOUT, dry_run=dry_run)
@@ -220,6 +244,8 @@ def docs(c: InvokeContext, o: Values) -> None:
     """Regenerate the documents written from data: docs/emscripten-fixes.md from the rules in
     Tools/wasm/versions.toml, docs/matrix.md's table from docs/matrix.json and what changed since
     each row's commit (docs/limits.md comes from a probe: `wasm.limits --update`)."""
+    from wasmbuild import config, fixes_doc, matrix_report
+
     versions, document = config.load(), fixes_doc.DOCUMENT
     matrix = matrix_report.current_table(versions)
     if o["check"]:

@@ -13,6 +13,8 @@ an activated emsdk (`EMSDK` in the environment), or the system's `emcc` on PATH 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -97,7 +99,29 @@ def config_value(config: Path, key: str) -> str | None:
     return match.group(1).strip("'\"") if match else None
 
 
-def _debian_package_version(path: Path) -> str | None:
+DPKG_STATUS = Path("/var/lib/dpkg/status")
+
+
+def _debian_package_version(path: Path, answers: Path | None = None) -> str | None:
+    """The Debian package and version that installed `path`, or None. Asking dpkg takes a
+    tenth of a second, on every task that finds Emscripten; the answer is kept in `answers`
+    (a JSON file) until the file or dpkg's database changes."""
+    try:
+        key = f"{path} {path.stat().st_mtime_ns} {DPKG_STATUS.stat().st_mtime_ns}"
+        known = json.loads(answers.read_text()) if answers and answers.is_file() else {}
+    except (OSError, ValueError):
+        key, known = "", {}
+    if key and key in known:
+        return known[key] or None
+    found = _ask_dpkg(path)
+    if key and answers is not None:
+        with contextlib.suppress(OSError):
+            answers.parent.mkdir(parents=True, exist_ok=True)
+            answers.write_text(json.dumps({key: found or ""}))
+    return found
+
+
+def _ask_dpkg(path: Path) -> str | None:
     if not shutil.which("dpkg-query"):
         return None
     try:
@@ -134,7 +158,7 @@ def system_emscripten(layout: Layout) -> Emscripten | None:
     emcc = Path(found)
     root = find_root(emcc)
     version = read_emscripten_version(root)
-    package = _debian_package_version(emcc)
+    package = _debian_package_version(emcc, layout.cache_root / "emscripten" / "dpkg-owner.json")
     origin = f"system package {package} ({emcc})" if package else f"emcc on PATH ({emcc})"
     env: dict[str, str] = {}
     cache_seed: Path | None = None
