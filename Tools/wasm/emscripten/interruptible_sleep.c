@@ -9,8 +9,15 @@
  * program that loaded python.js provides one, so writing a signal number into it and
  * notifying ends the sleep with EINTR, after which CPython runs the signal's handler as it
  * does on Linux. Where JavaScript may not block (a browser's main thread), it spins as before.
+ *
+ * The file is on LDFLAGS, so configure's link tests link it too. They declare the function
+ * they look for as `char f()`: the definitions here are weak, which makes a differing
+ * signature a warning (as with the C library's own) rather than an error that would answer
+ * "no nanosleep"; and the file calls nothing configure looks for (clock_gettime was one, and
+ * a fresh configure concluded there was none).
  */
 #include <emscripten.h>
+#include <emscripten/html5.h> /* emscripten_date_now */
 #include <errno.h>
 #include <time.h>
 
@@ -23,14 +30,13 @@ EM_JS(int, wasmkit_wait_ms, (double ms), {
 static double remaining_ms(clockid_t clock, int flags, const struct timespec *request) {
     double ms = request->tv_sec * 1000.0 + request->tv_nsec / 1e6;
     if (flags & TIMER_ABSTIME) {
-        struct timespec now;
-        clock_gettime(clock, &now);
-        ms -= now.tv_sec * 1000.0 + now.tv_nsec / 1e6;
+        /* the clocks Emscripten's clock_gettime reads */
+        ms -= clock == CLOCK_REALTIME ? emscripten_date_now() : emscripten_get_now();
     }
     return ms > 0 ? ms : 0;
 }
 
-int __clock_nanosleep(clockid_t clock, int flags, const struct timespec *request,
+__attribute__((weak)) int __clock_nanosleep(clockid_t clock, int flags, const struct timespec *request,
                       struct timespec *remain) {
     if (clock == CLOCK_THREAD_CPUTIME_ID) return EINVAL;
     if (!request || request->tv_nsec < 0 || request->tv_nsec > 999999999L || request->tv_sec < 0)
@@ -55,12 +61,12 @@ int __clock_nanosleep(clockid_t clock, int flags, const struct timespec *request
     return 0;
 }
 
-int clock_nanosleep(clockid_t clock, int flags, const struct timespec *request,
+__attribute__((weak)) int clock_nanosleep(clockid_t clock, int flags, const struct timespec *request,
                     struct timespec *remain) {
     return __clock_nanosleep(clock, flags, request, remain);
 }
 
-int nanosleep(const struct timespec *request, struct timespec *remain) {
+__attribute__((weak)) int nanosleep(const struct timespec *request, struct timespec *remain) {
     int error = __clock_nanosleep(CLOCK_REALTIME, 0, request, remain);
     if (error) {
         errno = error;

@@ -167,10 +167,14 @@ def configure(build: CrossBuild, build_python: Path) -> dict[str, object]:
     }
     if profile.configure_env:
         inputs["profile_env"] = dict(profile.configure_env)
-    # Answers are shared only within one profile: its flags may change compile checks.
+    # Answers are shared only within one profile and one set of fixes: their flags and files
+    # change what the link checks see (a file on LDFLAGS once made clock_gettime "missing").
     key = configcache.store_key([ctx.cpython.key, build.source.configure_digest(), *site_digests,
                                  emscripten.key, emscripten.origin, profile.name,
-                                 *sorted(fingerprints.values())])
+                                 *sorted(fingerprints.values()),
+                                 *[f.configure_fingerprint for f in build.fixes],
+                                 *file_digests(sorted({p for f in build.fixes
+                                                       for p in f.link_files})).values()])
     answers = _configure_answers(build, key)
     run_step(ctx.runner, Step(
         "configure", folder, inputs, [command], [folder / "Makefile", build.exports_file],
