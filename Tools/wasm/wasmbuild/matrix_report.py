@@ -76,10 +76,17 @@ VERSIONS_SECTIONS = {"test_node": [*_EMSCRIPTEN_SECTIONS, "node_flags", "node"],
 pins do not change a result)."""
 
 
+EXPECTATIONS = {"test_node": "emscripten-*-node*.toml", "test_browser": "emscripten-*-browser*.toml",
+                "test_wasi": "wasi-*.toml"}
+"""Which expectations files of its CPython release a kind of session is judged by."""
+
+
 def suite_inputs(session: str) -> list[str]:
+    """git pathspecs of what the session's run depends on."""
     kind = session.split("(", 1)[0]
     minor = ".".join(session.split("python='", 1)[1].split("'", 1)[0].split(".")[:2])
-    return [*SUITE_INPUTS[kind], f"Tools/wasm/expectations/cpython-{minor}"]
+    return [*SUITE_INPUTS[kind],
+            f":(glob)Tools/wasm/expectations/cpython-{minor}/{EXPECTATIONS[kind]}"]
 
 
 def _git(checkout: Path, *args: str) -> str | None:
