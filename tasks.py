@@ -136,12 +136,15 @@ def wasi(c: InvokeContext, o: Values) -> None:
 def run(c: InvokeContext, o: Values) -> None:
     """Run the Node build's python.js (or, with --target wasi, python.wasm under a WASI
     runtime); arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
-    from wasmbuild.targets.node import run_python
-    from wasmbuild.targets.wasi import run_wasi
-
     ctx = context(c, o)
-    status = run_wasi(ctx, python_args(c)) if o["target"] == "wasi" else \
-        run_python(ctx, python_args(c), optimize=o["optimize"])
+    if o["target"] == "wasi":
+        from wasmbuild.targets.wasi import run_wasi
+
+        status = run_wasi(ctx, python_args(c))
+    else:
+        from wasmbuild.targets.node import run_python
+
+        status = run_python(ctx, python_args(c), optimize=o["optimize"])
     if status:
         raise Exit(code=status)
 
