@@ -117,6 +117,15 @@ def browser(c: InvokeContext, o: Values) -> None:
     recipe.build_target(context(c, o), "browser")
 
 
+def answers(c: InvokeContext, o: Values) -> None:
+    """Run the cross configure in full (no stored answers) and ship its answers in
+    Tools/wasm/configure-answers/, where a new machine's build starts from them;
+    --check compares them with the shipped ones instead."""
+    from wasmbuild import recipe
+
+    recipe.configure_answers(context(c, o), o["target"], check=o["check"])
+
+
 def wasi(c: InvokeContext, o: Values) -> None:
     """Cross-compile for WASI (builddir/wasi): python.wasm with Debian's clang and wasi-libc."""
     from wasmbuild import recipe
@@ -127,12 +136,15 @@ def wasi(c: InvokeContext, o: Values) -> None:
 def run(c: InvokeContext, o: Values) -> None:
     """Run the Node build's python.js (or, with --target wasi, python.wasm under a WASI
     runtime); arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
-    from wasmbuild.targets.node import run_python
-    from wasmbuild.targets.wasi import run_wasi
-
     ctx = context(c, o)
-    status = run_wasi(ctx, python_args(c)) if o["target"] == "wasi" else \
-        run_python(ctx, python_args(c), optimize=o["optimize"])
+    if o["target"] == "wasi":
+        from wasmbuild.targets.wasi import run_wasi
+
+        status = run_wasi(ctx, python_args(c))
+    else:
+        from wasmbuild.targets.node import run_python
+
+        status = run_python(ctx, python_args(c), optimize=o["optimize"])
     if status:
         raise Exit(code=status)
 
@@ -215,8 +227,9 @@ def setup(c: InvokeContext, o: Values) -> None:
     """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
     from wasmbuild import provision
 
-    purposes = ("build", "clean-room") if o["clean_room"] else ("build",)
-    provision.setup(dry_run=bool(c.config.run.dry), purposes=purposes)
+    purposes = provision.purposes_for(shlex.split(o["for_command"] or ""))
+    provision.setup(dry_run=bool(c.config.run.dry),
+                    purposes=(*purposes, "clean-room") if o["clean_room"] else purposes)
 
 
 def fresh(c: InvokeContext, o: Values) -> None:
@@ -266,7 +279,7 @@ def docs(c: InvokeContext, o: Values) -> None:
 
 namespace = Collection()
 wasm = Collection("wasm")
-for body in (build_python, ports, deps, node, browser, wasi, run, extension, test, test_browser, limits,
-             serve, clean, dist, doctor, setup, fresh, docs):
+for body in (build_python, ports, deps, node, browser, answers, wasi, run, extension, test,
+             test_browser, limits, serve, clean, dist, doctor, setup, fresh, docs):
     wasm.add_task(wasm_task(body))
 namespace.add_collection(wasm)

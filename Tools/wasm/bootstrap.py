@@ -6,9 +6,10 @@
     python3 Tools/wasm/bootstrap.py nox -s tests         # set up, then test
 
 Setting up means: a virtual environment in .venv with the project's Python dependencies
-(invoke, nox, requests, pytest, ...), then `invoke wasm.setup`, which installs missing system
-packages (Emscripten, a C compiler, ...) on Debian/Ubuntu when run as root. Each part is skipped
-when already done. Standard library only: this runs before any dependency is installed.
+(invoke, nox, requests, pytest, ...), then `invoke wasm.setup`, which installs the missing system
+packages the command needs (Emscripten, a C compiler, ...; browsers only for page tests) on
+Debian/Ubuntu when run as root. Each part is skipped when already done. Standard library
+only: this runs before any dependency is installed.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "VIRTUAL_ENV": str(VENV),
            "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("PYTHONHOME", None)
-    setup = subprocess.call([str(VENV / "bin" / "invoke"), "wasm.setup"], cwd=CHECKOUT, env=env)
+    # Only what the command needs: a first build for Node does not wait for browsers.
+    setup = subprocess.call([str(VENV / "bin" / "invoke"), "wasm.setup",
+                             "--for-command", shlex.join(argv)], cwd=CHECKOUT, env=env)
     if setup != 0:
         return setup
     if not argv:

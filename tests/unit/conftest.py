@@ -106,6 +106,7 @@ BEHAVIOUR = {
         "target = next((a.split('=')[1] for a in sys.argv if a.startswith('--with-emscripten-target')),"
         " 'native')\n"
         "Path('config.cache').write_text('ac_cv_c_compiler_gnu=${ac_cv_c_compiler_gnu=no}\\n'"
+        " 'ac_cv_path_SED=${ac_cv_path_SED=/usr/bin/sed}\\n'"
         " f'py_cv_module_termios=${{py_cv_module_termios={target}}}\\n'"
         " 'ac_cv_env_CC_set=\\n')\n"
         "Path('Makefile').write_text('all:\\n')\n"

@@ -89,8 +89,9 @@ def test_a_task_stopped_mid_configure_leaves_no_process_of_its_tree(
     env = {**os.environ, **fake.env, "CPYTHON_WASM_CACHE": str(fake.tmp / "cache"),
            "CPYTHON_WASM_BUILDDIR": str(fake.tmp / "builddir"), "FAKE_HANG": "configure",
            "FAKE_PIDS": str(pids_file)}
+    # --verbose runs the build Python in place, first (beside.py): its configure hangs.
     task = subprocess.Popen([sys.executable, "-m", "invoke", "-r", str(CHECKOUT), "wasm.node",
-                             "--source", str(fake.tree), "--offline", "--mirror",
+                             "--verbose", "--source", str(fake.tree), "--offline", "--mirror",
                              str(fake.mirror)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -106,3 +107,4 @@ def test_a_task_stopped_mid_configure_leaves_no_process_of_its_tree(
     while any(_alive(p) for p in tree) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [p for p in tree if _alive(p)] == []
+

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from wasmbuild.config import Download, NodeRelease
 from wasmbuild.context import Options, resolve
-from wasmbuild.errors import ConfigError
+from wasmbuild.errors import ConfigError, ToolVersionError
 
 from .conftest import SCRIPT_HEAD, FakeToolchain
 
@@ -46,6 +46,21 @@ def test_the_pinned_default_node_runs_python_js(fake: FakeToolchain) -> None:
     ctx = fake.build()
     assert ctx.node.version == "24.9.0"
     assert ctx.node.path == fake.layout.node_release("24.9.0") / "bin" / "node"
+
+
+def test_the_pinned_node_is_asked_its_version_once_while_it_is_the_same_file(
+        fake: FakeToolchain) -> None:
+    fake = with_default_node(fake, in_mirror=True)
+    assert fake.build().node.version == "24.9.0"
+    asked = [c for c in fake.calls() if c.name == "pinned-node"]
+    assert [c.argv for c in asked] == [["--version"]]
+    fake.reset_calls()
+    assert fake.build().node.version == "24.9.0"
+    assert [c for c in fake.calls() if c.name == "pinned-node"] == []  # its answer was kept
+    node = fake.layout.node_release("24.9.0") / "bin" / "node"
+    node.write_text(node.read_text().replace("v24.9.0", "v24.0.0"))  # another binary there
+    with pytest.raises(ToolVersionError, match=r"is 24\.0\.0, expected 24\.9\.0"):
+        fake.build().node  # noqa: B018
 
 
 def test_without_the_pinned_node_the_one_on_path_runs_it_and_says_so(fake: FakeToolchain) -> None:

@@ -22,9 +22,19 @@ def test_node_build_runs_the_recipe_in_order(fake: FakeToolchain) -> None:
     build = fake.build()
     folder = recipe.build_target(build, "node")
 
-    assert fake.names() == ["configure", "make", "embuilder",
-                            "emconfigure", "configure", "emmake", "make", "emmake", "make",  # deps
-                            "emconfigure", "configure", "emmake", "make"]
+    # The build Python builds beside the ports and libraries (beside.py): each in order.
+    native = [c.name for c in fake.calls() if Path(c.cwd) == build.native_dir]
+    assert native == ["configure", "make"]
+    assert [c.name for c in fake.calls() if Path(c.cwd) != build.native_dir] == [
+        "embuilder",
+        "emconfigure", "configure", "emmake", "make", "emmake", "make",  # deps
+        "emconfigure", "configure", "emmake", "make"]
+    calls = fake.calls()
+    native_make = next(i for i, c in enumerate(calls)
+                       if c.name == "make" and Path(c.cwd) == build.native_dir)
+    cross = next(i for i, c in enumerate(calls)
+                 if c.name == "configure" and "--with-emscripten-target=node" in c.argv)
+    assert native_make < cross  # the cross configure runs the build Python: it waited for it
     [native_configure] = fake.find("configure", cwd=build.native_dir)
     [cross_configure] = fake.find("configure", arg="--with-emscripten-target=node")
     [cross_emconfigure] = fake.find("emconfigure", arg="--with-emscripten-target=node")
@@ -314,3 +324,82 @@ def test_a_mirror_folder_can_come_from_the_environment(fake: FakeToolchain,
     build = fake.build(source=None, python_version="3.11.2", mirror=None)
     assert build.options.mirror == fake.mirror
     assert (fetch_source(build).tree / "README").read_text() == "x"
+
+
+def test_the_build_python_builds_beside_the_libraries_and_its_failure_stops_the_build(
+    fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recipe.build_deps(fake.build())  # built first: the failure below is the build Python's make
+    monkeypatch.setenv("FAKE_FAIL", "make")
+    out = io.StringIO()
+    with pytest.raises(CommandFailed) as failure:
+        recipe.build_target(fake.build(out=out), "node")
+    assert failure.value.log == fake.build().native_dir / "logs" / "make.log"
+    text = out.getvalue()
+    assert "the build Python builds beside the next steps" in text
+    # Its lines come in one piece, where the cross build needs it, after the libraries'.
+    assert text.index("# == libraries") < text.index("# == build Python")
+    assert "# == cross build" not in text
+
+
+def _store_emptied(fake: FakeToolchain) -> None:
+    """A new machine: no build folder, no stored answers."""
+    clean.clean(fake.build(), "node")
+    for stored in fake.build().paths.configure_answers.glob("*"):
+        stored.unlink()
+
+
+def test_shipped_configure_answers_start_a_new_machine_s_configure(fake: FakeToolchain) -> None:
+    shipped = recipe.configure_answers(fake.build(), "node", check=False)
+    text = shipped.read_text()
+    assert shipped.parent == fake.build().paths.shipped_configure_answers
+    assert "ac_cv_c_compiler_gnu=${ac_cv_c_compiler_gnu=no}" in text
+    # Nothing of the machine that made them: no paths, no environment, no module choices.
+    assert "ac_cv_path_SED" not in text and "ac_cv_env_" not in text and "py_cv_" not in text
+    assert "for: " in text.splitlines()[2]
+
+    _store_emptied(fake)
+    out = io.StringIO()
+    node = recipe.build_target(fake.build(out=out), "node")
+    assert (node / "config.cache.seen").read_text() == \
+        "ac_cv_c_compiler_gnu=${ac_cv_c_compiler_gnu=no}\n"
+    assert f"the answers the checkout ships for this configuration ({shipped.name})" \
+        in out.getvalue()
+
+
+def test_shipped_answers_of_other_inputs_never_reach_a_build(fake: FakeToolchain) -> None:
+    recipe.configure_answers(fake.build(), "node", check=False)
+    _store_emptied(fake)
+    (fake.checkout / "config.site-wasm32-emscripten").write_text("ac_cv_func_dup3=no\n")
+    out = io.StringIO()
+    node = recipe.build_target(fake.build(out=out), "node")
+    assert (node / "config.cache.seen").read_text() == ""
+    assert "no configure answers stored or shipped for this configuration" in out.getvalue()
+    with pytest.raises(ConfigError, match="ships no configure answers for this configuration"):
+        recipe.configure_answers(fake.build(), "node", check=True)
+
+
+def test_answers_check_compares_the_shipped_answers_with_a_full_configure(
+        fake: FakeToolchain) -> None:
+    shipped = recipe.configure_answers(fake.build(), "node", check=False)
+    out = io.StringIO()
+    recipe.configure_answers(fake.build(out=out), "node", check=True)
+    assert "shipped answers match the full configure" in out.getvalue()
+    shipped.write_text(shipped.read_text().replace("compiler_gnu=no", "compiler_gnu=yes"))
+    with pytest.raises(ConfigError, match="differ from a full configure in 2 lines") as error:
+        recipe.configure_answers(fake.build(), "node", check=True)
+    assert "invoke wasm.answers" in error.value.fix
+
+
+def test_the_answers_key_is_the_same_in_any_checkout_and_home() -> None:
+    from wasmbuild import configcache
+
+    here = configcache.store_key(["-I/work/a/Tools/wasm/x", "/root/.cache/y"],
+                                 {"/work/a/Tools/wasm": "{tools}", "/work/a": "{checkout}",
+                                  "/root": "~"})
+    there = configcache.store_key(["-I/home/b/src/Tools/wasm/x", "/home/b/.cache/y"],
+                                  {"/home/b/src/Tools/wasm": "{tools}", "/home/b/src": "{checkout}",
+                                   "/home/b": "~"})
+    assert here == there
+    assert here != configcache.store_key(["-I/work/a/Tools/wasm/z", "/root/.cache/y"],
+                                         {"/work/a": "{checkout}", "/root": "~"})

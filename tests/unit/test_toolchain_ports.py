@@ -121,6 +121,33 @@ def test_setup_dry_run_prints_the_apt_commands(monkeypatch: pytest.MonkeyPatch) 
     assert "apt-get install -y --no-install-recommends emscripten zlib1g-dev" in out.getvalue()
 
 
+@pytest.mark.parametrize(("command", "wanted"), [
+    ('invoke wasm.node wasm.run -- -c "import wasi"', ("build",)),  # the README's command 1
+    ("invoke wasm.browser wasm.serve", ("build",)),
+    ("invoke wasm.node wasm.test-browser -- test_json", ("build", "browser")),
+    ("invoke wasm.wasi", ("build", "wasi")),
+    ("invoke wasm.run --target wasi -- -c 1", ("build", "wasi")),
+    ("invoke wasm.limits", ("build", "browser", "wasi")),
+    ("nox -s tests e2e", ("build", "browser", "wasi")),  # the README's command 2
+    ("", ("build", "browser", "wasi")),
+])
+def test_setup_installs_what_the_bootstrapped_command_needs(command: str,
+                                                           wanted: tuple[str, ...]) -> None:
+    import shlex
+
+    assert provision.purposes_for(shlex.split(command)) == wanted
+
+
+def test_a_first_build_for_node_does_not_install_browsers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(provision.shutil, "which", lambda name: None)
+    monkeypatch.setattr(provision.Path, "is_file", lambda self: False)
+    build_only = {r.package for r in provision.missing_packages(("build",))}
+    assert {"emscripten", "build-essential"} <= build_only
+    assert not build_only & {"chromium", "firefox-esr", "clang-19", "wasi-libc"}
+    everything = {r.package for r in provision.missing_packages()}
+    assert {"chromium", "firefox-esr", "wasi-libc"} <= everything
+
+
 def test_doctor_reports_the_toolchain_and_flags(fake: FakeToolchain) -> None:
     report = doctor.examine(fake.build())
     text = doctor.render(report)

@@ -24,7 +24,7 @@ from .emscriptens import find_emscripten, provide_emscripten
 from .errors import ConfigError, DownloadError, ToolMissing
 from .layout import TARGETS, Layout
 from .matrix import ENGINES
-from .nodejs import Node, find_node, provide_node
+from .nodejs import Node, find_node, pinned_node_binary, provide_node
 from .rules import CPythonRecipe
 from .shell import Runner
 from .sources import check_cpython_tree
@@ -149,18 +149,36 @@ class Context:
         if self.options.node is not None:
             return find_node(self.options.node)
         if self.options.node_version:
-            return provide_node(self.versions, self.options.node_version, self.paths, self.runner,
-                                mirror=self.options.mirror, offline=self.options.offline)
+            return self._pinned_node(self.options.node_version)
         default = self.versions.default_node
         if default is None:
             return find_node()
         try:  # the pinned default: the same fast runtime on every machine
-            return provide_node(self.versions, default, self.paths, self.runner,
-                                mirror=self.options.mirror, offline=self.options.offline)
+            return self._pinned_node(default)
         except (DownloadError, ToolMissing) as exc:
             self.runner.note(f"pinned Node {default} unavailable ({exc.message}); "
                              "using the node on PATH")
             return find_node()
+
+    def _pinned_node(self, major: str) -> Node:
+        """A pinned Node release (nodejs.provide_node). Providing one asks the binary its
+        version, which starts a Node (~50 ms, on every `wasm.run`): once it has answered, the
+        answer is kept beside it, for as long as the binary is the same file."""
+        binary = pinned_node_binary(self.paths, self.versions.node_release(major))
+        answered = binary.parent.parent / ".version-answered"
+        try:
+            seen = f"{binary.stat().st_size} {binary.stat().st_mtime_ns}"
+            kept_version, kept_seen = answered.read_text().split(" ", 1)
+        except (OSError, ValueError):
+            kept_version, kept_seen, seen = "", "", "-"
+        if kept_seen == seen and kept_version == self.versions.node_release(major).version:
+            return Node(binary, kept_version)
+        node = provide_node(self.versions, major, self.paths, self.runner,
+                            mirror=self.options.mirror, offline=self.options.offline)
+        if not self.dry_run:
+            answered.write_text(f"{node.version} {binary.stat().st_size} "
+                                f"{binary.stat().st_mtime_ns}")
+        return node
 
     # -- names and folders of this build -----------------------------------------------------
     @property

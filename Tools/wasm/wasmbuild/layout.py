@@ -86,6 +86,13 @@ class Layout:
         return self.cache_root / "configure"
 
     @property
+    def shipped_configure_answers(self) -> Path:
+        """configure answers the checkout ships for the quick start's configurations
+        (configcache.py), checked by `invoke wasm.answers --check`. Not under
+        Tools/wasm/emscripten, whose files change what a build makes: these only save time."""
+        return self.root / "Tools" / "wasm" / "configure-answers"
+
+    @property
     def dist(self) -> Path:
         return self.builddir / "dist"
 

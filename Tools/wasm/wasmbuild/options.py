@@ -29,7 +29,7 @@ from .wasi_config import RUNTIMES
 Kind = Literal["text", "path", "number", "flag", "list"]
 
 # Groups of tasks, by what they do with a build.
-BUILDS = frozenset({"node", "browser"})
+BUILDS = frozenset({"node", "browser", "answers"})
 USES_A_BUILD = BUILDS | {"run", "extension", "test", "test-browser", "limits", "dist"}
 WASI = frozenset({"wasi"})  # the WASI build: no Emscripten options
 FETCHES = BUILDS | WASI | {"build-python", "ports", "deps", "run", "test", "test-browser",
@@ -138,6 +138,10 @@ OPTIONS: tuple[Option, ...] = (
            frozenset({"limits"}), kind="flag"),
     Option("check", "fail if docs/limits.md's table differs from this probe",
            frozenset({"limits"}), kind="flag"),
+    Option("check", "run a full configure and compare its answers with the shipped ones instead "
+           "of writing them", frozenset({"answers"}), kind="flag"),
+    Option("target", "whose configure: node or browser", frozenset({"answers"}),
+           default=lambda: "node", choices=lambda: ("node", "browser")),
     Option("check", "fail if a generated document is stale instead of rewriting it",
            frozenset({"docs"}), kind="flag"),
     Option("bind", "address to listen on (127.0.0.1: this machine only; another address needs "
@@ -156,6 +160,9 @@ OPTIONS: tuple[Option, ...] = (
            frozenset({"clean"}), kind="flag"),
     Option("clean_room", "also what `wasm.fresh` needs: debootstrap, bubblewrap, git",
            frozenset({"setup"}), kind="flag"),
+    Option("for_command", "only what this command needs (bootstrap.py passes its own): "
+           "browsers for page tests, the WASI toolchain for WASI", frozenset({"setup"}),
+           shown_default="everything"),
     Option("debian", "Debian release to make the root of", frozenset({"fresh"}),
            default=lambda: "bookworm", choices=lambda: tuple(config.load().debian.releases)),
     Option("command", "run only the first N quick-start commands", frozenset({"fresh"}),

@@ -25,7 +25,8 @@ class Requirement:
     package: str
     present: Callable[[], bool]
     purpose: str = "build"
-    """'build' (every machine that builds) or 'clean-room' (making and entering Debian roots)."""
+    """'build' (every machine that builds), 'browser' (the page tests' engines), 'wasi' (the
+    WASI build's toolchain) or 'clean-room' (making and entering Debian roots)."""
 
 
 def _has_acorn() -> bool:
@@ -72,9 +73,11 @@ REQUIREMENTS = (
     Requirement("ccache, so rebuilds reuse earlier compilations", "ccache",
                 lambda: bool(shutil.which("ccache"))),
     Requirement("Chromium, for the browser tests", "chromium",
-                lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser"))),
+                lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser")),
+                "browser"),
     Requirement("Firefox ESR, the browser tests' second engine (driven over WebDriver BiDi)",
-                "firefox-esr", lambda: bool(shutil.which("firefox-esr") or shutil.which("firefox"))),
+                "firefox-esr", lambda: bool(shutil.which("firefox-esr") or shutil.which("firefox")),
+                "browser"),
     # An Emscripten release the system lacks (CPython 3.13's default on Debian 12) comes from a
     # Debian root: small packages, installed up front so that such a build does not stop after
     # minutes of work for want of them.
@@ -83,19 +86,38 @@ REQUIREMENTS = (
     Requirement("bwrap (bubblewrap), which enters them", "bubblewrap",
                 lambda: bool(shutil.which("bwrap"))),
     # The WASI toolchain of the default CPython's WASI recipe (versions.toml [wasi]).
-    *(Requirement(f"{package}, for the WASI build", package, functools.partial(_installed, shows))
+    *(Requirement(f"{package}, for the WASI build", package, functools.partial(_installed, shows),
+                  "wasi")
       for package, shows in _default_wasi_installs().items()),
     Requirement("git, which clones the checkout into them", "git",
                 lambda: bool(shutil.which("git")), "clean-room"),
 )
 
 
-def missing_packages(purposes: Sequence[str] = ("build",)) -> list[Requirement]:
+EVERYTHING = ("build", "browser", "wasi")
+"""What a machine that runs any task or test needs."""
+_BROWSER_TASKS = frozenset({"wasm.test-browser", "wasm.test_browser", "wasm.limits"})
+_WASI_WORDS = frozenset({"wasm.wasi", "wasi", "--target=wasi", "wasm.limits"})
+
+
+def purposes_for(command: Sequence[str]) -> tuple[str, ...]:
+    """What `command` (the words after bootstrap.py) needs installed. A newcomer's first build
+    does not wait for browsers it will not start: Chromium and Firefox ESR come with a
+    command that runs pages, the WASI toolchain with one that builds or runs WASI. Anything
+    else (the tests, a nox session, no command) gets everything."""
+    if not command or Path(command[0]).name != "invoke":
+        return EVERYTHING
+    words = set(command[1:command.index("--")] if "--" in command else command[1:])
+    return ("build", *(["browser"] if words & _BROWSER_TASKS else []),
+            *(["wasi"] if words & _WASI_WORDS else []))
+
+
+def missing_packages(purposes: Sequence[str] = EVERYTHING) -> list[Requirement]:
     return [r for r in REQUIREMENTS if r.purpose in purposes and not r.present()]
 
 
 def setup(*, dry_run: bool = False, runner: Runner | None = None,
-          purposes: Sequence[str] = ("build",)) -> None:
+          purposes: Sequence[str] = EVERYTHING) -> None:
     runner = runner or Runner(CHECKOUT, dry_run=dry_run)
     dry_run = runner.dry_run
     runner.heading(f"system packages ({', '.join(purposes)})")

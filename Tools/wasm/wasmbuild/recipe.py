@@ -10,16 +10,20 @@
 
 `invoke wasm.build-python` runs the first two, `wasm.ports` and `wasm.deps` one each,
 `wasm.node` and `wasm.browser` all of them; `invoke --dry` prints them in this order. Every
-step skips itself when it is up to date (steps/base.py).
+step skips itself when it is up to date (steps/base.py). The build Python builds beside the
+toolchain, ports and deps steps (beside.py): the cross build is the first to need it.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import provision, targets
+from .beside import Beside, forget, ready
 from .context import Context
-from .steps import deps, native, ports, source
+from .steps import answers, deps, native, ports, source
 from .steps.base import exclusive
 
 
@@ -28,11 +32,12 @@ def _lock(ctx: Context) -> Path:
     return ctx.paths.cpython_dir(ctx.cpython.key) / ".lock"
 
 
-def _show_setup(ctx: Context) -> None:
-    """A dry run starts with the system packages `invoke wasm.setup` would install, so the
-    first look at the recipe, before anything is installed, shows the whole of it."""
+def _show_setup(ctx: Context, target: str = "") -> None:
+    """A dry run starts with the system packages `invoke wasm.setup` would install for it, so
+    the first look at the recipe, before anything is installed, shows the whole of it."""
     if ctx.dry_run:
-        provision.setup(dry_run=True, runner=ctx.runner)
+        provision.setup(dry_run=True, runner=ctx.runner,
+                        purposes=provision.purposes_for(["invoke", f"wasm.{target or 'node'}"]))
 
 
 def build_python(ctx: Context) -> Path:
@@ -57,10 +62,36 @@ def build_target(ctx: Context, target: str) -> Path:
     """Every step, for `target` (node, browser): the folder holding python.js."""
     chosen = targets.get(target)
     chosen.check(ctx)
+    _show_setup(ctx, target)
+    with exclusive(_lock(ctx), ctx.runner):
+        tree = source.fetch_source(ctx)
+        with _build_python_beside(ctx, tree) as build_python:
+            folder = chosen.build(ctx, tree, build_python)
+        chosen.finish(ctx, folder)
+        return folder
+
+
+@contextlib.contextmanager
+def _build_python_beside(ctx: Context, tree: source.Source) -> Iterator[Path]:
+    """The build Python, built beside the steps in the block; they get its path, and the
+    first to run it waits for it (beside.ready)."""
+    python = native.python_path(ctx)
+    Beside(ctx, "the build Python", lambda side: native.build_python(side, tree), makes=python)
+    try:
+        yield python
+        ready(python)  # a target that never ran it (none today) still reports its failure
+    finally:
+        forget(python)
+
+
+def configure_answers(ctx: Context, target: str, *, check: bool) -> Path:
+    """The cross configure of `target` in full, its answers shipped or checked (configcache.py)."""
     _show_setup(ctx)
     with exclusive(_lock(ctx), ctx.runner):
         tree = source.fetch_source(ctx)
-        build_python = native.build_python(ctx, tree)
-        folder = chosen.build(ctx, tree, build_python)
-        chosen.finish(ctx, folder)
-        return folder
+        with _build_python_beside(ctx, tree) as build_python:
+            ctx.provide_emscripten()
+            ports.ports(ctx)
+            libraries = deps.deps(ctx)
+            return answers.answers_check(ctx, target, tree, ready(build_python), libraries,
+                                         check=check)

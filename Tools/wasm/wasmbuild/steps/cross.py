@@ -20,11 +20,13 @@ from pathlib import Path
 
 from .. import configcache
 from .. import exports as exports_module
+from ..beside import ready
+from ..config import TOOLS_WASM
 from ..context import Context
 from ..errors import ConfigError, ToolMissing
 from ..layout import EMSCRIPTEN_TARGETS
 from ..rules import EmscriptenFix, file_digests
-from ..shell import Action
+from ..shell import Action, Command
 from ..stamps import file_digest
 from .base import Step, link_recipe_path, merge_configure_env, run_step
 from .deps import BuiltDependency
@@ -104,6 +106,7 @@ class CrossBuild:
 def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
                 built_deps: Sequence[BuiltDependency]) -> Path:
     build = plan(ctx, target, source, built_deps)
+    ready(build_python)  # built beside the steps before this one (beside.py)
     runner = ctx.runner
     runner.heading(f"cross build: {target} target with Emscripten {ctx.emscripten.version} "
                    f"in {runner.path(build.folder)}")
@@ -118,11 +121,11 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     return build.folder
 
 
-def plan(ctx: Context, target: str, source: Source,
-         built_deps: Sequence[BuiltDependency]) -> CrossBuild:
+def plan(ctx: Context, target: str, source: Source, built_deps: Sequence[BuiltDependency],
+         folder: Path | None = None) -> CrossBuild:
     """configure's environment: our site file first, the profile, the libraries, the CPython
     recipe's variables, the Emscripten fixes, and the C API exports on python.js's link."""
-    folder = ctx.target_dir(target)
+    folder = folder or ctx.target_dir(target)
     cpython_site = cpython_site_file(ctx, source)
     env = {**ctx.emscripten.env, "CONFIG_SITE": str(site_files(ctx.paths.root, cpython_site)[0]),
            **dict(ctx.profile.configure_env)}
@@ -142,14 +145,35 @@ def plan(ctx: Context, target: str, source: Source,
     return CrossBuild(ctx, target, source, built_deps, folder, cpython_site, env, fixes)
 
 
-def configure(build: CrossBuild, build_python: Path) -> dict[str, object]:
-    """The configure step; returns its inputs, which the make step adds to."""
-    ctx, emscripten, profile, folder = build.ctx, build.ctx.emscripten, build.ctx.profile, build.folder
-    command = emscripten.command(
+def configure_command(build: CrossBuild, build_python: Path) -> Command:
+    ctx, emscripten = build.ctx, build.ctx.emscripten
+    return emscripten.command(
         emscripten.tool("emconfigure"), build.source.tree / "configure", "-C",
         "--host=wasm32-unknown-emscripten", f"--build={build_triple(build.source)}",
         *ctx.recipe.configure_args(ctx.flavour(build.target)),
-        f"--with-build-python={build_python}", *profile.configure_args, cwd=folder, env=build.env)
+        f"--with-build-python={build_python}", *ctx.profile.configure_args, cwd=build.folder,
+        env=build.env)
+
+
+def answers_key(build: CrossBuild) -> str:
+    """The key of configure's answers: everything configure's checks see. Answers are shared
+    only within one profile and one set of fixes: their flags and files change what the link
+    checks see (a file on LDFLAGS once made clock_gettime "missing")."""
+    ctx, emscripten = build.ctx, build.ctx.emscripten
+    return configcache.store_key(
+        [ctx.cpython.key, build.source.configure_digest(),
+         *[file_digest(p) if p.is_file() else "missing" for p in build.sites],
+         emscripten.key, emscripten.origin, ctx.profile.name,
+         *sorted(d.dependency.fingerprint for d in build.built_deps),
+         *[f.configure_fingerprint for f in build.fixes],
+         *file_digests(sorted({p for f in build.fixes for p in f.link_files})).values()],
+        {str(TOOLS_WASM): "{tools}", str(ctx.paths.root): "{checkout}", str(Path.home()): "~"})
+
+
+def configure(build: CrossBuild, build_python: Path) -> dict[str, object]:
+    """The configure step; returns its inputs, which the make step adds to."""
+    ctx, emscripten, profile, folder = build.ctx, build.ctx.emscripten, build.ctx.profile, build.folder
+    command = configure_command(build, build_python)
     fingerprints = {d.dependency.name: d.dependency.fingerprint for d in build.built_deps}
     site_digests = [file_digest(p) if p.is_file() else "missing" for p in build.sites]
     setup_local = setup_local_text(ctx.paths.root, build.built_deps, ctx.recipe.setup_local)
@@ -167,15 +191,7 @@ def configure(build: CrossBuild, build_python: Path) -> dict[str, object]:
     }
     if profile.configure_env:
         inputs["profile_env"] = dict(profile.configure_env)
-    # Answers are shared only within one profile and one set of fixes: their flags and files
-    # change what the link checks see (a file on LDFLAGS once made clock_gettime "missing").
-    key = configcache.store_key([ctx.cpython.key, build.source.configure_digest(), *site_digests,
-                                 emscripten.key, emscripten.origin, profile.name,
-                                 *sorted(fingerprints.values()),
-                                 *[f.configure_fingerprint for f in build.fixes],
-                                 *file_digests(sorted({p for f in build.fixes
-                                                       for p in f.link_files})).values()])
-    answers = _configure_answers(build, key)
+    answers = _configure_answers(build, answers_key(build))
     run_step(ctx.runner, Step(
         "configure", folder, inputs, [command], [folder / "Makefile", build.exports_file],
         before=[_forget_link(build), *_write_setup_local(build, setup_local),
@@ -244,18 +260,25 @@ def _configure_answers(build: CrossBuild, key: str) -> tuple[Action, Action]:
     variant = build.ctx.variant(build.target)
     siblings = [t for t in EMSCRIPTEN_TARGETS if t != build.target]
 
+    shipped = build.ctx.paths.shipped_configure_answers
+
     def seed() -> None:
         config_cache.unlink(missing_ok=True)
-        seeded_from = configcache.seed(config_cache, store, key, variant, siblings)
+        seeded_from = configcache.seed(config_cache, store, key, variant, siblings, shipped)
         if seeded_from:
             runner.note(f"configure starts from {seeded_from}")
+        else:
+            runner.note(f"no configure answers stored or shipped for this configuration "
+                        f"({key}): configure runs every check, about 3 minutes on 2 CPUs")
 
     stored = runner.path(configcache.stored_path(store, key, variant))
+    ships = runner.path(configcache.shipped_path(shipped, key))
     cache = runner.path(config_cache)
-    # The shell spelling of seed() for this target's own answers; the Python work also falls
-    # back to a sibling target's compiler checks.
+    # The shell spelling of seed() for this target's own answers or the shipped ones; the
+    # Python work also falls back to a sibling target's compiler checks before the shipped.
     return (Action(f"rm -f {cache}; if [ -f {stored} ]; then grep -v '^ac_cv_env_' {stored} "
-                   f"> {cache}; fi  # else a sibling target's compiler checks, if stored", seed),
+                   f"> {cache}; elif [ -f {ships} ]; then grep -v '^#' {ships} > {cache}; fi",
+                   seed),
             Action(f"cp {runner.path(config_cache)} {stored}",
                    lambda: configcache.save(config_cache, store, key, variant)))
 
@@ -273,3 +296,4 @@ def _write_exports(build: CrossBuild) -> Action:
                   f"{runner.path(build.source.tree)} {runner.path(pyconfig)} "
                   + "".join(f"{runner.path(a)} " for a in archives)
                   + f"> {runner.path(build.exports_file)}", write)
+

@@ -11,9 +11,13 @@ from .base import Step, link_recipe_path, run_step
 from .source import Source
 
 
+def python_path(ctx: Context) -> Path:
+    return ctx.native_dir / "python"
+
+
 def build_python(ctx: Context, source: Source) -> Path:
     folder = ctx.native_dir
-    python = folder / "python"
+    python = python_path(ctx)
     ctx.runner.heading(f"build Python: native CPython {ctx.cpython.version} "
                        f"in {ctx.runner.path(folder)}")
     configure = Command.of(source.tree / "configure", "-C", cwd=folder)

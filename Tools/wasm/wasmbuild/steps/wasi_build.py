@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..beside import ready
 from ..context import Context
 from ..errors import ConfigError
 from ..shell import Action
@@ -22,6 +23,7 @@ from .source import Source
 
 def wasi_build(ctx: Context, source: Source, build_python: Path) -> Path:
     compiler = ctx.provide_wasi()
+    python = ready(build_python)  # built beside the toolchain step (beside.py)
     runner, folder = ctx.runner, ctx.target_dir("wasi")
     recipe = ctx.versions.wasi.recipe_for(ctx.cpython.version)
     runner.heading(f"WASI build: CPython {ctx.cpython.version} with {compiler.clang} and "
@@ -39,7 +41,7 @@ def wasi_build(ctx: Context, source: Source, build_python: Path) -> Path:
     env = {"CONFIG_SITE": str(site), **compiler.env([c for f in fixes for c in f.cflags])}
     configure = compiler.command(
         source.tree / "configure", "-C", "--host=wasm32-unknown-wasi",
-        f"--build={build_triple(source)}", f"--with-build-python={build_python}",
+        f"--build={build_triple(source)}", f"--with-build-python={python}",
         *recipe.configure, *ctx.profile.configure_args, cwd=folder, env=env)
     inputs = {"configure": source.configure_digest(), "argv": list(configure.argv),
               "env": env, "site": file_digest(site) if site.is_file() else "missing",

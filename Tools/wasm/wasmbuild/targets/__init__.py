@@ -10,12 +10,14 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..context import Context, check_target
 from ..shell import Command
-from ..steps.source import Source
-from ..testsuite import ModuleResult
+
+if TYPE_CHECKING:  # `invoke wasm.run` loads neither (bench/task_overhead.py)
+    from ..steps.source import Source
+    from ..testsuite import ModuleResult
 
 
 @dataclass(frozen=True)

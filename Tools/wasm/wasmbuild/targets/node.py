@@ -5,14 +5,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import expectations, site_files, testsuite
 from ..config import TOOLS_WASM
 from ..context import Context
 from ..errors import ToolMissing
 from ..nodejs import node_flags
 from ..shell import Command
-from ..steps.source import Source
+
+if TYPE_CHECKING:
+    from ..steps.source import Source
 from . import (
     INTERRUPTED_PROGRAM,
     CheckRun,
@@ -71,6 +73,8 @@ class NodeTarget:
         return emscripten_build(ctx, self.name, source, build_python)
 
     def expectations_file(self, ctx: Context) -> Path:
+        from .. import expectations  # not loaded by `invoke wasm.run` (bench/task_overhead.py)
+
         return expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
                                               ctx.variant(self.name))
 
@@ -82,6 +86,8 @@ class NodeTarget:
         return ""
 
     def finish(self, ctx: Context, folder: Path) -> None:
+        from .. import site_files
+
         site_files.install_for_node(ctx.runner, folder)
 
     def runtime(self, ctx: Context) -> str:
@@ -95,6 +101,8 @@ class NodeTarget:
     @contextlib.contextmanager
     def suite_runner(self, ctx: Context, modules: list[str], timeout: float, results_dir: Path,
                      jobs: int) -> Iterator[SuiteRunner]:
+        from .. import testsuite
+
         prefix = self._prefix(ctx)
         ctx.runner.note(f"Node {ctx.node.version} ({ctx.runner.path(ctx.node.path)})")
         yield SuiteRunner(
