@@ -23,6 +23,7 @@ import shutil
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,8 @@ from results import machine, publish  # noqa: E402
 from runtime import geomean, pyodide_package, run_workloads  # noqa: E402
 from wasmbuild import config  # noqa: E402
 from wasmbuild.browser_tests import BrowserRunner, serving  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
+from wasmbuild.config import PyodideRelease  # noqa: E402
+from wasmbuild.context import Context, Options, resolve  # noqa: E402
 
 WORKLOADS = CHECKOUT / "bench" / "workloads.py"
 PAGE = CHECKOUT / "bench" / "pyodide_page.html"
@@ -47,34 +49,43 @@ def results_of(output: str) -> dict[str, float]:
     return dict(json.loads(line)["results"])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--pyodide", action="append", help="pinned releases (default: all)")
-    args = parser.parse_args()
-    ctx = resolve(Options())
-    folder = ctx.target_dir("browser")
-    if not (folder / "python.js").is_file():
-        sys.exit(f"error: {folder} has no browser build\nfix: invoke wasm.browser")
-    pinned = {p.version: p for p in config.load().bench_pyodide}
-    chosen = [pinned[v] for v in args.pyodide] if args.pyodide else list(pinned.values())
+@dataclass
+class Measured:
+    names: list[str]
+    """The columns: our builds, then the Pyodide releases."""
+    native: dict[str, float]
+    """Per workload, the native build's median (the CPython of the first of our builds)."""
+    median: dict[str, dict[str, float]]
+    starts: dict[str, float]
+    """The page's median time to a finished `print`."""
+
+
+def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int) -> Measured:
+    """Every build's page and every Pyodide's page, a fresh page per run, rounds in a rotating
+    order; then the native build of the first build's CPython."""
+    first = builds[0]
+    for build in builds:
+        if not (build.target_dir("browser") / "python.js").is_file():
+            sys.exit(f"error: {build.target_dir('browser')} has no browser build\nfix: invoke "
+                     f"wasm.browser --python-version {build.cpython.version}")
     # Files the server may serve: under the checkout.
-    served = ctx.paths.builddir / "bench-browser"
+    served = first.paths.builddir / "bench-browser"
     served.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(PAGE, served / PAGE.name)
-    bundle = folder / "bench-bundle.json"
-    bundle.write_text(json.dumps({"/workloads.py": base64.b64encode(WORKLOADS.read_bytes())
-                                  .decode()}))
+    bundle_data = json.dumps({"/workloads.py": base64.b64encode(WORKLOADS.read_bytes()).decode()})
+    for build in builds:
+        (build.target_dir("browser") / "bench-bundle.json").write_text(bundle_data)
     shutil.copyfile(WORKLOADS, served / WORKLOADS.name)
     for release in chosen:
         target = served / f"pyodide-{release.version}"
         if not (target / "pyodide.js").is_file():
-            shutil.copytree(pyodide_package(release, ctx), target, dirs_exist_ok=True)
-    root = ctx.paths.root
-    ours = BrowserRunner(root, os.path.relpath(folder / "tests.html", root), TIMEOUT, served)
+            shutil.copytree(pyodide_package(release, first), target, dirs_exist_ok=True)
+    root = first.paths.root
+    ours = {f"ours ({b.cpython.version}, Emscripten {b.emscripten.version})": BrowserRunner(
+        root, os.path.relpath(b.target_dir("browser") / "tests.html", root), TIMEOUT, served)
+        for b in builds}
     theirs = BrowserRunner(root, os.path.relpath(served / PAGE.name, root), TIMEOUT, served)
-    names = [f"ours ({ctx.cpython.version}, Emscripten {ctx.emscripten.version})",
-             *[f"pyodide {r.version} ({r.cpython})" for r in chosen]]
+    names = [*ours, *[f"pyodide {r.version} ({r.cpython})" for r in chosen]]
     times: dict[str, dict[str, list[float]]] = {n: {} for n in names}
     starts: dict[str, list[float]] = {n: [] for n in names}
     native: dict[str, list[float]] = {}
@@ -85,10 +96,11 @@ def main() -> None:
 
             def run(name: str, script: str, script_args: list[str]) -> str:
                 """`script` ('workloads.py' or 'ready.py') in one fresh page."""
-                if name == names[0]:
+                if name in ours:
                     argv = ["/workloads.py", *script_args] if script == "workloads.py" else \
                         ["-c", "print('ready')"]
-                    output, status, _, _ = ours.run_args(base, argv, bundle=bundle.name)
+                    output, status, _, _ = ours[name].run_args(base, argv,
+                                                               bundle="bench-bundle.json")
                 else:
                     package = f"{url}/pyodide-{name.split()[1]}/"
                     output, status, _, _ = theirs.run_args(
@@ -97,25 +109,40 @@ def main() -> None:
                     sys.exit(f"error: {name} failed:\n{output[-2000:]}")
                 return output
 
-            for round_number in range(args.rounds):
+            for round_number in range(rounds):
                 shift = round_number % len(names)
                 for name in names[shift:] + names[:shift]:
-                    print(f"round {round_number + 1}/{args.rounds}: {name}", flush=True)
+                    print(f"round {round_number + 1}/{rounds}: {name}", flush=True)
                     started = time.perf_counter()
                     run(name, "ready.py", [])
                     starts[name].append(time.perf_counter() - started)
                     for workload, seconds in results_of(
                             run(name, "workloads.py", ["--repeat", "3"])).items():
                         times[name].setdefault(workload, []).append(seconds)
-        for _ in range(args.rounds):
-            for workload, seconds in run_workloads([str(ctx.native_dir / "python")], 3).items():
+        for _ in range(rounds):
+            for workload, seconds in run_workloads([str(first.native_dir / "python")], 3).items():
                 native.setdefault(workload, []).append(seconds)
     finally:
-        ours.close()
+        for runner in ours.values():
+            runner.close()
         theirs.close()
     workloads = list(native)
-    base_time = {w: statistics.median(native[w]) for w in workloads}
-    median = {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names}
+    return Measured(names, {w: statistics.median(native[w]) for w in workloads},
+                    {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names},
+                    {n: statistics.median(starts[n]) for n in names})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pyodide", action="append", help="pinned releases (default: all)")
+    args = parser.parse_args()
+    ctx = resolve(Options())
+    pinned = {p.version: p for p in config.load().bench_pyodide}
+    chosen = [pinned[v] for v in args.pyodide] if args.pyodide else list(pinned.values())
+    measured = measure([ctx], chosen, args.rounds)
+    names, base_time, median = measured.names, measured.native, measured.median
+    workloads = list(base_time)
     lines = [f"{machine()}; headless Chromium, a fresh page per run, median of {args.rounds} "
              "rounds, best of 3 each (`bench/browser_runtime.py`); ratios against the native "
              f"build of CPython {ctx.cpython.version}", "",
@@ -129,7 +156,7 @@ def main() -> None:
         f"**{geomean([median[n][w] / base_time[w] for w in workloads]):.2f}x**" for n in names)
         + " |")
     lines.append("| page to a finished `print` | | " + " | ".join(
-        f"{statistics.median(starts[n]):.2f} s" for n in names) + " |")
+        f"{measured.starts[n]:.2f} s" for n in names) + " |")
     print("\n".join(lines))
     publish("Runtime in the browser", "\n".join(lines))
 

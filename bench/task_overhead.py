@@ -42,10 +42,8 @@ def wall(argv: list[str] | str) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
-    args = parser.parse_args()
+def measure(rounds: int) -> tuple[str, dict[str, float], float]:
+    """The printed command, each run's median wall time, and the task's overhead."""
     command = printed_command()
     runs: dict[str, list[str] | str] = {
         "the printed command": command,
@@ -56,11 +54,19 @@ def main() -> None:
     }
     times: dict[str, list[float]] = {name: [] for name in runs}
     names = list(runs)
-    for round_number in range(args.rounds):
+    for round_number in range(rounds):
         for name in names[round_number % len(names):] + names[:round_number % len(names)]:
             times[name].append(wall(runs[name]))
     median = {name: statistics.median(times[name]) for name in names}
-    overhead = median[names[1]] - median[names[0]]
+    return command, median, median[names[1]] - median[names[0]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    command, median, overhead = measure(args.rounds)
+    names = list(median)
     verdict = "met" if overhead <= TARGET_SECONDS else "missed"
     lines = [f"{machine()}; median of {args.rounds} rounds in a rotating order; "
              f"`.venv/bin/python bench/task_overhead.py {' '.join(sys.argv[1:])}`".rstrip(), "",

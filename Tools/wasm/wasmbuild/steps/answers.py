@@ -5,6 +5,7 @@ end-to-end tests run), so that a shipped answer never outlives what it answered.
 from __future__ import annotations
 
 import datetime
+import shlex
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,8 +66,8 @@ def answers_check(ctx: Context, target: str, source: Source, build_python: Path,
             runner.note(f"the {len(configcache.portable_lines(config_cache.read_text()))} "
                         "shipped answers match the full configure")
 
-        runner.action(f"diff <(grep -v '^#' {runner.path(shipped_file)}) <(…the same lines of "
-                      f"{runner.path(config_cache)})", compare)
+        runner.action(f"diff <(grep -v '^#' {runner.path(shipped_file)}) "
+                      f"<({_portable_grep(runner.path(config_cache))})", compare)
         return shipped_file
 
     def ship() -> None:
@@ -76,6 +77,14 @@ def answers_check(ctx: Context, target: str, source: Source, build_python: Path,
         configcache.ship(config_cache, shipped, key, about)
         runner.note(f"wrote {runner.path(shipped_file)}: commit it")
 
-    runner.action(f"grep '^ac_cv_' {runner.path(config_cache)} | … > {runner.path(shipped_file)}",
+    header = "".join(f"# {line}\\n" for line in about)
+    runner.action(f"{{ printf '%b' {shlex.quote(header)}; "
+                  f"{_portable_grep(runner.path(config_cache))}; }} > {runner.path(shipped_file)}",
                   ship)
     return shipped_file
+
+
+def _portable_grep(config_cache: str) -> str:
+    """configcache.portable_lines as a shell pipeline."""
+    return (f"grep '^ac_cv_' {config_cache} | grep -Ev '^ac_cv_(env|path|prog|tool)_' "
+            "| grep -v /")
