@@ -3,6 +3,7 @@
 headless Chromium, side by side in one run.
 
     .venv/bin/python bench/browser_runtime.py [--rounds 3] [--pyodide 0.23.4 --pyodide 314.0.7]
+    .venv/bin/python bench/browser_runtime.py --build 3.11.2 --build 3.11.2@6.0.5
 
 Our browser build (`invoke wasm.browser` first) runs the workloads on our test page
 (tests.html); each pinned Pyodide release (versions.toml, sha256-verified, copied under
@@ -136,11 +137,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pyodide", action="append", help="pinned releases (default: all)")
+    parser.add_argument("--build", action="append", default=[],
+                        help="our browser build(s): PYTHON[@EMSCRIPTEN] (default: the quick "
+                        "start's); ratios are against the first one's native build")
     args = parser.parse_args()
-    ctx = resolve(Options())
+    builds = [resolve(Options(python_version=spec.partition("@")[0],
+                              emscripten=spec.partition("@")[2] or None))
+              for spec in args.build] or [resolve(Options())]
+    ctx = builds[0]
     pinned = {p.version: p for p in config.load().bench_pyodide}
     chosen = [pinned[v] for v in args.pyodide] if args.pyodide else list(pinned.values())
-    measured = measure([ctx], chosen, args.rounds)
+    measured = measure(builds, chosen, args.rounds)
     names, base_time, median = measured.names, measured.native, measured.median
     workloads = list(base_time)
     lines = [f"{machine()}; headless Chromium, a fresh page per run, median of {args.rounds} "
