@@ -9,7 +9,8 @@ Emscripten, and CPython 3.13.5 with its default Emscripten), Pyodide 0.23.4 (CPy
 headless Chromium (bench/browser_runtime.py's pages), with their start-up; then what
 `invoke wasm.run` adds to the command it runs (bench/task_overhead.py) and the newcomer's
 README command 1 on a Debian 12 root made from nothing (the clean room: `--fresh` makes one in
-this run, else its last report is read, with its date). Ratios are against the native build of
+this run and writes its phase table into docs/clean-room.md, else its last report is read,
+with its date). Ratios are against the native build of
 the same CPython minor. Nothing is asserted: this is a measurement.
 """
 
@@ -73,8 +74,9 @@ def node_part(rounds: int, pyodides: list[config.PyodideRelease]
 def command_1(fresh: bool) -> tuple[float | None, str]:
     """README command 1's wall time in the last clean room of Debian 12, and where from."""
     if fresh:
+        # Its phase table goes where the clean room's tables are (docs/clean-room.md).
         subprocess.run([str(CHECKOUT / ".venv" / "bin" / "invoke"), "wasm.fresh", "--debian",
-                        "bookworm", "--command", "1"], cwd=CHECKOUT, check=True)
+                        "bookworm", "--command", "1", "--update"], cwd=CHECKOUT, check=True)
     report = Layout.default().clean_room("bookworm") / "report.json"
     if not report.is_file():
         return None, "no clean room run here yet (`--fresh`)"
