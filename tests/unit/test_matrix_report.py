@@ -77,15 +77,21 @@ def test_a_row_goes_stale_when_what_its_run_depends_on_changes(tmp_path: Path) -
         "Tools/wasm/versions.toml [emscripten_fixes]"]
     assert matrix_report.changed_since(commit, wasi, repo) == []
     expected = repo / "Tools" / "wasm" / "expectations" / "cpython-3.11"
-    (expected / "wasi-x.toml").write_text("")
+    (expected / "wasi-x-wasi-wasmtime.toml").write_text("")
+    (expected / "wasi-x-wasi-node.toml").write_text("")  # judges the runs under Node only
     (expected / "emscripten-3.1.6-browser.toml").write_text("")  # judges no WASI run
+    (expected / "emscripten-6.0.5-node.toml").write_text("")  # judges another toolchain's runs
     git(repo, "add", ".")  # a new expectations file counts once git knows it
+    assert matrix_report.changed_since(commit, node, repo) == [
+        "Tools/wasm/versions.toml [emscripten_fixes]"]
     runner.write_text("# runs the suite differently\n")
     assert matrix_report.changed_since(commit, wasi, repo) == [
-        "Tools/wasm/expectations/cpython-3.11/wasi-x.toml", "Tools/wasm/wasmbuild/testsuite.py"]
+        "Tools/wasm/expectations/cpython-3.11/wasi-x-wasi-wasmtime.toml",
+        "Tools/wasm/wasmbuild/testsuite.py"]
     row = matrix_report.Row("2026-12-02", commit, 1, 2, 3, 0, 0, 9, 1.0)
     table = matrix_report.render({wasi: row}, [wasi], matrix_report.staleness({wasi: row}, repo))
-    assert "2026-12-02, **stale**: `Tools/wasm/expectations/cpython-3.11/wasi-x.toml` and 1 more" in table
+    assert ("2026-12-02, **stale**: `Tools/wasm/expectations/cpython-3.11/wasi-x-wasi-wasmtime.toml`"
+            " and 1 more") in table
     assert matrix_report.changed_since("0" * 12, wasi, repo) is None  # unknown commit: no claim
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import subprocess
 import tomllib
 from collections.abc import Sequence
@@ -76,17 +77,25 @@ VERSIONS_SECTIONS = {"test_node": [*_EMSCRIPTEN_SECTIONS, "node_flags", "node"],
 pins do not change a result)."""
 
 
-EXPECTATIONS = {"test_node": "emscripten-*-node*.toml", "test_browser": "emscripten-*-browser*.toml",
-                "test_wasi": "wasi-*.toml"}
-"""Which expectations files of its CPython release a kind of session is judged by."""
+def expectations_file(session: str) -> str:
+    """The expectations file (a glob for WASI's toolchain label) that judges the session: its
+    CPython release's, for its Emscripten version and runtime, as the targets name them."""
+    kind = session.split("(", 1)[0]
+    given = dict(re.findall(r"(\w+)='([^']*)'", session))
+    minor = ".".join(given["python"].split(".")[:2])
+    if kind == "test_node":
+        name = f"emscripten-{given['emscripten']}-node.toml"
+    elif kind == "test_browser":
+        engine = "" if given["browser"] == "chromium" else f"-{given['browser']}"
+        name = f"emscripten-{given['emscripten']}-browser{engine}.toml"
+    else:
+        name = f"wasi-*-wasi-{given['runtime']}.toml"
+    return f"Tools/wasm/expectations/cpython-{minor}/{name}"
 
 
 def suite_inputs(session: str) -> list[str]:
     """git pathspecs of what the session's run depends on."""
-    kind = session.split("(", 1)[0]
-    minor = ".".join(session.split("python='", 1)[1].split("'", 1)[0].split(".")[:2])
-    return [*SUITE_INPUTS[kind],
-            f":(glob)Tools/wasm/expectations/cpython-{minor}/{EXPECTATIONS[kind]}"]
+    return [*SUITE_INPUTS[session.split("(", 1)[0]], f":(glob){expectations_file(session)}"]
 
 
 def _git(checkout: Path, *args: str) -> str | None:
