@@ -30,7 +30,8 @@ from pathlib import Path
 
 _TARGET_SPECIFIC = re.compile(r"^(py_cv_|ac_cv_env_|ac_cv_path_ac_pt_NODE|ac_cv_tool_node|"
                               r"ac_cv_prog_NODE|ac_cv_path_NODE)")
-_MACHINE_SPECIFIC = re.compile(r"^(ac_cv_env_|ac_cv_path_|ac_cv_prog_|ac_cv_tool_)")
+MACHINE_SPECIFIC = ("env", "path", "prog", "tool")
+"""ac_cv_<these>_*: configure's record of the environment, and programs found on PATH."""
 
 
 def store_key(parts: Sequence[str], places: Mapping[str, str]) -> str:
@@ -57,7 +58,14 @@ def portable_lines(text: str) -> list[str]:
     (ac_cv_path_*, ac_cv_prog_*: configure finds them again in a moment) and nothing naming a
     path of the machine."""
     return [line for line in text.splitlines()
-            if line.startswith("ac_cv_") and not _MACHINE_SPECIFIC.match(line) and "/" not in line]
+            if line.startswith("ac_cv_") and "/" not in line
+            and not line.startswith(tuple(f"ac_cv_{kind}_" for kind in MACHINE_SPECIFIC))]
+
+
+def portable_lines_shell(config_cache: str) -> str:
+    """portable_lines as a shell pipeline, for the printed recipe."""
+    return (f"grep '^ac_cv_' {config_cache} | grep -Ev '^ac_cv_({'|'.join(MACHINE_SPECIFIC)})_' "
+            "| grep -v /")
 
 
 def _shared_lines(text: str) -> str:
@@ -113,5 +121,6 @@ def differences(config_cache: Path, shipped: Path, key: str) -> list[str]:
     shipped line the configure did not give, `+` one it gave that is not shipped."""
     theirs = portable_lines(config_cache.read_text())
     ours = portable_lines(shipped_path(shipped, key).read_text())
-    return ([f"- {line}" for line in ours if line not in set(theirs)]
-            + [f"+ {line}" for line in theirs if line not in set(ours)])
+    theirs_set, ours_set = set(theirs), set(ours)
+    return ([f"- {line}" for line in ours if line not in theirs_set]
+            + [f"+ {line}" for line in theirs if line not in ours_set])

@@ -164,20 +164,23 @@ class Context:
         """A pinned Node release (nodejs.provide_node). Providing one asks the binary its
         version, which starts a Node (~50 ms, on every `wasm.run`): once it has answered, the
         answer is kept beside it, for as long as the binary is the same file."""
-        binary = pinned_node_binary(self.paths, self.versions.node_release(major))
+        release = self.versions.node_release(major)
+        binary = pinned_node_binary(self.paths, release)
         answered = binary.parent.parent / ".version-answered"
+
+        def identity() -> str:  # the release, and the file now at the binary's place
+            found = binary.stat()
+            return f"{release.version} {found.st_size} {found.st_mtime_ns}"
+
         try:
-            seen = f"{binary.stat().st_size} {binary.stat().st_mtime_ns}"
-            kept_version, kept_seen = answered.read_text().split(" ", 1)
-        except (OSError, ValueError):
-            kept_version, kept_seen, seen = "", "", "-"
-        if kept_seen == seen and kept_version == self.versions.node_release(major).version:
-            return Node(binary, kept_version)
+            if answered.read_text() == identity():
+                return Node(binary, release.version)
+        except OSError:  # not unpacked yet, or never asked
+            pass
         node = provide_node(self.versions, major, self.paths, self.runner,
                             mirror=self.options.mirror, offline=self.options.offline)
-        if not self.dry_run:
-            answered.write_text(f"{node.version} {binary.stat().st_size} "
-                                f"{binary.stat().st_mtime_ns}")
+        if not self.dry_run:  # provide_node refused any other version
+            answered.write_text(identity())
         return node
 
     # -- names and folders of this build -----------------------------------------------------

@@ -14,12 +14,12 @@ from .. import configcache
 from ..context import Context
 from ..errors import ConfigError
 from .cross import (
-    _placeholder_exports,
-    _write_setup_local,
     answers_key,
     configure_command,
+    placeholder_exports,
     plan,
     setup_local_text,
+    write_setup_local,
 )
 from .deps import BuiltDependency
 from .source import Source
@@ -49,8 +49,8 @@ def answers_check(ctx: Context, target: str, source: Source, build_python: Path,
                           fix="run `invoke wasm.answers` with the same options and commit "
                           f"{runner.path(shipped_file)}")
     runner.action(f"rm -rf {runner.path(folder)}", lambda: shutil.rmtree(folder, ignore_errors=True))
-    for action in [*_write_setup_local(build, setup_local_text(
-            ctx.paths.root, built_deps, ctx.recipe.setup_local)), _placeholder_exports(build)]:
+    for action in [*write_setup_local(build, setup_local_text(
+            ctx.paths.root, built_deps, ctx.recipe.setup_local)), placeholder_exports(build)]:
         runner.do(action)
     runner.run(configure_command(build, build_python), log=folder / "logs" / "configure.log")
     config_cache = folder / "config.cache"
@@ -67,7 +67,7 @@ def answers_check(ctx: Context, target: str, source: Source, build_python: Path,
                         "shipped answers match the full configure")
 
         runner.action(f"diff <(grep -v '^#' {runner.path(shipped_file)}) "
-                      f"<({_portable_grep(runner.path(config_cache))})", compare)
+                      f"<({configcache.portable_lines_shell(runner.path(config_cache))})", compare)
         return shipped_file
 
     def ship() -> None:
@@ -78,13 +78,8 @@ def answers_check(ctx: Context, target: str, source: Source, build_python: Path,
         runner.note(f"wrote {runner.path(shipped_file)}: commit it")
 
     header = "".join(f"# {line}\\n" for line in about)
-    runner.action(f"{{ printf '%b' {shlex.quote(header)}; "
-                  f"{_portable_grep(runner.path(config_cache))}; }} > {runner.path(shipped_file)}",
-                  ship)
+    portable = configcache.portable_lines_shell(runner.path(config_cache))
+    runner.action(f"{{ printf '%b' {shlex.quote(header)}; {portable}; }} "
+                  f"> {runner.path(shipped_file)}", ship)
     return shipped_file
 
-
-def _portable_grep(config_cache: str) -> str:
-    """configcache.portable_lines as a shell pipeline."""
-    return (f"grep '^ac_cv_' {config_cache} | grep -Ev '^ac_cv_(env|path|prog|tool)_' "
-            "| grep -v /")

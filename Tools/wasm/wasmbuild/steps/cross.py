@@ -194,8 +194,8 @@ def configure(build: CrossBuild, build_python: Path) -> dict[str, object]:
     answers = _configure_answers(build, answers_key(build))
     run_step(ctx.runner, Step(
         "configure", folder, inputs, [command], [folder / "Makefile", build.exports_file],
-        before=[_forget_link(build), *_write_setup_local(build, setup_local),
-                _placeholder_exports(build), answers[0]],
+        before=[_forget_link(build), *write_setup_local(build, setup_local),
+                placeholder_exports(build), answers[0]],
         after=[answers[1], _write_exports(build)]))
     return inputs
 
@@ -227,7 +227,7 @@ def _forget_link(build: CrossBuild) -> Action:
     return Action("rm -f " + " ".join(build.ctx.runner.path(p) for p in linked), remove)
 
 
-def _write_setup_local(build: CrossBuild, text: str) -> list[Action]:
+def write_setup_local(build: CrossBuild, text: str) -> list[Action]:
     """configure keeps an existing Modules/Setup.local, and makesetup reads it: ours is written
     first (the library prefixes, then our module lines when the recipe uses them)."""
     runner, target_setup = build.ctx.runner, build.folder / "Modules" / "Setup.local"
@@ -242,7 +242,7 @@ def _write_setup_local(build: CrossBuild, text: str) -> list[Action]:
                    f"(printf '%s\\n' {variables}{ours}) > {runner.path(target_setup)}", write)]
 
 
-def _placeholder_exports(build: CrossBuild) -> Action:
+def placeholder_exports(build: CrossBuild) -> Action:
     placeholder = json.dumps(exports_module.PLACEHOLDER)
 
     def write() -> None:
