@@ -24,6 +24,7 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +34,8 @@ sys.path.insert(0, str(CHECKOUT / "bench"))
 
 from results import machine, publish  # noqa: E402
 from runtime import geomean, pyodide_package, run_workloads  # noqa: E402
-from wasmbuild import config  # noqa: E402
-from wasmbuild.browser_tests import BrowserRunner, serving  # noqa: E402
+from wasmbuild import browser_tests, config  # noqa: E402
+from wasmbuild.browser_tests import CHROMIUM_ARGS, BrowserRunner, serving  # noqa: E402
 from wasmbuild.config import PyodideRelease  # noqa: E402
 from wasmbuild.context import Context, Options, resolve  # noqa: E402
 
@@ -61,9 +62,15 @@ class Measured:
     """The page's median time to a finished `print`."""
 
 
-def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int) -> Measured:
-    """Every build's page and every Pyodide's page, a fresh page per run, rounds in a rotating
-    order; then the native build of the first build's CPython."""
+DEFAULT_V8 = ("", ())
+"""A V8 setting: (label, Chromium's --js-flags words); the default is Chromium's own."""
+
+
+def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int,
+            v8_settings: Sequence[tuple[str, Sequence[str]]] = (DEFAULT_V8,)) -> Measured:
+    """Every build's page and every Pyodide's page, under each V8 setting (its own Chromium),
+    a fresh page per run, rounds in a rotating order; then the native build of the first
+    build's CPython."""
     first = builds[0]
     for build in builds:
         if not (build.target_dir("browser") / "python.js").is_file():
@@ -82,11 +89,28 @@ def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int) ->
         if not (target / "pyodide.js").is_file():
             shutil.copytree(pyodide_package(release, first), target, dirs_exist_ok=True)
     root = first.paths.root
-    ours = {f"ours ({b.cpython.version}, Emscripten {b.emscripten.version})": BrowserRunner(
-        root, os.path.relpath(b.target_dir("browser") / "tests.html", root), TIMEOUT, served)
-        for b in builds}
-    theirs = BrowserRunner(root, os.path.relpath(served / PAGE.name, root), TIMEOUT, served)
-    names = [*ours, *[f"pyodide {r.version} ({r.cpython})" for r in chosen]]
+
+    def labelled(name: str, label: str) -> str:
+        return f"{name}, {label}" if label else name
+
+    ours: dict[str, BrowserRunner] = {}
+    theirs: dict[str, BrowserRunner] = {}
+    flags: dict[str, list[str]] = {}
+    """Per column, Chromium's arguments: the runner starts its browser at its first page."""
+    pyodide_names = [f"pyodide {r.version} ({r.cpython})" for r in chosen]
+    for label, words in v8_settings:
+        extra = [f"--js-flags={' '.join(words)}"] if words else []
+        for b in builds:
+            name = labelled(f"ours ({b.cpython.version}, Emscripten {b.emscripten.version})",
+                            label)
+            ours[name] = BrowserRunner(root, os.path.relpath(
+                b.target_dir("browser") / "tests.html", root), TIMEOUT, served)
+            flags[name] = extra
+        runner = BrowserRunner(root, os.path.relpath(served / PAGE.name, root), TIMEOUT, served)
+        for pyodide in pyodide_names:
+            theirs[labelled(pyodide, label)] = runner
+            flags[labelled(pyodide, label)] = extra
+    names = [*ours, *theirs]
     times: dict[str, dict[str, list[float]]] = {n: {} for n in names}
     starts: dict[str, list[float]] = {n: [] for n in names}
     native: dict[str, list[float]] = {}
@@ -97,6 +121,9 @@ def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int) ->
 
             def run(name: str, script: str, script_args: list[str]) -> str:
                 """`script` ('workloads.py' or 'ready.py') in one fresh page."""
+                # Read when the column's runner starts its browser (its first page); runs
+                # are one at a time, so each column's browser gets its own setting.
+                browser_tests.CHROMIUM_ARGS = (*CHROMIUM_ARGS, *flags[name])  # type: ignore[assignment]
                 if name in ours:
                     argv = ["/workloads.py", *script_args] if script == "workloads.py" else \
                         ["-c", "print('ready')"]
@@ -104,7 +131,7 @@ def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int) ->
                                                                bundle="bench-bundle.json")
                 else:
                     package = f"{url}/pyodide-{name.split()[1]}/"
-                    output, status, _, _ = theirs.run_args(
+                    output, status, _, _ = theirs[name].run_args(
                         base, [package, f"{url}/{script}", *script_args], bundle=None)
                 if status != 0:
                     sys.exit(f"error: {name} failed:\n{output[-2000:]}")
@@ -124,9 +151,9 @@ def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int) ->
             for workload, seconds in run_workloads([str(first.native_dir / "python")], 3).items():
                 native.setdefault(workload, []).append(seconds)
     finally:
-        for runner in ours.values():
+        browser_tests.CHROMIUM_ARGS = CHROMIUM_ARGS
+        for runner in {*ours.values(), *theirs.values()}:
             runner.close()
-        theirs.close()
     workloads = list(native)
     return Measured(names, {w: statistics.median(native[w]) for w in workloads},
                     {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names},
