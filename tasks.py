@@ -277,9 +277,25 @@ def docs(c: InvokeContext, o: Values) -> None:
           f"{'rewritten' if table_changed else 'up to date'}")
 
 
+def matrix(c: InvokeContext, o: Values) -> None:
+    """Show where each declared test session stands in docs/matrix.md (passed, stale, not
+    recorded) and the nox runs that bring it up to date; --run runs them, each with --record."""
+    from wasmbuild import config, matrix_runs
+    from wasmbuild.layout import Layout
+    from wasmbuild.shell import Runner
+
+    versions, runner = config.load(), Runner(CHECKOUT, dry_run=bool(c.config.run.dry))
+    every = matrix_runs.states(versions)
+    chosen = matrix_runs.select(every, every=o["all"], match=o["match"])
+    if o["run"]:
+        matrix_runs.run(runner, chosen, Layout.default().builddir / "matrix-logs", versions)
+    else:
+        matrix_runs.show(runner, every, chosen)
+
+
 namespace = Collection()
 wasm = Collection("wasm")
 for body in (build_python, ports, deps, node, browser, answers, wasi, run, extension, test,
-             test_browser, limits, serve, clean, dist, doctor, setup, fresh, docs):
+             test_browser, limits, serve, clean, dist, doctor, setup, fresh, docs, matrix):
     wasm.add_task(wasm_task(body))
 namespace.add_collection(wasm)

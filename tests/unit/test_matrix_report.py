@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from wasmbuild import config, matrix_report, testsuite
@@ -102,3 +104,94 @@ def test_the_committed_table_says_which_rows_are_stale() -> None:
         pytest.skip("no git history in this copy of the checkout")
     assert matrix_report.table_in() == matrix_report.current_table(config.load()), \
         "docs/matrix.md is out of date: run `invoke wasm.docs` and commit it"
+
+
+# -- invoke wasm.matrix: the due sessions and their runs ----------------------------------------
+
+NODE_24 = "test_node(python='3.11.2', emscripten='3.1.6', node='24')"
+NODE_22 = "test_node(python='3.11.2', emscripten='3.1.6', node='22')"
+
+
+def test_the_due_sessions_are_the_unrecorded_and_the_stale() -> None:
+    from wasmbuild.matrix_runs import State, select
+
+    row = matrix_report.Row("2026-12-02", "abc123", 1, 2, 3, 0, 0, 9, 1.0)
+    states = [State(NODE_24, row, []), State(NODE_22, row, ["Tools/wasm/emscripten/x.c"]),
+              State("test_wasi(python='3.11.2', runtime='node')", None, None),
+              State("test_wasi(python='3.13.5', runtime='wasmtime')", row, None)]
+    assert [s.session for s in select(states, every=False, match="")] == [
+        NODE_22, "test_wasi(python='3.11.2', runtime='node')"]
+    assert [s.session for s in select(states, every=False, match="test_node")] == [NODE_22]
+    assert len(select(states, every=True, match="")) == 4
+    assert states[0].describe() == "passed 2026-12-02 at abc123"
+    assert states[1].describe() == \
+        "stale (passed 2026-12-02 at abc123; Tools/wasm/emscripten/x.c changed since)"
+    assert states[2].describe() == "not recorded"
+
+
+def _fake_nox(tmp_path: Path, data: Path, behaviour: dict[str, str]) -> Callable[..., Any]:
+    """nox_command's stand-in: per session, a program that records a row ('record'), exits 0
+    having recorded nothing ('skip', as nox does for a skipped session) or fails ('fail')."""
+    import sys
+
+    from wasmbuild.shell import Command
+
+    def command(session: str, root: Path) -> Command:
+        row = {"date": "2026-12-03", "commit": "fff", "passed": 1, "skipped": 0, "failed": 0,
+               "timeout": 0, "crash": 0, "tests": 5, "minutes": 0.1}
+        program = {
+            "record": "import json, pathlib, sys; p = pathlib.Path(sys.argv[1]); d = json.loads("
+                      "p.read_text()) if p.exists() else {}; d[sys.argv[2]] = json.loads("
+                      "sys.argv[3]); p.write_text(json.dumps(d))",
+            "skip": "print('Session skipped: no such Emscripten here')",
+            "fail": "import sys; print('2 unexpected results'); sys.exit(1)",
+        }[behaviour[session]]
+        return Command.of(sys.executable, "-c", program, str(data), session, json.dumps(row),
+                          cwd=root)
+    return command
+
+
+def test_matrix_runs_each_session_keeps_going_and_fails_on_what_recorded_no_pass(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from wasmbuild import matrix_runs
+    from wasmbuild.shell import Runner
+
+    data = tmp_path / "matrix.json"
+    wasi = "test_wasi(python='3.11.2', runtime='node')"
+    behaviour = {NODE_24: "fail", NODE_22: "record", wasi: "skip"}
+    monkeypatch.setattr(matrix_runs, "nox_command", _fake_nox(tmp_path, data, behaviour))
+    versions = config.load()
+    states = matrix_runs.states(versions, data, tmp_path)  # no git here: rows count as current
+    chosen = [s for s in states if s.session in behaviour]
+    assert len(chosen) == 3 and all(s.due for s in chosen)
+    out = io.StringIO()
+    with pytest.raises(matrix_runs.MatrixRunsFailed) as failed:
+        matrix_runs.run(Runner(tmp_path, out=out), chosen, tmp_path / "logs", versions, data)
+    assert failed.value.message.startswith("2 of 3 sessions did not record a pass")
+    assert NODE_24 in failed.value.message and wasi in failed.value.message
+    assert NODE_22 not in failed.value.message
+    # The one after the failure ran and wrote its row; each session has its own log.
+    assert set(json.loads(data.read_text())) == {NODE_22}
+    assert "2 unexpected results" in (tmp_path / "logs" / "test_node-3.11.2-3.1.6-24.log").read_text()
+    assert "wrote no row" in out.getvalue()
+    after = {s.session: s for s in matrix_runs.states(versions, data, tmp_path)}
+    assert not after[NODE_22].due and after[NODE_24].due
+
+
+def test_matrix_shows_the_commands_a_run_would_run_as_they_are_typed(tmp_path: Path) -> None:
+    import io
+    import shlex
+
+    from wasmbuild import matrix_runs
+    from wasmbuild.shell import Runner
+
+    out = io.StringIO()
+    states = matrix_runs.states(config.load(), tmp_path / "none.json", tmp_path)
+    matrix_runs.show(Runner(CHECKOUT, out=out), states, states[:1])
+    lines = out.getvalue().splitlines()
+    assert lines[0].split()[-2:] == ["not", "recorded"]
+    assert f"{len(states)} of {len(states)} declared sessions are due" in out.getvalue()
+    # The printed command, split as a shell splits it, names the session exactly.
+    assert shlex.split(lines[-1])[-4:] == ["-s", states[0].session, "--", "--record"]

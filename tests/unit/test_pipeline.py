@@ -300,7 +300,9 @@ def test_a_library_with_setup_lines_reaches_modules_setup_local(fake: FakeToolch
     folder = recipe.build_target(fake.build(profile="lto"), "node")
 
     names = fake.names()
-    assert names.index("autoreconf") + 1 == names.index("emconfigure")  # before configure
+    # Before the library's configure (the build Python's commands, in a thread beside, may
+    # come between them).
+    assert names.index("autoreconf") < names.index("emconfigure")
     [library_configure] = fake.find("emconfigure", arg="--prefix=")
     tools = Path(wasmbuild.__file__).parent.parent
     assert library_configure.env["CFLAGS"] == f"-O2 -include {tools}/emscripten/em_js_deps.h"

@@ -29,7 +29,9 @@ ROOT = Path("/work/checkout")
          "(cd builddir/node && CONFIG_SITE=../../site emconfigure "
          "--with-build-python=../build/python)"),
         (Command.of("node", "-c", "print('hi there')", cwd=ROOT),
-         "node -c 'print('\"'\"'hi there'\"'\"')'"),
+         "node -c \"print('hi there')\""),
+        (Command.of("sh", "-c", "echo '$HOME'", cwd=ROOT),  # a $ keeps it in single quotes
+         "sh -c 'echo '\"'\"'$HOME'\"'\"''"),
         (Command.of("embuilder", cwd=ROOT, env={"EM_FROZEN_CACHE": ""}), "EM_FROZEN_CACHE='' embuilder"),
         (Command.of("/usr/bin/emcc", "/opt/elsewhere/x.c", cwd=ROOT), "/usr/bin/emcc /opt/elsewhere/x.c"),
     ],

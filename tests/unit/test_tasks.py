@@ -81,7 +81,7 @@ def test_run_passes_arguments_after_the_double_dash_verbatim(fake: FakeToolchain
     result = invoke(fake, "--dry", "wasm.run", "--source", str(fake.tree),
                     "--node", str(fake.bin_dir / "node"), "--", "-c", "print('a  b')")
     assert result.returncode == 0, result.stderr
-    assert "python.js -c 'print('\"'\"'a  b'\"'\"')'" in result.stdout
+    assert "python.js -c \"print('a  b')\"" in result.stdout
     assert "--no-experimental-fetch" in result.stdout  # the fake node says it is 20.1.0
 
 
@@ -134,3 +134,12 @@ def test_chained_tasks_mean_the_same_build(fake: FakeToolchain) -> None:
                     "wasm.run", "--", "-c", "pass")
     assert result.returncode == 0, result.stderr
     assert "emscripten-node-size/python.js -c pass" in result.stdout
+
+
+def test_matrix_dry_run_prints_the_nox_runs_and_runs_none(fake: FakeToolchain) -> None:
+    result = invoke(fake, "--dry", "wasm.matrix", "--run", "--all", "--match", "node='24'")
+    assert result.returncode == 0, result.stderr
+    runs = [line for line in result.stdout.splitlines() if " -m nox -s " in line]
+    assert runs and all("node='24'" in line and line.endswith(" -- --record") for line in runs)
+    assert len(runs) == sum("node='24'" in line for line in result.stdout.splitlines()
+                            if line.startswith("# == "))

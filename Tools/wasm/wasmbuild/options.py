@@ -36,7 +36,7 @@ FETCHES = BUILDS | WASI | {"build-python", "ports", "deps", "run", "test", "test
                            "limits", "doctor"}
 RUNS_NODE = frozenset({"run", "test", "limits", "doctor"})
 MAKES = BUILDS | WASI | {"build-python", "deps", "limits"}
-EVERY_TASK = USES_A_BUILD | FETCHES | {"serve", "clean", "setup", "fresh", "docs"}
+EVERY_TASK = USES_A_BUILD | FETCHES | {"serve", "clean", "setup", "fresh", "docs", "matrix"}
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,12 @@ OPTIONS: tuple[Option, ...] = (
            default=lambda: "node", choices=lambda: ("node", "browser")),
     Option("check", "fail if a generated document is stale instead of rewriting it",
            frozenset({"docs"}), kind="flag"),
+    Option("run", "run the due sessions (or, with --all, every one) one after another, each "
+           "recording its row", frozenset({"matrix"}), kind="flag"),
+    Option("all", "every declared session, not only the stale and unrecorded ones",
+           frozenset({"matrix"}), kind="flag"),
+    Option("match", "only sessions whose name contains this text, e.g. 3.1.69 or test_browser",
+           frozenset({"matrix"}), default=lambda: ""),
     Option("bind", "address to listen on (127.0.0.1: this machine only; another address needs "
            "--expose)", frozenset({"serve"}), default=lambda: "127.0.0.1"),
     Option("expose", "mean it: serve the pages to the network --bind reaches (only the pages)",

@@ -82,6 +82,8 @@ def _display_word(word: str, cwd: Path, root: Path) -> str:
         if m.group(1) in ("--require=", "--import=") and not shown.startswith((".", "/", "$", '"')):
             shown = f"./{shown}"
         return m.group(1) + shown
+    if "'" in word and not re.search(r'["$`\\!]', word):
+        return f'"{word}"'  # nox's session names: "test_node(python='3.11.2', ...)" reads better
     return shlex.quote(word)
 
 
