@@ -56,6 +56,9 @@ def wasm_task(body: Callable[[InvokeContext, Values], None], name: str = "") -> 
                 raise
             print(exc.report(), file=sys.stderr)
             raise Exit(code=exc.exit_code) from None
+        except BrokenPipeError:  # the reader went away (`| head`): stop as quietly as cat does
+            sys.stdout = None  # nothing more to flush at exit
+            raise Exit(code=141) from None
 
     parameters = [inspect.Parameter("c", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     parameters += [inspect.Parameter(o.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,

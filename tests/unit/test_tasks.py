@@ -143,3 +143,24 @@ def test_matrix_dry_run_prints_the_nox_runs_and_runs_none(fake: FakeToolchain) -
     assert runs and all("node='24'" in line and line.endswith(" -- --record") for line in runs)
     assert len(runs) == sum("node='24'" in line for line in result.stdout.splitlines()
                             if line.startswith("# == "))
+
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `invoke wasm.matrix | head -1`: a line written after head exits meets a closed pipe.
+    import io
+
+    from invoke.context import Context
+    from invoke.exceptions import Exit
+
+    monkeypatch.syspath_prepend(str(CHECKOUT))
+    import tasks
+
+    def matrix(c: Context, o: object) -> None:
+        print("a line for a reader that has gone")
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    with pytest.raises(Exit) as stopped:
+        tasks.wasm_task(matrix)(Context())
+    assert stopped.value.code == 141 and sys.stdout is None
