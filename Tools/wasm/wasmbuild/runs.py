@@ -23,6 +23,9 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
         raise ConfigError("--record records runs of a pinned release (a session of `nox -l`)",
                           fix="use --python-version, or drop --record")
     started = time.monotonic()
+    # The commit the run reads its expectations and runner code at: a commit made while the
+    # suite runs must not be the row's, or a change the run never saw would look tested.
+    commit = matrix_report.commit_of()
     runtime = chosen.runtime(ctx)
     results_dir = ctx.results_dir(target, runtime)
     variant = ctx.variant(target)
@@ -55,7 +58,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
         ctx.runner.note(f"wrote {ctx.runner.path(expectations_file)}")
     elif verdict.ok and options.record:
         session = chosen.session(ctx)
-        matrix_report.record(session, _row(results, time.monotonic() - started), ctx.versions)
+        matrix_report.record(session, _row(results, time.monotonic() - started, commit),
+                             ctx.versions)
         ctx.runner.note(f"recorded {session} in {ctx.runner.path(matrix_report.DOCUMENT)}")
     elif not verdict.ok:
         shown = verdict.new_failures[:15]
@@ -69,9 +73,10 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     return results
 
 
-def _row(results: Sequence[testsuite.ModuleResult], seconds: float) -> matrix_report.Row:
+def _row(results: Sequence[testsuite.ModuleResult], seconds: float,
+         commit: str) -> matrix_report.Row:
     count = {s: sum(1 for r in results if r.status == s) for s in testsuite.STATUSES}
-    return matrix_report.Row(matrix_report.today(), matrix_report.commit_of(), count["passed"],
+    return matrix_report.Row(matrix_report.today(), commit, count["passed"],
                              count["skipped"], count["failed"], count["timeout"], count["crash"],
                              sum(r.tests for r in results), round(seconds / 60, 1))
 
