@@ -91,7 +91,7 @@ def run(runner: Runner, chosen: Sequence[State], logs: Path, versions: Versions,
     failed or recorded nothing."""
     failed: list[str] = []
     for number, state in enumerate(chosen, 1):
-        runner.heading(f"{number}/{len(chosen)}: {state.session} ({state.describe()})")
+        runner.heading(f"{number}/{len(chosen)}: {state.session}, {state.describe()}")
         try:
             runner.run(nox_command(state.session, runner.root), log=logs / log_name(state.session))
         except CommandFailed as exc:
