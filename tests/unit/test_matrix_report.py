@@ -195,3 +195,19 @@ def test_matrix_shows_the_commands_a_run_would_run_as_they_are_typed(tmp_path: P
     assert f"{len(states)} of {len(states)} declared sessions are due" in out.getvalue()
     # The printed command, split as a shell splits it, names the session exactly.
     assert shlex.split(lines[-1])[-4:] == ["-s", states[0].session, "--", "--record"]
+
+
+def test_matrix_says_when_nothing_is_due() -> None:
+    import io
+
+    from wasmbuild import matrix_runs
+    from wasmbuild.shell import Runner
+
+    row = matrix_report.Row("2026-12-03", "abc123", 1, 2, 3, 0, 0, 9, 1.0)
+    states = [matrix_runs.State(NODE_24, row, []), matrix_runs.State(NODE_22, row, None)]
+    out = io.StringIO()
+    matrix_runs.show(Runner(CHECKOUT, out=out), states, matrix_runs.select(
+        states, every=False, match=""))
+    assert out.getvalue().splitlines()[-1] == \
+        "# == all 2 declared sessions hold a pass at their current inputs"
+    assert " -m nox " not in out.getvalue()

@@ -79,6 +79,12 @@ def show(runner: Runner, all_states: Sequence[State], chosen: Sequence[State]) -
     for state in all_states:
         runner.say(f"{state.session:<{width}}  {state.describe()}")
     due = sum(s.due for s in all_states)
+    if not chosen:
+        runner.heading(f"{due} of {len(all_states)} declared sessions are due, none chosen "
+                       "by --match" if due else
+                       f"all {len(all_states)} declared sessions hold a pass at their current "
+                       "inputs")
+        return
     runner.heading(f"{due} of {len(all_states)} declared sessions are due; "
                    f"`invoke wasm.matrix --run` runs these {len(chosen)}:")
     for state in chosen:
