@@ -291,7 +291,7 @@ def matrix(c: InvokeContext, o: Values) -> None:
     every = matrix_runs.states(versions)
     chosen = matrix_runs.select(every, every=o["all"], match=o["match"])
     if o["run"]:
-        matrix_runs.run(runner, chosen, Layout.default().builddir / "matrix-logs", versions)
+        matrix_runs.run(runner, chosen, Layout.default().builddir / "matrix-logs")
     else:
         matrix_runs.show(runner, every, chosen)
 

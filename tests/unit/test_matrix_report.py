@@ -168,7 +168,7 @@ def test_matrix_runs_each_session_keeps_going_and_fails_on_what_recorded_no_pass
     assert len(chosen) == 3 and all(s.due for s in chosen)
     out = io.StringIO()
     with pytest.raises(matrix_runs.MatrixRunsFailed) as failed:
-        matrix_runs.run(Runner(tmp_path, out=out), chosen, tmp_path / "logs", versions, data)
+        matrix_runs.run(Runner(tmp_path, out=out), chosen, tmp_path / "logs", data)
     assert failed.value.message.startswith("2 of 3 sessions did not record a pass")
     assert NODE_24 in failed.value.message and wasi in failed.value.message
     assert NODE_22 not in failed.value.message

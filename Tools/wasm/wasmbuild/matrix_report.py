@@ -168,11 +168,16 @@ def table_in(document: Path = DOCUMENT) -> str:
     return text[text.index(BEGIN) + len(BEGIN):text.index(END)].strip("\n")
 
 
+def what_changed(changed: Sequence[str], quote: str = "") -> str:
+    """The first change and how many more: `a.c` and 2 more changed since."""
+    more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+    return f"{quote}{changed[0]}{quote}{more} changed since"
+
+
 def _date_cell(row: Row, changed: list[str] | None) -> str:
     if not changed:  # unchanged, or git cannot tell (shown as recorded)
         return row.date
-    more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
-    return f"{row.date}, **stale**: `{changed[0]}`{more} changed since"
+    return f"{row.date}, **stale**: {what_changed(changed, '`')}"
 
 
 def render(rows: dict[str, Row], sessions: Sequence[str],

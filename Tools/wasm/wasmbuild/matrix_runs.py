@@ -46,8 +46,7 @@ class State:
         passed = f"passed {self.row.date} at {self.row.commit}"
         if not self.changed:
             return passed
-        more = f" and {len(self.changed) - 1} more" if len(self.changed) > 1 else ""
-        return f"stale ({passed}; {self.changed[0]}{more} changed since)"
+        return f"stale ({passed}; {matrix_report.what_changed(self.changed)})"
 
 
 def states(versions: Versions, data: Path = matrix_report.DATA,
@@ -91,22 +90,25 @@ def show(runner: Runner, all_states: Sequence[State], chosen: Sequence[State]) -
         runner.show(nox_command(state.session, runner.root))
 
 
-def run(runner: Runner, chosen: Sequence[State], logs: Path, versions: Versions,
+def run(runner: Runner, chosen: Sequence[State], logs: Path,
         data: Path = matrix_report.DATA) -> None:
     """Run each chosen session with --record, one after another; raise at the end if any
     failed or recorded nothing."""
     failed: list[str] = []
     for number, state in enumerate(chosen, 1):
         runner.heading(f"{number}/{len(chosen)}: {state.session}, {state.describe()}")
+        log = logs / log_name(state.session)
         try:
-            runner.run(nox_command(state.session, runner.root), log=logs / log_name(state.session))
+            runner.run(nox_command(state.session, runner.root), log=log)
         except CommandFailed as exc:
-            runner.note(f"failed: {exc.message} (log: {runner.path(logs / log_name(state.session))})")
+            runner.note(f"failed: {exc.message} (log: {runner.path(log)})")
             failed.append(state.session)
             continue
         if runner.dry_run:
             continue
-        after = {s.session: s for s in states(versions, data, runner.root)}[state.session]
+        row = matrix_report.load(data).get(state.session)  # only this session's row, again
+        after = State(state.session, row, None if row is None else matrix_report.changed_since(
+            row.commit, state.session, runner.root))
         if after.row is None or after.due or after.row == state.row:
             runner.note("nox succeeded but wrote no row for the current commit (skipped?)")
             failed.append(state.session)
