@@ -3,6 +3,7 @@ folder, and a guard that fails any unit test that would start a real toolchain p
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -18,9 +19,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from wasmbuild import config, procs
+from wasmbuild import config, procs, wasi
 from wasmbuild.context import Context, Options, resolve
 from wasmbuild.layout import Layout
+from wasmbuild.wasi_config import parse_wasi
 
 # Host programs a unit test may start besides the fakes and its own interpreter: harmless,
 # fast and not part of the toolchain (the clean-room tests clone with git and pack with tar).
@@ -149,6 +151,16 @@ BEHAVIOUR = {
     ),
     "emcc": "print('emcc (fake) 3.1.6')\n",
     "autoreconf": "Path('autoreconf.ran').write_text('yes')\n",
+    # A toolchain root's `enter` script runs `bwrap OPTIONS... --chdir DIR CMD...`: the fake
+    # records itself, skips the options and runs CMD in DIR on this machine.
+    "bwrap": ("takes = {'--bind': 2, '--ro-bind': 2, '--dev-bind': 2, '--setenv': 2, '--dev': 1,"
+              " '--proc': 1, '--tmpfs': 1, '--unsetenv': 1, '--chdir': 1}\n"
+              "args = sys.argv[1:]\n"
+              "while args and args[0].startswith('--'):\n"
+              "    if args[0] == '--chdir':\n"
+              "        os.chdir(args[1])\n"
+              "    args = args[1 + takes.get(args[0], 0):]\n"
+              "os.execv(shutil.which(args[0]) or args[0], args)\n"),
 }
 
 PORT_FILE = """VERSION = {version!r}
@@ -318,3 +330,31 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
     monkeypatch.delenv("CPYTHON_WASM_MIRROR", raising=False)
     layout = Layout(root=checkout, cache_root=tmp_path / "cache", builddir=checkout / "builddir")
     yield FakeToolchain(tmp_path, checkout, root, bin_dir, tree, mirror, versions, layout, env)
+
+
+WASI_DATA = {
+    "toolchains": {
+        "bookworm": {"clang": "19", "wasi_libc": "0.0~git20220510.9886d3d-2", "sdk": "16",
+                     "providers": ["system", "debian:bookworm"]}},
+    "recipes": [{"cpython_from": "3.11", "cpython_below": "3.13", "toolchain": "bookworm",
+                 "site_files": ["Tools/wasm/config.site-wasm32-wasi"],
+                 "documented_in": "Tools/wasm/README.md"}],
+    "fixes": [{"name": "clang16", "clang_from": "16", "cflags": ["-Wno-error=int-conversion"],
+               "why": "errors since clang 16"},
+              {"name": "clang99", "clang_from": "99", "cflags": ["-Wfuture"], "why": "later"}],
+    "matrix": [{"python": "3.11.2", "runtimes": ["wasmtime", "node"]}],
+}
+
+
+@pytest.fixture
+def with_wasi(fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch) -> FakeToolchain:
+    fake.versions = dataclasses.replace(fake.versions,
+                                        wasi=parse_wasi(WASI_DATA, list(fake.versions.cpython)))
+    site = fake.tree / "Tools" / "wasm" / "config.site-wasm32-wasi"
+    site.parent.mkdir(parents=True, exist_ok=True)
+    site.write_text("ac_cv_func_pipe=no\n")
+    # The machine's own packages, as dpkg and the file system would report them.
+    monkeypatch.setattr(wasi, "_installed_version",
+                        {"wasi-libc": "0.0~git20220510.9886d3d-2"}.get)
+    monkeypatch.setattr(wasi, "system_packages_missing", lambda toolchain: ())
+    return fake

@@ -88,7 +88,7 @@ def trixie_versions(fake: FakeToolchain) -> config.Versions:
         emscripten={**fake.versions.emscripten,
                     "3.1.69": config.EmscriptenRelease("3.1.69", ("system", "debian:trixie"), None)},
         debian=config.DebianArchive("http://deb.invalid/debian", "http://deb.invalid/sec", {
-            "trixie": config.DebianRelease("trixie", "13", ("trixie",), None)}))
+            "trixie": config.DebianRelease("trixie", "13", ("trixie",), None, (2, 41))}))
 
 
 def test_a_version_the_system_lacks_comes_from_its_debian_root(fake: FakeToolchain) -> None:

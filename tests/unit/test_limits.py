@@ -83,3 +83,23 @@ def test_findings_per_cpython_and_emscripten_version_a_table_and_column_each(
     assert "on CPython 3.13.5, Emscripten 6.0.5:" in newer
     assert "| `a` | misc | fails: `OSError: z` |" in newer
     assert limits.load(tmp_path / "missing.json") == {}
+
+
+def test_every_build_the_matrix_makes_has_every_check_measured() -> None:
+    from wasmbuild import config
+
+    builds = limits.declared_builds(config.load())
+    assert ("3.13.5", "3.1.69", "browser") in builds and ("3.11.2", "6.0.5", "node") in builds
+    assert ("3.11.2", "wasi-bookworm-clang19", "wasi") in builds
+    checks = [*limits.group_of(), limits.KEYBOARD_CHECK]
+    assert limits.unmeasured(limits.load(), builds, checks) == [], (
+        "measure them: invoke wasm.limits --python-version P --emscripten E --update "
+        "(--targets wasi for the WASI toolchains)")
+
+
+def test_a_column_without_a_check_or_a_build_without_a_column_is_a_gap() -> None:
+    stored = {"3.11.2": {"3.1.6": {"node": [Finding("a", "misc", "works")]}}}
+    builds = [("3.11.2", "3.1.6", "node"), ("3.11.2", "3.1.6", "browser")]
+    assert limits.unmeasured(stored, builds, ["a", "b"]) == [
+        "CPython 3.11.2, 3.1.6, node: not run: b", "CPython 3.11.2, 3.1.6, browser: never probed"]
+    assert limits.unmeasured(stored, builds[:1], ["a"]) == []

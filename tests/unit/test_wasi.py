@@ -3,7 +3,6 @@ toolchain's checks, the runtimes' command lines, the launcher."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from pathlib import Path
 
@@ -11,36 +10,8 @@ import pytest
 from wasmbuild import config, recipe, wasi
 from wasmbuild.errors import ToolMissing
 from wasmbuild.targets import wasi as wasi_target
-from wasmbuild.wasi_config import parse_wasi
 
 from .conftest import FakeToolchain
-
-WASI_DATA = {
-    "toolchains": {
-        "bookworm": {"clang": "19", "wasi_libc": "0.0~git20220510.9886d3d-2", "sdk": "16",
-                     "providers": ["system", "debian:bookworm"]}},
-    "recipes": [{"cpython_from": "3.11", "cpython_below": "3.13", "toolchain": "bookworm",
-                 "site_files": ["Tools/wasm/config.site-wasm32-wasi"],
-                 "documented_in": "Tools/wasm/README.md"}],
-    "fixes": [{"name": "clang16", "clang_from": "16", "cflags": ["-Wno-error=int-conversion"],
-               "why": "errors since clang 16"},
-              {"name": "clang99", "clang_from": "99", "cflags": ["-Wfuture"], "why": "later"}],
-    "matrix": [{"python": "3.11.2", "runtimes": ["wasmtime", "node"]}],
-}
-
-
-@pytest.fixture
-def with_wasi(fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch) -> FakeToolchain:
-    fake.versions = dataclasses.replace(fake.versions,
-                                        wasi=parse_wasi(WASI_DATA, list(fake.versions.cpython)))
-    site = fake.tree / "Tools" / "wasm" / "config.site-wasm32-wasi"
-    site.parent.mkdir(parents=True, exist_ok=True)
-    site.write_text("ac_cv_func_pipe=no\n")
-    # The machine's own packages, as dpkg and the file system would report them.
-    monkeypatch.setattr(wasi, "_installed_version",
-                        {"wasi-libc": "0.0~git20220510.9886d3d-2"}.get)
-    monkeypatch.setattr(wasi, "system_packages_missing", lambda toolchain: ())
-    return fake
 
 
 def test_the_wasi_build_runs_its_recipe_with_debians_toolchain(with_wasi: FakeToolchain) -> None:

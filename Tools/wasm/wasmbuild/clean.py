@@ -11,7 +11,8 @@ from .layout import TARGETS, remove
 
 def clean(ctx: Context, what: str, *, downloads: bool = False) -> None:
     """'node'/'browser'/'wasi' (every toolchain's folder of that target for this CPython), 'build'
-    (the build Python), 'cpython' (everything for this CPython) or 'all' (the whole builddir)."""
+    (the build Pythons, this machine's and those built inside roots), 'cpython' (everything
+    for this CPython) or 'all' (the whole builddir)."""
     paths = ctx.paths
     if what == "wasi":
         folders = [*sorted(paths.cpython_dir(ctx.cpython.key).glob("wasi-*")),
@@ -21,7 +22,8 @@ def clean(ctx: Context, what: str, *, downloads: bool = False) -> None:
         folders = [*sorted(cpython_dir.glob(f"emcc-*/emscripten-{what}")),
                    paths.recipe_link(f"emscripten-{what}")]
     elif what == "build":
-        folders = [ctx.native_dir, paths.recipe_link("build")]
+        folders = [ctx.native_dir, *sorted(paths.cpython_dir(ctx.cpython.key).glob("build-debian-*")),
+                   paths.recipe_link("build")]
     elif what == "cpython":
         folders = [paths.cpython_dir(ctx.cpython.key)]
     elif what == "all":

@@ -122,6 +122,9 @@ class DebianRelease:
     """12, 13, unstable."""
     suites: tuple[str, ...]
     security_suite: str | None
+    glibc: tuple[int, ...]
+    """The oldest GNU C library the release has shipped (a stable release keeps its version;
+    sid's only rises): what a program built elsewhere must not need more than (crossing.py)."""
     check_valid_until: bool = True
     """False where the mirror's Release file of this suite may be past its Valid-Until date."""
 
@@ -295,7 +298,8 @@ def _recipe(entry: dict[str, Any]) -> CPythonRecipe:
 def _debian(data: dict[str, Any]) -> DebianArchive:
     releases = {
         name: DebianRelease(name, str(entry["number"]), tuple(entry.get("suites", [name])),
-                            entry.get("security_suite"), entry.get("check_valid_until", True))
+                            entry.get("security_suite"), parse_version(str(entry["glibc"])),
+                            entry.get("check_valid_until", True))
         for name, entry in data.get("releases", {}).items()
     }
     return DebianArchive(data.get("mirror", "http://deb.debian.org/debian"),

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import config as config_module
-from . import profiles
+from . import crossing, profiles
 from .config import CPythonRelease, Versions
 from .emscriptens import find_emscripten, provide_emscripten
 from .errors import ConfigError, DownloadError, ToolMissing
@@ -109,9 +109,12 @@ class Context:
         return found
 
     def provide_emscripten(self) -> Emscripten:
-        """The recipe's step that makes the Emscripten usable (a Debian root made once)."""
+        """The recipe's step that makes the Emscripten usable (a Debian root made once, with
+        what building the build Python inside it needs, when it is built there)."""
+        if self._provided("emscripten"):
+            return self.emscripten
         provided = provide_emscripten(self.emscripten, self.paths, self.versions, self.runner,
-                                      self._root_binds())
+                                      self._root_binds(), self._root_extras("node"))
         self.__dict__["emscripten"] = provided  # what later steps see
         return provided
 
@@ -124,10 +127,40 @@ class Context:
 
     def provide_wasi(self) -> WasiCompiler:
         """The recipe's step that makes the WASI toolchain usable (a Debian root made once)."""
+        if self._provided("wasi"):
+            return self.wasi
         provided = provide_wasi(self.wasi, self.paths, self.versions, self.runner,
-                                self._root_binds())
+                                self._root_binds(), self._root_extras("wasi"))
         self.__dict__["wasi"] = provided
         return provided
+
+    def provide_toolchain(self, target: str) -> None:
+        """The step that makes `target`'s toolchain usable."""
+        if check_target(target) == "wasi":
+            self.provide_wasi()
+        else:
+            self.provide_emscripten()
+
+    def _provided(self, toolchain: str) -> bool:
+        """Whether `toolchain` was provided already (a dry run shows it once); marks it so."""
+        done: set[str] = self.__dict__.setdefault("_provided_toolchains", set())
+        seen = toolchain in done
+        done.add(toolchain)
+        return seen
+
+    def build_python_place(self, target: str | None = None) -> crossing.BuildPythonPlace:
+        """Where the build Python of `target`'s build is built and run: on this machine, or
+        inside the toolchain's Debian root when that root's C library is older (crossing.py).
+        Without a target (wasm.build-python), on this machine."""
+        if target is None:
+            return crossing.BuildPythonPlace(self.native_dir)
+        toolchain = self.wasi if check_target(target) == "wasi" else self.emscripten
+        return crossing.place(self.paths, self.versions, self.cpython.key, toolchain.provider,
+                              toolchain.enter, crossing.host_glibc())
+
+    def _root_extras(self, target: str) -> tuple[str, ...]:
+        """Packages the toolchain's root needs besides the toolchain's own."""
+        return crossing.BUILD_PYTHON_PACKAGES if self.build_python_place(target).in_root else ()
 
     def toolchain_label(self, target: str) -> str:
         """Names the toolchain of a target's build in folders: emcc-3.1.6, wasi-bookworm-clang19."""

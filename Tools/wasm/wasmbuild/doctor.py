@@ -97,6 +97,7 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
 
     _node_rows(ctx, report, emscripten)
     _wasi_rows(ctx, report)
+    _build_python_rows(ctx, report)
     _source_rows(ctx, report)
     _machine_rows(ctx, report)
     return report
@@ -135,6 +136,17 @@ def _wasi_rows(ctx: Context, report: Report) -> None:
         report.add(name, "warn", wasi.origin, "`invoke wasm.setup` as root installs them")
     else:
         report.add(name, "warn", f"{wasi.origin}: the first `invoke wasm.wasi` makes it")
+
+
+def _build_python_rows(ctx: Context, report: Report) -> None:
+    """Where each toolchain's build runs its build Python, and why (crossing.py)."""
+    for target, toolchain in (("node", "Emscripten"), ("wasi", "WASI")):
+        try:
+            place = ctx.build_python_place(target)
+        except WasmBuildError:  # reported by the toolchain's own row
+            continue
+        report.add(f"build Python ({toolchain} builds)", "ok",
+                   f"{ctx.runner.path(place.folder)}: {place.why}")
 
 
 def _source_rows(ctx: Context, report: Report) -> None:

@@ -32,6 +32,7 @@ from .toolchain import (
 )
 from .toolroots import (
     EMSCRIPTEN_DIR,
+    PACKAGES,
     debian_provider,
     provision,
     toolchain_root,
@@ -71,15 +72,17 @@ def root_emscripten(layout: Layout, versions: Versions, release_name: str, *,
 
 
 def provide_emscripten(found: Emscripten, layout: Layout, versions: Versions, runner: Runner,
-                       binds: Sequence[Path] = ()) -> Emscripten:
+                       binds: Sequence[Path] = (), extra_packages: Sequence[str] = ()
+                       ) -> Emscripten:
     """The step that makes a described Emscripten usable, printed by a dry run: a Debian root
-    is made once (toolroots.provision) and its `enter` script written for these `binds`. The
-    system's and an emsdk's are returned as they are."""
+    is made once (toolroots.provision), with `extra_packages` beside Emscripten's, and its
+    `enter` script written for these `binds`. The system's and an emsdk's are returned as
+    they are."""
     release_name = debian_provider((found.provider,))
     if release_name is None:
         return found
     toolchain = toolchain_root(layout, versions.debian_release(release_name))
-    provision(toolchain, versions, layout, runner)
+    provision(toolchain, versions, layout, runner, packages=(*PACKAGES, *extra_packages))
     if "emscripten" not in toolchain.installed():  # a dry run: nothing was made
         return found
     write_enter_script(toolchain, binds)

@@ -2,6 +2,7 @@
 
     builddir/cpython-<key>/src                              unpacked release or snapshot of --source
     builddir/cpython-<key>/build                            the native "build Python"
+    builddir/cpython-<key>/build-debian-<release>           one built inside an older root
     builddir/cpython-<key>/emcc-<version>/emscripten-<target>   one folder per target
     builddir/cpython-<key>/wasi-<toolchain>/wasi            a WASI build
     builddir/build, builddir/emscripten-<target>            links to the last build, as in the recipe
@@ -62,8 +63,10 @@ class Layout:
     def source_dir(self, cpython_key: str) -> Path:
         return self.cpython_dir(cpython_key) / "src"
 
-    def native_dir(self, cpython_key: str) -> Path:
-        return self.cpython_dir(cpython_key) / "build"
+    def native_dir(self, cpython_key: str, root_release: str | None = None) -> Path:
+        """The build Python: built on this machine, or inside a Debian root (crossing.py)."""
+        name = "build" if root_release is None else f"build-debian-{root_release}"
+        return self.cpython_dir(cpython_key) / name
 
     def target_dir(self, cpython_key: str, emscripten_version: str, target: str) -> Path:
         return self.cpython_dir(cpython_key) / f"emcc-{emscripten_version}" / f"emscripten-{target}"

@@ -15,10 +15,11 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CHECKOUT, parse_version
+from .config import CHECKOUT, Versions, parse_version
 from .testsuite import CRASH_MARKERS
 
 PROBE = CHECKOUT / "Lib" / "wasm_limits.py"
@@ -26,6 +27,8 @@ TABLE_FILE = CHECKOUT / "docs" / "limits.md"
 DATA_FILE = CHECKOUT / "docs" / "limits.json"
 BEGIN, END = "<!-- limits-table:begin -->", "<!-- limits-table:end -->"
 CHECK_TIMEOUT = 60.0
+KEYBOARD_CHECK = "keyboard_interrupt"
+"""The check measured from outside the runtime, as a person presses Ctrl-C (runs.py)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,36 @@ def store(stored: Stored, path: Path = DATA_FILE) -> None:
                                                    key=lambda kv: toolchain_order(kv[0]))}
         for cpython, by_version in sorted(stored.items(), key=lambda kv: parse_version(kv[0]))}}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+Build = tuple[str, str, str]
+"""(CPython release, toolchain key, target): one column of the stored findings."""
+
+
+def declared_builds(versions: Versions) -> list[Build]:
+    """Every build the declared test sessions make: the columns docs/limits.json must hold."""
+    builds = [(python, emscripten, "node") for python, emscripten, _ in versions.matrix.node_runs()]
+    builds += [(python, emscripten, "browser")
+               for python, emscripten, _ in versions.matrix.browser_runs()]
+    for python, _ in versions.wasi.matrix:
+        toolchain = versions.wasi.toolchains[versions.wasi.recipe_for(python).toolchain]
+        builds.append((python, f"wasi-{toolchain.key}", "wasi"))
+    return list(dict.fromkeys(builds))
+
+
+def unmeasured(stored: Stored, builds: Iterable[Build], checks: Iterable[str]) -> list[str]:
+    """What the stored findings lack: a build's column, or checks its column would show as
+    "not run"."""
+    wanted, gaps = list(checks), []
+    for cpython, toolchain, target in builds:
+        column = stored.get(cpython, {}).get(toolchain, {}).get(target)
+        run = {f.check for f in column or []}
+        missing = [check for check in wanted if check not in run]
+        if column is None:
+            gaps.append(f"CPython {cpython}, {toolchain}, {target}: never probed")
+        elif missing:
+            gaps.append(f"CPython {cpython}, {toolchain}, {target}: not run: {', '.join(missing)}")
+    return gaps
 
 
 def toolchain_order(key: str) -> tuple[int, tuple[int, ...], str]:

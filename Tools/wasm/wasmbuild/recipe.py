@@ -65,18 +65,23 @@ def build_target(ctx: Context, target: str) -> Path:
     _show_setup(ctx, target)
     with exclusive(_lock(ctx), ctx.runner):
         tree = source.fetch_source(ctx)
-        with _build_python_beside(ctx, tree) as build_python:
+        with _build_python_beside(ctx, tree, target) as build_python:
             folder = chosen.build(ctx, tree, build_python)
         chosen.finish(ctx, folder)
         return folder
 
 
 @contextlib.contextmanager
-def _build_python_beside(ctx: Context, tree: source.Source) -> Iterator[Path]:
-    """The build Python, built beside the steps in the block; they get its path, and the
-    first to run it waits for it (beside.ready)."""
-    python = native.python_path(ctx)
-    Beside(ctx, "the build Python", lambda side: native.build_python(side, tree), makes=python)
+def _build_python_beside(ctx: Context, tree: source.Source, target: str) -> Iterator[Path]:
+    """The build Python of `target`'s build, built beside the steps in the block; they get
+    its path, and the first to run it waits for it (beside.ready). One built inside the
+    toolchain's root (crossing.py) starts once that root is made."""
+    place = ctx.build_python_place(target)
+    if place.in_root:
+        ctx.provide_toolchain(target)
+    python = place.python
+    Beside(ctx, "the build Python", lambda side: native.build_python(side, tree, place),
+           makes=python)
     try:
         yield python
         ready(python)  # a target that never ran it (none today) still reports its failure
@@ -89,7 +94,7 @@ def configure_answers(ctx: Context, target: str, *, check: bool) -> Path:
     _show_setup(ctx)
     with exclusive(_lock(ctx), ctx.runner):
         tree = source.fetch_source(ctx)
-        with _build_python_beside(ctx, tree) as build_python:
+        with _build_python_beside(ctx, tree, target) as build_python:
             ctx.provide_emscripten()
             ports.ports(ctx)
             libraries = deps.deps(ctx)

@@ -97,7 +97,7 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
         # probe, which runs inside Python.
         status, detail = target.keyboard_interrupt(ctx)
         if not ctx.dry_run:
-            findings[target.name].append(limits.Finding("keyboard_interrupt", "signals", status,
+            findings[target.name].append(limits.Finding(limits.KEYBOARD_CHECK, "signals", status,
                                                         detail))
     if ctx.dry_run:
         return ""

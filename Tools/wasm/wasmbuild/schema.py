@@ -43,7 +43,7 @@ SCHEMA: dict[str, tuple[set[str], set[str]]] = {
                        {"cpython_below", "configure"}),
     "wasi.fixes[]": ({"name", "why"}, {"clang_from", "cflags"}),
     "wasi.matrix[]": ({"python", "runtimes"}, set()),
-    "debian.releases.*": ({"number"}, {"suites", "security_suite", "check_valid_until"}),
+    "debian.releases.*": ({"number", "glibc"}, {"suites", "security_suite", "check_valid_until"}),
 }
 
 

@@ -13,8 +13,8 @@ outside. So the printed commands, logs, stamps and build folders are those of a 
 toolchain, each command line just starts with the `enter` script. The environment passes
 through (EM_CACHE, CONFIG_SITE, ...) except PATH and HOME, which are the root's.
 
-The build Python is built on the host and run inside the root: it needs only the C library,
-so a root whose C library is as new as the host's or newer runs it.
+The build Python is the one program of this machine that runs inside a root; where it is
+built, so that it never meets an older C library than its own, is crossing.py's rule.
 """
 
 from __future__ import annotations

@@ -33,6 +33,9 @@ from .wasi_config import WasiToolchain
 # only the wasm32-wasi folders, laid out as the WASI SDK's.
 LIBC_FOLDERS = (Path("/usr/include/wasm32-wasi"), Path("/usr/lib/wasm32-wasi"))
 WASI_TARGET = "wasm32-wasi"
+# What the build runs in a root besides the toolchain: CPython's configure needs only the
+# root's sh, sed and awk, its build needs make (no dependency of clang's or wasi-libc's).
+ROOT_TOOLS = ("make",)
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,10 @@ def find_wasi(layout: Layout, versions: Versions, toolchain: WasiToolchain, *,
 
 
 def provide_wasi(found: WasiCompiler, layout: Layout, versions: Versions, runner: Runner,
-                 binds: Sequence[Path] = ()) -> WasiCompiler:
-    """The step that makes the toolchain usable: a root's packages installed once (shown by
-    a dry run); the system's packages must be there already (`invoke wasm.setup`)."""
+                 binds: Sequence[Path] = (), extra_packages: Sequence[str] = ()) -> WasiCompiler:
+    """The step that makes the toolchain usable: a root's packages (and `extra_packages`)
+    installed once (shown by a dry run); the system's packages must be there already
+    (`invoke wasm.setup`)."""
     release = debian_provider((found.provider,))
     if release is None:
         if found.missing and not runner.dry_run:
@@ -130,7 +134,8 @@ def provide_wasi(found: WasiCompiler, layout: Layout, versions: Versions, runner
                               f"(or sudo apt-get install {' '.join(found.missing)})")
     else:
         root = toolchain_root(layout, versions.debian_release(release))
-        provision(root, versions, layout, runner, packages=found.toolchain.packages)
+        provision(root, versions, layout, runner,
+                  packages=(*found.toolchain.packages, *ROOT_TOOLS, *extra_packages))
         if not runner.dry_run:
             write_enter_script(root, binds)
             found = find_wasi(layout, versions, found.toolchain, binds=binds)
