@@ -17,7 +17,7 @@ from .conftest import FakeToolchain, write_script
 
 # The C library of the machines the README names, and of one that has no glibc.
 HOSTS: dict[str, crossing.Glibc] = {
-    "Debian 12": (2, 36), "Debian 13": (2, 41), "Debian unstable": (2, 42),
+    "Debian 12": (2, 36), "Debian 13": (2, 41), "Debian unstable": (2, 43),
     "Ubuntu 22.04": (2, 35), "Ubuntu 24.04": (2, 39), "Alpine (musl)": None,
 }
 # Every (host, root release) pair whose build Python must be built inside the root; every
