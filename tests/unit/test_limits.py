@@ -103,3 +103,21 @@ def test_a_column_without_a_check_or_a_build_without_a_column_is_a_gap() -> None
     assert limits.unmeasured(stored, builds, ["a", "b"]) == [
         "CPython 3.11.2, 3.1.6, node: not run: b", "CPython 3.11.2, 3.1.6, browser: never probed"]
     assert limits.unmeasured(stored, builds[:1], ["a"]) == []
+
+
+def test_a_check_hangs_only_when_it_hangs_twice() -> None:
+    from wasmbuild import runs
+    from wasmbuild.targets import CheckRun
+
+    answer = '{"check": "slow", "group": "misc", "status": "works", "detail": ""}'
+    tries: dict[str, int] = {}
+
+    def check(name: str) -> CheckRun:
+        tries[name] = tries.get(name, 0) + 1
+        if name == "stuck" or tries[name] == 1:
+            return CheckRun("", None, True)
+        return CheckRun(answer, 0, False)
+
+    slow, stuck = runs._probe(check, {"slow": "misc", "stuck": "misc"}, jobs=1)
+    assert (slow.status, stuck.status) == ("works", "hangs")
+    assert tries == {"slow": 2, "stuck": 2}
