@@ -114,7 +114,7 @@ class Context:
         if self._provided("emscripten"):
             return self.emscripten
         provided = provide_emscripten(self.emscripten, self.paths, self.versions, self.runner,
-                                      self._root_binds(), self._root_extras("node"))
+                                      self._root_binds(), self._root_extras(self.emscripten))
         self.__dict__["emscripten"] = provided  # what later steps see
         return provided
 
@@ -130,16 +130,13 @@ class Context:
         if self._provided("wasi"):
             return self.wasi
         provided = provide_wasi(self.wasi, self.paths, self.versions, self.runner,
-                                self._root_binds(), self._root_extras("wasi"))
+                                self._root_binds(), self._root_extras(self.wasi))
         self.__dict__["wasi"] = provided
         return provided
 
     def provide_toolchain(self, target: str) -> None:
         """The step that makes `target`'s toolchain usable."""
-        if check_target(target) == "wasi":
-            self.provide_wasi()
-        else:
-            self.provide_emscripten()
+        _ = self.provide_wasi() if check_target(target) == "wasi" else self.provide_emscripten()
 
     def _provided(self, toolchain: str) -> bool:
         """Whether `toolchain` was provided already (a dry run shows it once); marks it so."""
@@ -154,13 +151,15 @@ class Context:
         Without a target (wasm.build-python), on this machine."""
         if target is None:
             return crossing.BuildPythonPlace(self.native_dir)
-        toolchain = self.wasi if check_target(target) == "wasi" else self.emscripten
+        return self._place_for(self.wasi if check_target(target) == "wasi" else self.emscripten)
+
+    def _place_for(self, toolchain: Emscripten | WasiCompiler) -> crossing.BuildPythonPlace:
         return crossing.place(self.paths, self.versions, self.cpython.key, toolchain.provider,
                               toolchain.enter, crossing.host_glibc())
 
-    def _root_extras(self, target: str) -> tuple[str, ...]:
+    def _root_extras(self, toolchain: Emscripten | WasiCompiler) -> tuple[str, ...]:
         """Packages the toolchain's root needs besides the toolchain's own."""
-        return crossing.BUILD_PYTHON_PACKAGES if self.build_python_place(target).in_root else ()
+        return crossing.BUILD_PYTHON_PACKAGES if self._place_for(toolchain).in_root else ()
 
     def toolchain_label(self, target: str) -> str:
         """Names the toolchain of a target's build in folders: emcc-3.1.6, wasi-bookworm-clang19."""
