@@ -10,39 +10,59 @@ creates becomes wasm_asyncio.WasmEventLoop.
 import sys
 
 
-class _AfterAsyncioImport:
-    """A meta path finder that finds nothing; it wraps the loader of `asyncio` so that
-    wasm_asyncio.install() runs right after asyncio's own import."""
+def _install_event_loop(load_asyncio):
+    load_asyncio()
+    import wasm_asyncio
 
-    def find_spec(self, name, path=None, target=None):
-        if name != "asyncio":
-            return None
-        sys.meta_path.remove(self)
-        for finder in sys.meta_path:
-            spec = finder.find_spec(name, path, target) if hasattr(finder, "find_spec") else None
-            if spec is not None and spec.loader is not None:
-                spec.loader = _InstallingLoader(spec.loader)
-                return spec
-        return None
-
-
-class _InstallingLoader:
-    def __init__(self, loader):
-        self._loader = loader
-
-    def create_module(self, spec):
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module):
-        module.__loader__ = module.__spec__.loader = self._loader
-        self._loader.exec_module(module)
-        import wasm_asyncio
-
-        wasm_asyncio.install()
-
-    def __getattr__(self, name):  # get_source, get_resource_reader...: the real loader's
-        return getattr(self._loader, name)
+    wasm_asyncio.install()
 
 
 if sys.platform == "emscripten" and "asyncio" not in sys.modules:
-    sys.meta_path.insert(0, _AfterAsyncioImport())
+    from wasm_import_hooks import AroundImport
+
+    sys.meta_path.insert(0, AroundImport(["asyncio"], _install_event_loop, once=True))
+
+
+def _interactive_terminal():
+    """An interactive session (no script, or -i) whose stdin is a terminal."""
+    import os
+
+    try:
+        return (sys.flags.interactive or sys.argv in ([""], ["-"])) and os.isatty(0)
+    except (AttributeError, OSError):
+        return False
+
+
+if sys.platform == "emscripten" and sys.version_info >= (3, 13) and _interactive_terminal():
+    import wasm_terminal  # PyREPL's terminal description and window size
+
+    wasm_terminal.install()
+
+
+def _terminal_size(fd=1):
+    """os.get_terminal_size() from the terminal's TIOCGWINSZ, through termios: CPython's
+    configure for Emscripten leaves out <sys/ioctl.h>, and with it os.get_terminal_size."""
+    import os
+    import termios
+
+    try:
+        rows, columns = termios.tcgetwinsize(fd)
+    except termios.error as error:
+        raise OSError(*error.args) from None
+    return os.terminal_size((columns, rows))
+
+
+def _has_terminal():
+    import os
+
+    try:
+        return any(os.isatty(fd) for fd in (0, 1, 2))
+    except OSError:
+        return False
+
+
+if sys.platform == "emscripten" and _has_terminal():
+    import os as _os
+
+    if not hasattr(_os, "get_terminal_size"):
+        _os.get_terminal_size = _terminal_size

@@ -133,3 +133,19 @@ def complete(text: str) -> str:
     """matches() as JSON, {"word": ..., "matches": [...]}, for JavaScript callers."""
     word, found = matches(text)
     return json.dumps({"word": word, "matches": found})
+
+
+def keep_history(_: str = "") -> str:
+    """Write the REPL's history file now. The page calls this after each entered line: its
+    Python never exits, so the history PyREPL writes at exit would never be written, and the
+    page keeps the home folder (and ~/.python_history in it) across reloads."""
+    import sys
+
+    readline = sys.modules.get("_pyrepl.readline")
+    if readline is None:
+        return "no PyREPL"
+    try:
+        readline.write_history_file()
+    except OSError as error:
+        return f"not kept: {error}"
+    return "kept"

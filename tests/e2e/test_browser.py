@@ -1,15 +1,14 @@
-"""End to end in a real headless Chromium: the browser build, served by `wasm.serve`'s server,
-used through our page the way a person would. Screenshots and console logs of a failing test
-land in test-artifacts/."""
+"""End to end in real headless browsers (Chromium, Firefox ESR): the browser build, served by
+`wasm.serve`'s server, used through our page the way a person would, at its terminal: keys
+typed into it, what it shows read from its buffer (page_console.py). Screenshots and console
+logs of a failing test land in test-artifacts/."""
 
 from __future__ import annotations
 
-import http.server
 import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import CHECKOUT, built_cpython_version, built_emscripten_version, config
+from .page_console import Console
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -89,110 +89,202 @@ def page(request: pytest.FixtureRequest) -> Iterator[object]:
         name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         (ARTIFACTS / f"{name}.console.log").write_text("\n".join(console) + "\n")
-        (ARTIFACTS / f"{name}.output.txt").write_text(page.inner_text("#output"))
+        (ARTIFACTS / f"{name}.screen.txt").write_text(Console(page).screen())
     close()
 
 
-def open_console(page: object, server: str) -> None:
-    page.goto(server + PAGE)  # type: ignore[attr-defined]
-    wait_ready(page)
+
+# 3.13 and newer run their own REPL (PyREPL) in the terminal; older ones the page's console.
+OWN_REPL = tuple(int(part) for part in built_cpython_version().split(".")[:2]) >= (3, 13)
 
 
-def wait_ready(page: object) -> None:
-    page.wait_for_selector('body[data-state="ready"]', timeout=90_000)  # type: ignore[attr-defined]
+@pytest.fixture()
+def console(page: object, server: str) -> Console:
+    opened = Console(page)
+    opened.open(server + PAGE)
+    return opened
 
 
-def run_line(page: object, line: str) -> None:
-    page.fill("#input", line)  # type: ignore[attr-defined]
-    page.press("#input", "Enter")  # type: ignore[attr-defined]
-    wait_ready(page)
+def test_page_starts_and_runs_code(console: Console) -> None:
+    assert f"Python {built_cpython_version()}" in console.screen()
+    assert console.page.inner_text("#status").startswith("Ready")  # type: ignore[attr-defined]
+    assert console.run("print(6*7)").startswith("42\n")
 
 
-def output(page: object) -> str:
-    return page.inner_text("#output")  # type: ignore[attr-defined, no-any-return]
+def test_non_ascii_text_and_an_input_prompt_on_the_answers_line(console: Console) -> None:
+    console.run("s = input('name? ')", then=r"^name\? $")
+    console.type("Zoë 日本")
+    console.press("Enter")
+    console.expect(r"^>>> $")
+    assert "name? Zoë 日本\n" in console.screen()
+    shown = console.run("print(s[::-1], len(s), s.encode().hex()[:6], '\\U0001f40d')")
+    assert shown.startswith("本日 ëoZ 6 5a6fc3 🐍\n")
 
 
-def test_page_starts_and_runs_code(page: object, server: str) -> None:
-    open_console(page, server)
-    assert f"Python {built_cpython_version()}" in output(page)
-    assert page.inner_text("#status").startswith("Ready")  # type: ignore[attr-defined]
-    run_line(page, "print(6*7)")
-    assert "\n42\n" in output(page)
+def test_ctypes_and_asyncio_in_the_page(console: Console) -> None:
+    shown = console.run("import ctypes; b = ctypes.create_string_buffer(8); "
+                        "_ = ctypes.memmove(b, b'page', 4); "
+                        "twice = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)(lambda n: 2 * n); "
+                        "print(b.value, twice(2**40), ctypes.CDLL(None).strlen(b'hello'))")
+    assert shown.startswith(f"b'page' {2**41} 5\n")
+    shown = console.run("import asyncio; exec('async def main():\\n    return await "
+                        "asyncio.wait_for(asyncio.gather(asyncio.sleep(0.01, 1), "
+                        "asyncio.sleep(0.02, 2)), 5)'); "
+                        "print(asyncio.run(main()), type(asyncio.new_event_loop()).__name__)")
+    assert shown.startswith("[1, 2] WasmEventLoop\n")
 
 
-def test_non_ascii_round_trips(page: object, server: str) -> None:
-    open_console(page, server)
-    run_line(page, "s = 'héllo wörld € 🐍 日本'; print(s, len(s), s.encode().hex()[:8])")
-    assert "héllo wörld € 🐍 日本 18 68c3a96c" in output(page)
+def test_a_pasted_block_runs_as_a_whole(console: Console) -> None:
+    console.row = console.screen().count("\n") + 1
+    console.paste("def double(x):\n    return x * 2\n\ndouble(50)")
+    if OWN_REPL:  # PyREPL takes the paste into its buffer; an empty line ends it
+        console.expect(r"double\(50\)$")
+        console.press("Enter")
+        console.press("Enter")
+    console.expect(r"^100\n>>> $")
 
 
-def test_ctypes_calls_c_and_python_callbacks_in_the_page(page: object, server: str) -> None:
-    open_console(page, server)
-    run_line(page, "import ctypes; b = ctypes.create_string_buffer(8); "
-                   "ctypes.memmove(b, b'page', 4); "
-                   "twice = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)(lambda n: 2 * n); "
-                   "ctypes.pythonapi.PyLong_FromLong.restype = ctypes.py_object; "
-                   "print(b.value, twice(2**40), ctypes.pythonapi.PyLong_FromLong(7))")
-    assert f"b'page' {2**41} 7" in output(page)
+def test_tracebacks_and_the_up_arrow(console: Console) -> None:
+    shown = console.run("1/0")
+    assert "Traceback (most recent call last)" in shown
+    assert "ZeroDivisionError: division by zero" in shown
+    console.press("ArrowUp")
+    console.expect(r"^>>> 1/0$")
 
 
-def test_asyncio_and_the_c_library_in_the_page(page: object, server: str) -> None:
-    open_console(page, server)
-    run_line(page, "import asyncio, ctypes; exec('async def main():\\n    return await "
-                   "asyncio.wait_for(asyncio.gather(asyncio.sleep(0.01, 1), "
-                   "asyncio.sleep(0.02, 2)), 5)'); "
-                   "print(asyncio.run(main()), type(asyncio.new_event_loop()).__name__, "
-                   "ctypes.CDLL(None).strlen(b'hello'))")
-    assert "[1, 2] WasmEventLoop 5" in output(page)
+def test_ctrl_c_and_stop_interrupt_running_code_and_the_session_goes_on(console: Console) -> None:
+    console.run("import time; n = 0")
+    for interrupt in ("ctrl-c", "stop"):
+        console.row = console.screen().count("\n") + 1
+        console.type("while True: n += 1; time.sleep(0.01)")
+        console.press("Enter")
+        console.press("Enter")  # ends the compound statement
+        console.page.wait_for_selector('body[data-state="busy"]', timeout=10_000)  # type: ignore[attr-defined]
+        time.sleep(1.0)  # the loop is running
+        if interrupt == "ctrl-c":
+            console.press("Control+c")
+        else:
+            console.page.evaluate("document.getElementById('stop').click()")  # type: ignore[attr-defined]
+        console.expect(r"^KeyboardInterrupt\n>>> $")
+    assert console.run("print(n > 10, 'still here')").startswith("True still here\n")
 
 
-def test_pasted_block_runs_as_a_whole(page: object, server: str) -> None:
-    open_console(page, server)
-    code = "def double(x):\n    return x * 2\ndouble(50)"
-    if hasattr(page, "paste"):  # Firefox over BiDi: the clipboard, then Ctrl+V
-        page.paste("#input", code)
-    else:
-        page.focus("#input")  # type: ignore[attr-defined]
-        page.evaluate(  # type: ignore[attr-defined]
-            """text => {
-                const data = new DataTransfer();
-                data.setData("text/plain", text);
-                document.getElementById("input").dispatchEvent(
-                    new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
-            }""",
-            code,
-        )
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "document.getElementById('output').innerText.includes('double(50)')", timeout=30_000)
-    wait_ready(page)
-    assert "\n100\n" in output(page)
+def test_ctrl_c_and_stop_interrupt_input_and_the_idle_prompt(console: Console) -> None:
+    for interrupt in ("ctrl-c", "stop"):
+        console.run("answer = input('who? ')", then=r"^who\? $")
+        if interrupt == "ctrl-c":
+            console.press("Control+c")
+        else:
+            console.page.evaluate("document.getElementById('stop').click()")  # type: ignore[attr-defined]
+        console.expect(r"^KeyboardInterrupt\n>>> $")
+    console.type("half typed")
+    console.expect(r"half typed$")  # as a person sees it before pressing Ctrl+C
+    console.press("Control+c")
+    console.expect(r"half typed(\^C)?\n(.*\n)*KeyboardInterrupt\n>>> $")
+    assert console.run("print('still', 'here')").startswith("still here\n")
 
 
-def test_errors_show_tracebacks_and_history_recalls(page: object, server: str) -> None:
-    open_console(page, server)
-    run_line(page, "1/0")
-    assert "Traceback (most recent call last)" in output(page)
-    assert "ZeroDivisionError: division by zero" in output(page)
-    page.press("#input", "ArrowUp")  # type: ignore[attr-defined]
-    assert page.input_value("#input") == "1/0"  # type: ignore[attr-defined]
+def test_ctrl_c_with_text_selected_copies_instead(console: Console) -> None:
+    console.run("print('select me')")
+    console.page.evaluate("pythonTerminal.selectAll()")  # type: ignore[attr-defined]
+    console.press("Control+c")
+    time.sleep(1)
+    assert "select me" in console.page.evaluate("pythonTerminal.getSelection()")  # type: ignore[attr-defined]
+    assert "KeyboardInterrupt" not in console.screen()
 
 
-def test_without_isolation_headers_the_page_says_why(page: object, browser_build: None) -> None:
-    handler = type("Plain", (http.server.SimpleHTTPRequestHandler,), {
-        "log_message": lambda self, *args: None,
-        "__init__": lambda self, *a, **k: http.server.SimpleHTTPRequestHandler.__init__(
-            self, *a, directory=str(CHECKOUT), **k),
-    })
-    plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=plain.serve_forever, daemon=True).start()
-    try:
-        page.goto(f"http://127.0.0.1:{plain.server_address[1]}/{PAGE}")  # type: ignore[attr-defined]
-        page.wait_for_selector('body[data-state="unsupported"]', timeout=30_000)  # type: ignore[attr-defined]
-        assert "not cross-origin isolated" in page.inner_text("#status")  # type: ignore[attr-defined]
-        assert "invoke wasm.serve" in page.inner_text("#status")  # type: ignore[attr-defined]
-    finally:
-        plain.shutdown()
-        plain.server_close()
+def test_tab_completes_names(console: Console) -> None:
+    console.run("import collections")
+    console.type("collections.Ordered")
+    console.press("Tab")
+    console.expect(r"^>>> collections\.OrderedDict\($")
+    console.press("Control+c")
+    console.expect(r"^>>> $")
+    console.type("import o")
+    console.press("Tab")
+    console.press("Tab")
+    if OWN_REPL:  # PyREPL lists names below the line (3.13's completes no module names)
+        console.expect(r"^>>> import o\n.*\bopen\(")
+    else:  # the page's console lists module names, as the Node runner's does
+        console.expect(r"\bopcode +operator +optparse +os\b")
+
+
+def test_files_and_history_survive_a_reload(page: object, server: str) -> None:
+    import uuid
+
+    name = f"kept-{uuid.uuid4().hex[:8]}.txt"
+    console = Console(page)
+    console.open(server + PAGE)
+    shown = console.run(f"import os; print(os.getcwd()); open({name!r}, 'w').write('still here')")
+    assert shown.startswith("/home/web_user\n")
+    console.run(f"marker = {name!r}")
+    console.open(server + PAGE)  # a reload: a new worker, a new in-memory file system
+    assert console.run(f"print(open({name!r}).read())").startswith("still here\n")
+    console.press("ArrowUp")
+    console.press("ArrowUp")
+    console.expect(rf"^>>> marker = {name!r}$")
+    console.press("Enter")
+    console.expect(r"^>>> $")
+    console.run(f"import os; os.remove({name!r})")
+    console.open(server + PAGE)
+    assert console.run(f"import os; print(os.path.exists({name!r}))").startswith("False\n")
+
+
+def test_colours_progress_lines_and_cursor_movement_reach_the_screen(console: Console) -> None:
+    console.run("print('\\x1b[31m' + 'red' + '\\x1b[0m', 'plain')")
+    cells = dict(console.colours("red plain")[:9])
+    assert cells["r"] == 1 and cells["d"] == 1  # palette colour 1: red
+    assert cells["p"] == -1  # the default colour again
+    console.run("import sys, time")
+    console.run("step = lambda i: (sys.stdout.write(f'\\rstep {i}'), sys.stdout.flush(), "
+                "time.sleep(0.05))")
+    assert console.run("[step(i) for i in range(5)] and print()").startswith("step 4\n")
+    assert "step 0" not in console.screen()  # each "\r" went back to the line's start
+    assert console.run("print('abc\\x1b[2Dz')").startswith("azc\n")
+
+
+def test_the_window_size_follows_the_page(console: Console) -> None:
+    before = console.page.evaluate("[pythonTerminal.cols, pythonTerminal.rows]")  # type: ignore[attr-defined]
+    console.page.set_viewport_size({"width": 640, "height": 480})  # type: ignore[attr-defined]
+    console.page.wait_for_function(f"pythonTerminal.cols !== {before[0]}", timeout=10_000)  # type: ignore[attr-defined]
+    time.sleep(1)  # the page's layout settles (a scroll bar may come or go)
+    shown = console.run("import os, shutil; "
+                        "print(os.get_terminal_size(), shutil.get_terminal_size().columns)")
+    columns, rows = console.page.evaluate("[pythonTerminal.cols, pythonTerminal.rows]")  # type: ignore[attr-defined]
+    assert shown.startswith(f"os.terminal_size(columns={columns}, lines={rows}) {columns}\n")
+
+
+def test_screen_readers_get_the_output_as_text(console: Console) -> None:
+    console.page.evaluate("document.getElementById('screen-reader').click()")  # type: ignore[attr-defined]
+    assert console.page.evaluate(  # type: ignore[attr-defined]
+        "document.getElementById('screen-reader').getAttribute('aria-pressed')") == "true"
+    console.run("print('read', 'aloud')")
+    console.page.wait_for_function(  # type: ignore[attr-defined]
+        "(document.querySelector('.xterm-accessibility-tree')?.textContent || '')"
+        ".replaceAll('\\xa0', ' ').includes('read aloud')", timeout=10_000)
+
+
+@pytest.mark.skipif(not OWN_REPL, reason="PyREPL, CPython's own REPL, comes with 3.13")
+def test_pyrepl_edits_a_function_over_several_lines(console: Console) -> None:
+    first = console.row = console.screen().count("\n")
+    console.type("def g(x):")
+    console.press("Enter")
+    console.expect(r"^\.\.\.     $")  # PyREPL indents the body
+    console.type("return x+1")
+    console.press("ArrowUp")  # back to the first line, to add a parameter
+    console.press("End")
+    for _ in range(2):
+        console.press("ArrowLeft")
+    console.type(", y=1")
+    console.press("ArrowDown")
+    console.press("End")
+    console.type("+y")
+    console.row = first
+    console.expect(r"^>>> def g\(x, y=1\):\n\.\.\.     return x\+1\+y$")
+    console.press("Enter")
+    console.press("Enter")
+    console.expect(r"^>>> $")
+    assert console.run("g(1), g(1, 5)").startswith("(3, 7)\n")
 
 
 @pytest.mark.parametrize("engine", ["chromium", "firefox"])
@@ -217,79 +309,3 @@ def test_suite_pages_count_passes_and_whole_module_skips(engine: str, browser_bu
     assert "### page (ms): files " in (folder / "logs" / "test_bisect.log").read_text()
 
 
-def test_ctrl_c_and_stop_interrupt_running_code_and_the_session_goes_on(
-        page: object, server: str) -> None:
-    open_console(page, server)
-    loop = "import time\nn = 0\nwhile True:\n    n += 1\n    time.sleep(0.01)"
-    for interrupt in ("ctrl-c", "stop"):
-        page.fill("#input", loop)  # type: ignore[attr-defined]
-        page.press("#input", "Enter")  # type: ignore[attr-defined]
-        page.wait_for_selector('body[data-state="busy"]', timeout=10_000)  # type: ignore[attr-defined]
-        time.sleep(1.0)  # the loop is running
-        if interrupt == "ctrl-c":
-            page.press("body", "Control+c")  # type: ignore[attr-defined]
-        else:
-            page.evaluate("document.getElementById('stop').click()")  # type: ignore[attr-defined]
-        wait_ready(page)
-    assert output(page).count("KeyboardInterrupt") == 2
-    run_line(page, "print(n > 10, 'still here')")
-    assert "True still here" in output(page)
-
-
-def test_ctrl_c_and_stop_interrupt_input_and_the_idle_prompt(page: object, server: str) -> None:
-    open_console(page, server)
-    for interrupt in ("ctrl-c", "stop"):
-        page.fill("#input", "answer = input('who? ')")  # type: ignore[attr-defined]
-        page.press("#input", "Enter")  # type: ignore[attr-defined]
-        page.wait_for_function("document.getElementById('prompt').textContent === 'who? '",
-                               timeout=10_000)  # type: ignore[attr-defined]
-        assert page.evaluate("document.getElementById('stop').disabled") is False  # type: ignore[attr-defined]
-        if interrupt == "ctrl-c":
-            page.press("#input", "Control+c")  # type: ignore[attr-defined]
-        else:
-            page.evaluate("document.getElementById('stop').click()")  # type: ignore[attr-defined]
-        page.wait_for_function("document.getElementById('prompt').textContent === '>>> '",
-                               timeout=10_000)  # type: ignore[attr-defined]
-    assert output(page).count("KeyboardInterrupt") == 2
-    page.fill("#input", "half typed")  # type: ignore[attr-defined]
-    page.press("#input", "Control+c")  # type: ignore[attr-defined]
-    page.wait_for_function("document.getElementById('output').textContent.split("
-                           "'KeyboardInterrupt').length === 4", timeout=10_000)  # type: ignore[attr-defined]
-    wait_ready(page)
-    run_line(page, "print('still', 'here')")
-    assert "still here" in output(page)
-
-
-def test_tab_completes_names_and_modules(page: object, server: str) -> None:
-    open_console(page, server)
-    run_line(page, "import collections")
-    page.fill("#input", "collections.Ordered")  # type: ignore[attr-defined]
-    page.press("#input", "Tab")  # type: ignore[attr-defined]
-    page.wait_for_function("document.getElementById('input').value === 'collections.OrderedDict('",
-                           timeout=10_000)  # type: ignore[attr-defined]
-    page.fill("#input", "import o")  # type: ignore[attr-defined]
-    page.press("#input", "Tab")  # type: ignore[attr-defined]
-    page.wait_for_function("document.getElementById('completions').textContent.includes('os')",
-                           timeout=10_000)  # type: ignore[attr-defined]
-    listed = page.inner_text("#completions").split()  # type: ignore[attr-defined]
-    assert {"opcode", "operator", "os"} <= set(listed)
-    assert page.input_value("#input") == "import o"  # type: ignore[attr-defined]
-    page.press("#input", "Escape")  # type: ignore[attr-defined]
-    page.press("#input", "Tab")  # after Escape, Tab leaves the box
-    assert page.evaluate("document.activeElement.id") != "input"  # type: ignore[attr-defined]
-
-
-def test_files_in_the_home_folder_survive_a_reload(page: object, server: str) -> None:
-    import uuid
-
-    name = f"kept-{uuid.uuid4().hex[:8]}.txt"
-    open_console(page, server)
-    run_line(page, f"import os; print(os.getcwd()); open({name!r}, 'w').write('still here')")
-    assert "/home/web_user" in output(page)
-    open_console(page, server)  # a reload: a new worker, a new in-memory file system
-    run_line(page, f"print(open({name!r}).read())")
-    assert "\nstill here\n" in output(page)
-    run_line(page, f"import os; os.remove({name!r})")
-    open_console(page, server)
-    run_line(page, f"import os; print(os.path.exists({name!r}))")
-    assert "\nFalse\n" in output(page)

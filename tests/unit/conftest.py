@@ -209,6 +209,11 @@ def make_cpython_tree(tree: Path, version: str = "3.11.2") -> Path:
     return tree
 
 
+# An npm tarball of the page's terminal (its top folder is `package`, as npm packs them).
+FAKE_XTERM = {"lib/xterm.js": "var Terminal = 1;\n", "lib/xterm.mjs": "export {};\n",
+              "LICENSE": "MIT\n"}
+
+
 # 3.11's recipe, as versions.toml has it (the fake tree is a 3.11.2).
 FAKE_RECIPE = {
     "name": "3.11", "cpython_from": "3.11", "documented_in": "Tools/wasm/README.md",
@@ -298,6 +303,7 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
     make_cpython_tree(tmp_path / "fakelib-src")  # reuse: a folder with a fake configure script
     fakelib_sha = make_archive(mirror / "fakelib-1.0.tar.gz", "fakelib-1.0", {
         "configure": (tmp_path / "fakelib-src" / "configure").read_text()})
+    xterm_sha = make_archive(mirror / "xterm-6.0.0.tgz", "package", FAKE_XTERM)
     versions = config.parse({
         "defaults": {"cpython": "3.11.2"},
         "cpython": {"3.11.2": {"sha256": release_sha, "sources": [
@@ -312,6 +318,10 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeToolch
                              "env": {"LIBFAKE_CFLAGS": "-I{prefix}/include"}}},
         "node_flags": [{"flag": "--no-experimental-fetch", "node_from": "18.0",
                         "emscripten_below": "3.1.12", "why": "fetch"}],
+        "web_packages": {"@xterm/xterm": {
+            "version": "6.0.0", "url": "https://registry.invalid/@xterm/xterm/-/xterm-6.0.0.tgz",
+            "sha256": xterm_sha, "files": {"xterm.js": "package/lib/xterm.js",
+                                           "xterm.LICENSE.txt": "package/LICENSE"}}},
         "port_sources": [
             {"port": "zlib", "port_version": "1.2.11", "version": "1.2.11", "provider": "zlib.net",
              "url": "https://zlib.invalid/zlib-1.2.11.tar.gz", "sha256": zlib_sha},

@@ -33,7 +33,8 @@ def test_the_shipped_fixes_follow_the_versions_that_need_them() -> None:
     names = {v: [f.name for f in versions.fixes_for(v)] for v in ("3.1.6", "3.1.69", "6.0.5")}
     everywhere = ["runtime_guards", "runtime_bridge", "interruptible_sleep"]
     assert names == {"3.1.6": ["utimensat", "clock_nanosleep", "ctypes_runtime_legacy",
-                               "noderawfs_stdio_fstat", *everywhere, "quiet_getsockname"],
+                               "noderawfs_stdio_fstat", *everywhere, "quiet_getsockname",
+                               "tty_ioctl"],
                      "3.1.69": ["ctypes_runtime", "ctypes_dlfcn", "noderawfs_stdio_fstat",
                                 *everywhere, "stack_size"],
                      "6.0.5": ["ctypes_runtime", "ctypes_dlfcn", "no_shared_test_modules",

@@ -5,6 +5,7 @@ runs on this host's CPython, which has the same asyncio)."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import struct
 import subprocess
@@ -88,7 +89,9 @@ def test_fixes_for_static_builds_only_stay_out_of_dynamic_ones() -> None:
 def test_node_build_gets_the_site_configuration_on_its_path(fake: FakeToolchain) -> None:
     folder = recipe.build_target(fake.build(), "node")
     installed = sorted(p.name for p in (folder / "build" / "lib.fake").iterdir())
-    assert installed == ["sitecustomize.py", "wasm_asyncio.py", "wasm_completion.py"]
+    assert installed == ["sitecustomize.py", "wasm_asyncio.py", "wasm_completion.py",
+                         "wasm_import_hooks.py",
+                         "wasm_terminal.py"]
     assert (folder / "build" / "lib.fake" / "wasm_asyncio.py").read_bytes() == \
         (CHECKOUT / "Lib" / "wasm_site" / "wasm_asyncio.py").read_bytes()
 
@@ -98,7 +101,8 @@ def test_browser_build_gets_the_site_configuration_as_a_bundle(fake: FakeToolcha
     bundle = json.loads((folder / site_files.BROWSER_BUNDLE).read_text())
     packages = "/usr/local/lib/python3.11/site-packages"
     assert set(bundle) == {f"{packages}/{name}" for name in
-                           ("sitecustomize.py", "wasm_asyncio.py", "wasm_completion.py")}
+                           ("sitecustomize.py", "wasm_asyncio.py", "wasm_completion.py",
+                            "wasm_import_hooks.py", "wasm_terminal.py")}
     assert base64.b64decode(bundle[f"{packages}/sitecustomize.py"]) == \
         (CHECKOUT / "Lib" / "wasm_site" / "sitecustomize.py").read_bytes()
 
@@ -227,3 +231,18 @@ def test_expectations_of_submodules_are_written_as_quoted_keys(tmp_path: Path) -
     loaded = Expectations.load(written)
     # The package's whole-module entry goes: its submodules ran, each with its own.
     assert loaded.modules == {"test_asyncio.test_ssl": Expectation("skip", "No ssl module")}
+
+
+def test_the_page_gets_the_stdlib_modules_its_terminal_needs(tmp_path: Path) -> None:
+    """rlcompleter, which CPython's browser stdlib leaves out with readline, for PyREPL."""
+    from wasmbuild.shell import Runner
+
+    source = tmp_path / "src"
+    (source / "Lib").mkdir(parents=True)
+    (source / "Lib" / "rlcompleter.py").write_text("# the build's own\n")
+    assert site_files.terminal_stdlib(tmp_path / "elsewhere") == []
+    runner = Runner(tmp_path, out=io.StringIO())
+    site_files.install_for_browser(runner, tmp_path, "3.13.5", site_files.terminal_stdlib(source))
+    bundle = json.loads((tmp_path / site_files.BROWSER_BUNDLE).read_text())
+    packed = bundle["/usr/local/lib/python3.13/site-packages/rlcompleter.py"]
+    assert base64.b64decode(packed) == b"# the build's own\n"

@@ -9,17 +9,21 @@
 // - Ctrl-C (SIGINT) stores SIGINT in CPython's signal buffer, a SharedArrayBuffer that Python
 //   polls between bytecodes (Python/emscripten_signal.c) and that ends its sleeps
 //   (Tools/wasm/emscripten/runtime_bridge.js): KeyboardInterrupt, as on Linux.
-// - When stdin is a terminal, this thread reads it for Python: a line editor (Node's readline:
-//   arrow keys, history kept in PYTHON_HISTORY or ~/.python_history, Tab completion asked of
-//   Python's rlcompleter) when stdout is a terminal too, plain lines otherwise. Python's
-//   read() of stdin waits on a second shared buffer for the line, for end of file (Ctrl-D) or
-//   for EINTR (Ctrl-C), which CPython turns into KeyboardInterrupt.
+// - When stdin is a terminal, this thread reads it for Python. In canonical mode (the usual
+//   settings) that is a line editor (Node's readline: arrow keys, history kept in
+//   PYTHON_HISTORY or ~/.python_history, Tab completion asked of Python's rlcompleter) when
+//   stdout is a terminal too, plain lines otherwise. A program that puts the terminal in raw
+//   mode with tcsetattr() (CPython 3.13's own REPL, PyREPL) gets each key as typed, and the
+//   window size it asks for is the terminal's (../web/terminal_device.js). Python's read() of
+//   stdin waits on a second shared buffer for the input, for end of file (Ctrl-D) or for
+//   EINTR (Ctrl-C), which CPython turns into KeyboardInterrupt.
 // - stdin that is a pipe or a file is read by Python directly, as before.
 // - The exit status is Python's (130 after an unhandled KeyboardInterrupt).
 "use strict";
 
 const { Worker, isMainThread, workerData, parentPort } = require("node:worker_threads");
 const completions = require("../web/completion.js");
+const { TerminalDevice } = require("../web/terminal_device.js");
 
 const SIGINT = 2;
 const EINTR = 27; // Emscripten's errno numbers, as Python's errno module has them
@@ -41,8 +45,17 @@ function main() {
   const signals = new Int32Array(new SharedArrayBuffer(4));
   const channel = new SharedArrayBuffer(HEADER * 4 + CAPACITY);
   const terminalInput = tty.isatty(0);
+  const windowSize = new Int32Array(new SharedArrayBuffer(8)); // [rows, columns]
+  const measure = () => {
+    const screen = [process.stdout, process.stderr, process.stdin].find((s) => s.isTTY && s.columns);
+    Atomics.store(windowSize, 0, screen ? screen.rows : 0);
+    Atomics.store(windowSize, 1, screen ? screen.columns : 0);
+  };
+  measure();
+  if (process.stdout.isTTY) process.stdout.on("resize", measure);
   const worker = new Worker(__filename, {
-    workerData: { pythonJs, args, signals: signals.buffer, channel, terminalInput },
+    workerData: { pythonJs, args, signals: signals.buffer, channel, terminalInput,
+                  windowSize: windowSize.buffer },
     stdin: false,
     // Python's C stack lives in wasm memory; JavaScript and wasm frames on this one.
     resourceLimits: { stackSizeMb: 8 },
@@ -93,7 +106,10 @@ class TerminalInput {
   }
 
   onMessage(message) {
-    if (message.type === "read") {
+    if (message.type === "mode") {
+      this.setRaw(!message.mode.canonical, message.mode.signals);
+      if (message.dropInput) this.queue = [];
+    } else if (message.type === "read") {
       this.waiting = true;
       this.prompt = message.prompt;
       if (!this.deliverQueued()) this.listen();
@@ -129,7 +145,36 @@ class TerminalInput {
     Atomics.notify(this.control, 0);
   }
 
+  // Raw mode (ICANON off): no line editor; each key goes to Python as it is typed, and Ctrl-C
+  // (a byte now, not a signal) interrupts Python when the program keeps ISIG on.
+  setRaw(raw, signals) {
+    this.signals = signals;
+    if (raw === Boolean(this.raw)) return;
+    this.raw = raw;
+    if (raw) {
+      this.close();
+      this.rl = null;
+      this.onRawData = (bytes) => {
+        const ctrlC = this.signals ? bytes.indexOf(3) : -1;
+        if (ctrlC < 0) {
+          this.push(bytes);
+          return;
+        }
+        if (ctrlC > 0) this.push(bytes.subarray(0, ctrlC)); // typed before it, then the signal
+        process.emit("SIGINT", "SIGINT");
+      };
+      process.stdin.setRawMode(true);
+      process.stdin.on("data", this.onRawData);
+      process.stdin.resume();
+    } else {
+      process.stdin.off("data", this.onRawData);
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+    }
+  }
+
   listen() {
+    if (this.raw) return; // the keys arrive on their own
     if (!this.rl) this.open();
     this.rl.setPrompt(this.prompt);
     if (this.lineEditing) process.stdin.setRawMode(true);
@@ -139,7 +184,7 @@ class TerminalInput {
   }
 
   pause() {
-    if (!this.rl) return;
+    if (!this.rl || this.raw) return;
     this.rl.pause();
     // While Python runs the terminal is in its usual mode, so Ctrl-C is a signal again.
     if (this.lineEditing && process.stdin.isTTY) process.stdin.setRawMode(false);
@@ -253,6 +298,13 @@ class HistoryFile {
 
 function runPython() {
   const { pythonJs, args, terminalInput } = workerData;
+  const windowSize = new Int32Array(workerData.windowSize);
+  const terminal = new TerminalDevice(
+    () => [Atomics.load(windowSize, 0), Atomics.load(windowSize, 1)],
+    (mode, dropInput) => {
+      if (dropInput) pending = new Uint8Array(0); // tcsetattr(TCSAFLUSH): unread input goes
+      parentPort.postMessage({ type: "mode", mode, dropInput });
+    });
   const signals = new Int32Array(workerData.signals);
   const control = new Int32Array(workerData.channel, 0, HEADER);
   const data = new Uint8Array(workerData.channel, HEADER * 4, CAPACITY);
@@ -294,7 +346,7 @@ function runPython() {
       outputTail = ""; // the line editor echoed the line and its newline
       if (state === State.EOF) return 0;
       if (state === State.INTERRUPTED) throw new runtime.fs.ErrnoError(EINTR);
-      pending = data.slice(0, Atomics.load(control, 1));
+      pending = terminal.translateInput(data.slice(0, Atomics.load(control, 1)));
     }
     const count = Math.min(length, pending.length);
     buffer.set(pending.subarray(0, count), offset);
@@ -330,17 +382,24 @@ function runPython() {
         if (stream.nfd === 1 || stream.nfd === 2) remember(buffer, offset, length);
         return write.apply(this, arguments);
       };
-      // Our line editor replaces 3.13's own (PyREPL), which needs terminal control that
-      // Emscripten's file system does not offer. (The C library reads the environment while
-      // the runtime starts, so it is set now.)
-      if (terminalInput && runtime.env) runtime.env.PYTHON_BASIC_REPL = "1";
+      // A stream Node opens, or a copy of one (os.dup), is a terminal when its descriptor is
+      // one: Emscripten marks it with `tty = true`, which has no settings to ask.
+      const createStream = fs.createStream;
+      fs.createStream = function () {
+        const stream = createStream.apply(this, arguments);
+        if (stream && stream.tty === true) terminal.attach(stream);
+        return stream;
+      };
       const loaderInit = module.onRuntimeInitialized;
       module.onRuntimeInitialized = function () {
         // Emscripten calls all three standard streams terminals; tell Python the truth, so
         // that piped input is not taken for an interactive session.
+        // A terminal answers tcgetattr()/tcsetattr() and the window size (TerminalDevice).
         for (const fd of [0, 1, 2]) {
           const stream = fs.getStream(fd);
-          if (stream && !stream.stream_ops) stream.tty = tty.isatty(fd);
+          if (!stream || stream.stream_ops) continue;
+          if (tty.isatty(fd)) terminal.attach(stream);
+          else stream.tty = false;
         }
         if (loaderInit) return loaderInit.apply(this, arguments);
       };

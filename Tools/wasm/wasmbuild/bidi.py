@@ -139,6 +139,13 @@ def _agent_address(process: subprocess.Popen[str]) -> str:
     return found[0]
 
 
+# WebDriver's code points for the keys the page tests press (WebDriver, "Keyboard actions").
+KEYS = {"Enter": "\ue007", "\n": "\ue007", "ArrowUp": "\ue013", "ArrowDown": "\ue015",
+        "ArrowLeft": "\ue012", "ArrowRight": "\ue014", "Home": "\ue011", "End": "\ue010",
+        "Backspace": "\ue003", "Control": "\ue009", "Tab": "\ue004", "\t": "\ue004",
+        "Escape": "\ue00c"}
+
+
 class Page:
     """One tab: the calls browser_tests.py and the page tests make, as BiDi commands."""
 
@@ -200,13 +207,24 @@ class Page:
         """A real key press (input.performActions) in the focused element; `Control+c` presses
         the modifier around the key, as Playwright spells it."""
         self.focus(selector)
-        names = {"Enter": "\ue007", "ArrowUp": "\ue013", "ArrowDown": "\ue015",
-                 "Control": "\ue009", "Tab": "\ue004", "Escape": "\ue00c"}
-        values = [names.get(k, k) for k in key.split("+")]
+        values = [KEYS.get(k, k) for k in key.split("+")]
         actions = [{"type": "keyDown", "value": v} for v in values]
         actions += [{"type": "keyUp", "value": v} for v in reversed(values)]
         self.connection.command("input.performActions", {"context": self.context, "actions": [
             {"type": "key", "id": "keyboard", "actions": actions}]})
+
+    def type(self, selector: str, text: str) -> None:
+        """Real key presses, one per character, in the element."""
+        self.focus(selector)
+        actions = [action for char in text for action in (
+            {"type": "keyDown", "value": KEYS.get(char, char)},
+            {"type": "keyUp", "value": KEYS.get(char, char)})]
+        self.connection.command("input.performActions", {"context": self.context, "actions": [
+            {"type": "key", "id": "keyboard", "actions": actions}]})
+
+    def set_viewport_size(self, size: dict[str, int]) -> None:
+        self.connection.command("browsingContext.setViewport",
+                                {"context": self.context, "viewport": size})
 
     def paste(self, selector: str, text: str) -> None:
         """A real paste: `text` onto the clipboard (with the user activation that needs), then

@@ -77,6 +77,15 @@ class NodeRelease:
 
 
 @dataclass(frozen=True)
+class WebPackage:
+    """An npm package the browser page loads, and the files it takes from the tarball."""
+    name: str
+    version: str
+    download: Download
+    files: tuple[tuple[str, str], ...]  # (name in the build folder, path in the tarball)
+
+
+@dataclass(frozen=True)
 class Dependency:
     name: str
     version: str
@@ -154,6 +163,7 @@ class Versions:
     deps: tuple[Dependency, ...]
     debian: DebianArchive
     wasi: WasiData = field(default_factory=WasiData)
+    web_packages: tuple[WebPackage, ...] = ()
 
     def debian_release(self, name: str) -> DebianRelease:
         try:
@@ -251,6 +261,7 @@ def parse(data: dict[str, Any]) -> Versions:
         deps=_dependencies(data.get("deps", {})),
         debian=_debian(data.get("debian", {})),
         wasi=parse_wasi(data.get("wasi", {}), list(cpython)),
+        web_packages=_web_packages(data.get("web_packages", {})),
         matrix=Matrix(tuple(MatrixEntry(m["python"], tuple(m["emscripten"]), tuple(m["node"]),
                                         tuple(m.get("browsers", ["chromium"])))
                             for m in data.get("matrix", []))),
@@ -273,6 +284,11 @@ def _node_releases(entries: dict[str, Any]) -> dict[str, NodeRelease]:
     return {major: NodeRelease(major, entry["version"],
                                Download("npm", entry["url"], entry["sha256"]))
             for major, entry in entries.items()}
+
+
+def _web_packages(entries: dict[str, Any]) -> tuple[WebPackage, ...]:
+    return tuple(WebPackage(name, e["version"], Download("npm", e["url"], e["sha256"]),
+                            tuple(e["files"].items())) for name, e in entries.items())
 
 
 def _pyodide_releases(entries: list[dict[str, Any]]) -> tuple[PyodideRelease, ...]:

@@ -10,16 +10,25 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import web_packages
 from .context import Context
 from .errors import ToolMissing
 from .site_files import BROWSER_BUNDLE
 from .targets.browser import page_files
 
 BUILD_OUTPUTS = ("python.js", "python.wasm", "python.data", BROWSER_BUNDLE)
-HEADERS_NOTE = """Serve these files over HTTP(S) with, on every response:
+HEADERS_NOTE = """Serve this folder from any static host over HTTPS, or over plain HTTP on
+localhost, and open python.html. Python needs SharedArrayBuffer, which
+browsers give only to cross-origin isolated pages; the page's service worker
+(isolation.worker.js) adds the headers for that to these files, at the cost
+of one reload on the first visit. A host that sends, on every response,
   Cross-Origin-Opener-Policy: same-origin
   Cross-Origin-Embedder-Policy: require-corp
-and `application/wasm` as the type of python.wasm. Open python.html.
+and `application/wasm` as the type of python.wasm needs no worker and no
+reload, and also serves browsers without service workers (turned off,
+private windows). Plain HTTP from another machine works in no case: browsers
+give SharedArrayBuffer only to secure contexts (HTTPS, localhost), headers
+or not.
 """
 
 
@@ -46,13 +55,14 @@ def size_table(entries: list[Entry]) -> str:
 
 def make_dist(ctx: Context) -> Path:
     folder = ctx.target_dir("browser")
-    missing = [n for n in BUILD_OUTPUTS if not (folder / n).is_file()]
+    terminal = web_packages.file_names(ctx.versions)  # xterm.js & co, installed with the page
+    missing = [n for n in (*BUILD_OUTPUTS, *terminal) if not (folder / n).is_file()]
     if missing and not ctx.runner.dry_run:
         raise ToolMissing(f"the browser build is incomplete ({', '.join(missing)} missing in "
                           f"{ctx.runner.path(folder)})", fix="run `invoke wasm.browser` first")
     name = f"cpython-{ctx.cpython.key}-emscripten-{ctx.emscripten.version}-{ctx.variant('browser')}"
     archive = ctx.paths.dist / f"{name}.tar.gz"
-    files = [folder / n for n in BUILD_OUTPUTS] + [folder / p.name for p in page_files()]
+    files = [folder / n for n in (*BUILD_OUTPUTS, *(p.name for p in page_files()), *terminal)]
     ctx.runner.say(f"tar -czf {ctx.runner.path(archive)} -C {ctx.runner.path(folder)} "
                      + " ".join(f.name for f in files) + " manifest.json HEADERS.txt")
     if ctx.runner.dry_run:

@@ -99,6 +99,7 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
     _wasi_rows(ctx, report)
     _build_python_rows(ctx, report)
     _source_rows(ctx, report)
+    _web_package_rows(ctx, report)
     _machine_rows(ctx, report)
     return report
 
@@ -171,6 +172,18 @@ def _source_rows(ctx: Context, report: Report) -> None:
     recipe = ctx.recipe
     report.add("CPython recipe", "ok", f"{recipe.name} ({recipe.documented_in}): Emscripten "
                f"{recipe.emscripten_range}, default {recipe.default_described}")
+
+
+def _web_package_rows(ctx: Context, report: Report) -> None:
+    """The browser page's JavaScript packages (xterm.js): in the download cache yet?"""
+    for package in ctx.versions.web_packages:
+        filename = package.download.filename
+        if (ctx.paths.downloads / filename).is_file():
+            report.add(f"{package.name} {package.version}", "ok", f"cached as {filename}")
+        else:
+            report.add(f"{package.name} {package.version}", "warn", "not downloaded yet",
+                       "the first `invoke wasm.browser` fetches it from the npm registry "
+                       "(or --mirror DIR)")
 
 
 def _machine_rows(ctx: Context, report: Report) -> None:

@@ -16,7 +16,7 @@ from .errors import ConfigError
 SCHEMA: dict[str, tuple[set[str], set[str]]] = {
     "": ({"defaults"}, {"cpython", "emscripten", "emscripten_advisories", "node_flags",
                         "port_sources", "node", "matrix", "bench", "deps", "debian",
-                        "emscripten_fixes", "cpython_recipes", "wasi"}),
+                        "emscripten_fixes", "cpython_recipes", "wasi", "web_packages"}),
     "defaults": ({"cpython"}, {"node"}),
     "cpython.*": ({"sha256", "sources"}, set()),
     "cpython.*.sources[]": ({"provider", "url"}, set()),
@@ -32,6 +32,7 @@ SCHEMA: dict[str, tuple[set[str], set[str]]] = {
                                               "configure_env"}),
     "port_sources[]": ({"port", "port_version", "version", "provider", "url", "sha256"}, set()),
     "node.*": ({"version", "url", "sha256"}, set()),
+    "web_packages.*": ({"version", "url", "sha256", "files"}, set()),
     "matrix[]": ({"python", "emscripten", "node"}, {"browsers"}),
     "bench": (set(), {"pyodide"}),
     "bench.pyodide[]": ({"version", "cpython", "sha256"}, set()),

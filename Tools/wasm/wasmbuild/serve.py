@@ -88,16 +88,19 @@ class Forbidden(Exception):
 
 
 # What a page loads from a browser build folder: the build's own files and our page's (the
-# console's Python program too), and the test pages' bundles in BUNDLE_DIR. Not its objects,
-# Makefile, logs or configure files.
+# console's Python program too), the licences of the page's JavaScript packages (NAME.LICENSE.txt,
+# from versions.toml's [web_packages]) and the test pages' bundles in BUNDLE_DIR. Not its
+# objects, Makefile, logs or configure files.
 PAGE_SUFFIXES = {".html", ".js", ".mjs", ".wasm", ".data", ".css", ".json", ".map", ".py"}
+LICENCE_SUFFIX = ".LICENSE.txt"
 SourcesPolicy = Callable[[tuple[str, ...]], bool]
 
 
 def _page_file(inner: tuple[str, ...]) -> bool:
     if len(inner) == 2 and inner[0] == BUNDLE_DIR:
         return inner[1].endswith(".json")
-    return len(inner) == 1 and posixpath.splitext(inner[0])[1] in PAGE_SUFFIXES
+    return len(inner) == 1 and (posixpath.splitext(inner[0])[1] in PAGE_SUFFIXES
+                                or inner[0].endswith(LICENCE_SUFFIX))
 
 
 def pages_of_a_checkout(parts: tuple[str, ...], *, debug_sources: bool = False) -> bool:

@@ -4,7 +4,8 @@ wasm_completion.py), put where each target's Python finds it at start-up.
 - Node: the build's `build/lib.<platform>` folder (pybuilddir.txt names it), which a Python
   run from its build folder has on sys.path, like its compiled stdlib.
 - Browser: `wasm-site.json`, written by the page's worker into site-packages of the in-memory
-  file system before Python starts (python.data is made by CPython's own make).
+  file system before Python starts (python.data is made by CPython's own make), with the
+  stdlib modules the page's terminal needs and that stdlib leaves out (terminal_stdlib).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from .config import CHECKOUT
@@ -52,8 +54,17 @@ def browser_site_packages(python_version: str) -> str:
     return f"/usr/local/lib/python{major_minor}/site-packages"
 
 
-def install_for_browser(runner: Runner, folder: Path, python_version: str) -> None:
-    files = site_files()
+def terminal_stdlib(source_dir: Path) -> list[Path]:
+    """Stdlib modules the page's terminal needs that CPython's browser stdlib leaves out:
+    rlcompleter goes with the readline module (Tools/wasm/wasm_assets.py), which a browser
+    build lacks, yet CPython 3.13's own REPL (PyREPL) completes names with it."""
+    wanted = source_dir / "Lib" / "rlcompleter.py"
+    return [wanted] if wanted.is_file() else []
+
+
+def install_for_browser(runner: Runner, folder: Path, python_version: str,
+                        stdlib: Sequence[Path] = ()) -> None:
+    files = [*site_files(), *stdlib]
     packages = browser_site_packages(python_version)
     bundle = folder / BROWSER_BUNDLE
     runner.say(f"# pack {' '.join(runner.path(f) for f in files)} as {packages}/* into "

@@ -1,250 +1,209 @@
-// The page side of the console: output pane, input box with history, and the stdin channel to
-// the worker running Python. No third-party code: the page works offline.
+// The page side of the console: a terminal (xterm.js) for Python, which runs in a worker
+// (python.worker.js), and the channels between them.
+//
+// Python's standard streams are that terminal: what Python writes is drawn as a terminal
+// draws it (colours, "\r" progress lines, cursor movement), and its settings decide what a
+// key does. In raw mode (CPython 3.13's own REPL, PyREPL, edits its lines itself) each key
+// goes to Python as typed; in canonical mode (the console of older Pythons, input()) the
+// page's line editor (line_editor.js) edits a line and hands it over whole.
+// Ctrl-C (with nothing selected) and Stop put SIGINT in CPython's signal buffer; Python
+// raises KeyboardInterrupt in running code, in time.sleep() and in a read of stdin.
 "use strict";
 
-const HEADER_INTS = 2; // must match python.worker.js
+const HEADER_INTS = 2; // as python.worker.js
 const CAPACITY = 64 * 1024;
 const State = { WAITING: 0, DATA: 1, INTERRUPTED: 3, COMPLETE: 4 }; // as python.worker.js
-const BLOCK_START = "\x02\n"; // must match Lib/wasm_console.py
+const BLOCK_START = "\x02\n"; // as Lib/wasm_console.py
 const BLOCK_END = "\n\x03\n";
+const CONSOLE_PROMPTS = [">>> ", "... "]; // wasm_console.py's; any other prompt is input()'s
+const SIGINT = 2;
+const HOME = "/home/web_user";
+const HISTORY_FILE = `${HOME}/.python_history`;
+const READER_KEY = "cpython-wasm-screen-reader";
 
 const body = document.body;
 const statusLine = document.getElementById("status");
-const output = document.getElementById("output");
-const input = document.getElementById("input");
-const runButton = document.getElementById("run");
-const promptLabel = document.getElementById("prompt");
-const form = document.getElementById("prompt-form");
 const stopButton = document.getElementById("stop");
-const completionList = document.getElementById("completions");
 const forgetButton = document.getElementById("forget-home");
-const SIGINT = 2;
-const CONSOLE_PROMPTS = [">>> ", "... "]; // wasm_console.py's; any other prompt is input()'s
-
 const encoder = new TextEncoder();
-const history = [];
-let historyIndex = 0;
-let queue = []; // Uint8Array chunks waiting for Python to read stdin
-let waiting = false;
-let control = null;
-let data = null;
+
+let term = null;
+let editor = null;
 let worker = null;
+let control = null; // Int32Array: [state, byte count] of the stdin channel
+let data = null; // its bytes
 let interrupt = null; // CPython's signal buffer: a signal number written here interrupts Python
-let completing = null; // the input box's text when Tab asked Python for completions
+let windowSize = null; // Int32Array: [rows, columns], read by Python's TIOCGWINSZ
+let waiting = false; // Python is blocked reading stdin
+let mode = { canonical: true, echo: true, signals: true };
+let typedAhead = []; // what was typed while Python ran, for its next read
+let completionAnswer = null; // resolves the pending Tab completion
+let ownRepl = false; // Python's own REPL (PyREPL) runs, not wasm_console.py
+const history = []; // the line editor's, kept in ~/.python_history for wasm_console.py
+let lastLine = ""; // what follows the last newline Python wrote: a prompt, when it reads
+const outputText = new TextDecoder();
 let loadStarted = performance.now();
-let tabLeaves = false; // after Escape, Tab moves the focus on as usual
+
+let busyTimer = null;
 
 function setState(state, text) {
+  clearTimeout(busyTimer);
+  if (body.dataset.state === state && statusLine.textContent === text) return;
   body.dataset.state = state;
   statusLine.textContent = text;
-}
-
-function append(text, kind) {
-  const span = document.createElement("span");
-  span.className = kind;
-  span.textContent = text;
-  output.appendChild(span);
-  output.scrollTop = output.scrollHeight;
-  if (kind === "stdout") {
-    // The text after the last newline is what Python is prompting with (">>> ", "... ").
-    const all = output.textContent;
-    promptLabel.textContent = all.slice(all.lastIndexOf("\n") + 1) || ">>>";
-  }
-}
-
-function inInput() {
-  // Python waits for a line that a program asked for (input()), not for the console's prompt.
-  return waiting && !CONSOLE_PROMPTS.includes(promptLabel.textContent);
-}
-
-function enableInput(enabled) {
-  input.disabled = !enabled;
-  runButton.disabled = !enabled;
-  stopButton.disabled = !(body.dataset.state === "busy" || (enabled && inInput()));
-  if (enabled) input.focus();
+  stopButton.disabled = !(state === "busy" || state === "ready"); // Ctrl-C's button
 }
 
 function answer(state, count) {
+  waiting = false;
   Atomics.store(control, 1, count);
   Atomics.store(control, 0, state);
   Atomics.notify(control, 0);
 }
 
-function stop() {
-  // Python reads the buffer between bytecodes (and its sleeps wait on it) and raises
-  // KeyboardInterrupt, as on Ctrl-C in a terminal; the worker keeps running, so the session
-  // and its variables survive. Waiting for input, its read() ends with EINTR, which CPython
-  // turns into the same KeyboardInterrupt.
-  if (!interrupt) return;
-  if (body.dataset.state === "busy") {
-    Atomics.store(interrupt, 0, SIGINT);
-    Atomics.notify(interrupt, 0);
-  } else if (waiting) {
-    Atomics.store(interrupt, 0, SIGINT);
-    waiting = false;
-    append("^C\n", "input");
-    setState("busy", "Running…");
-    enableInput(false);
-    answer(State.INTERRUPTED, 0);
+function send(bytes) {
+  for (let start = 0; start < bytes.length; start += CAPACITY) {
+    typedAhead.push(bytes.subarray(start, start + CAPACITY));
   }
+  deliver();
 }
 
 function deliver() {
-  const chunk = queue.shift();
-  data.set(chunk);
-  waiting = false;
-  answer(State.DATA, chunk.length);
+  if (!waiting || !typedAhead.length) return;
+  // All that waits, as a terminal hands a read what has been typed (up to the channel's size).
+  let count = 0;
+  while (typedAhead.length && count + typedAhead[0].length <= CAPACITY) {
+    const chunk = typedAhead.shift();
+    data.set(chunk, count);
+    count += chunk.length;
+  }
+  answer(State.DATA, count);
+  // A line handed over runs a command. A key in raw mode is only running code when Python
+  // does not come back for the next key soon (PyREPL reads every key).
+  if (mode.canonical) setState("busy", "Running…");
+  else {
+    clearTimeout(busyTimer);
+    busyTimer = setTimeout(() => setState("busy", "Running…"), 200);
+  }
 }
 
-// Tab: Python's rlcompleter answers for the text before the caret (python.worker.js).
-function requestCompletion() {
-  if (!waiting || completing !== null) return;
-  const before = input.value.slice(0, input.selectionStart);
-  const encoded = encoder.encode(before).subarray(0, CAPACITY);
-  completing = input.value;
-  data.set(encoded);
-  answer(State.COMPLETE, encoded.length);
+// Ctrl-C or Stop: KeyboardInterrupt in running code; a read of stdin ends with EINTR, which
+// CPython turns into the same exception. The session and its variables survive.
+function interruptPython() {
+  if (!interrupt || body.dataset.state === "exited") return;
+  Atomics.store(interrupt, 0, SIGINT);
+  Atomics.notify(interrupt, 0);
+  typedAhead = [];
+  if (waiting) {
+    if (editor.active) editor.cancel();
+    editor.enqueue(() => {
+      if (waiting) answer(State.INTERRUPTED, 0);
+      setState("busy", "Running…");
+    });
+  } else if (mode.echo) {
+    term.write("^C");
+  }
 }
 
-function commonPrefix(words) {
-  return words.reduce((prefix, word) => {
-    let i = 0;
-    while (i < prefix.length && i < word.length && prefix[i] === word[i]) i++;
-    return prefix.slice(0, i);
-  });
-}
+const lineHost = {
+  submit(text) {
+    setState("busy", "Running…");
+    send(encoder.encode(text));
+  },
+  paste(text) {
+    setState("busy", "Running…");
+    const framed = !ownRepl && CONSOLE_PROMPTS.includes(lastLine);
+    send(encoder.encode(framed ? BLOCK_START + text + BLOCK_END : text + "\n"));
+  },
+  endOfFile() {
+    answer(State.DATA, 0);
+  },
+  complete(before) {
+    return new Promise((resolve) => {
+      completionAnswer = resolve;
+      const encoded = encoder.encode(before).subarray(0, CAPACITY);
+      data.set(encoded);
+      Atomics.store(control, 1, encoded.length);
+      Atomics.store(control, 0, State.COMPLETE);
+      Atomics.notify(control, 0);
+    });
+  },
+  takeTypedAhead() {
+    const typed = typedAhead.splice(0);
+    return typed.map((chunk) => new TextDecoder().decode(chunk)).join("");
+  },
+  keepTypedAhead(text) {
+    typedAhead.push(encoder.encode(text)); // a line begun later takes it
+    if (!mode.canonical) deliver();
+  },
+  prompt: () => lastLine,
+  history,
+  remember(line) {
+    history.push(line);
+    if (!ownRepl) keepHomeChanges({ [HISTORY_FILE]: encoder.encode(history.slice(-1000).join("\n") + "\n") }, []);
+  },
+};
 
-function showCompletions({ word, matches, error }) {
-  const asked = completing;
-  completing = null;
-  if (error) {
-    completionList.textContent = `Tab completion failed: ${error}`;
+// Keys, pastes and Ctrl-C from the terminal.
+function onTerminalData(text) {
+  if (!worker || body.dataset.state === "exited") return;
+  if (mode.signals && text.includes("\x03")) {
+    interruptPython();
     return;
   }
-  if (asked !== input.value) return; // typed on meanwhile
-  const caret = input.selectionStart;
-  const insert = matches.length ? commonPrefix(matches) : word;
-  if (insert.length > word.length || matches.length === 1) {
-    input.setRangeText(insert, caret - word.length, caret, "end");
+  if (waiting && mode.canonical) {
+    editor.feed(text);
+  } else {
+    send(encoder.encode(text)); // raw mode, or typed ahead while Python runs
   }
-  completionList.textContent = matches.length > 1 ? matches.join("  ")
-    : matches.length ? "" : `No completions for “${word}”`;
 }
 
-function send(text) {
-  const encoded = encoder.encode(text);
-  for (let start = 0; start < encoded.length; start += CAPACITY) {
-    queue.push(encoded.subarray(start, start + CAPACITY));
+function onPythonWaits(newMode) {
+  mode = newMode;
+  waiting = true;
+  if (typedAhead.length && !mode.canonical) {
+    deliver();
+    return;
   }
-  if (waiting && queue.length) deliver();
-}
-
-function submit(text, asBlock) {
-  if (text.trim()) {
-    history.push(text);
-  }
-  historyIndex = history.length;
-  append(text + "\n", "input");
-  setState("busy", "Running…");
-  enableInput(false);
-  send(asBlock ? BLOCK_START + text + BLOCK_END : text + "\n");
+  const first = body.dataset.state === "starting";
+  const seconds = ((performance.now() - loadStarted) / 1000).toFixed(1);
+  setState("ready", first ? `Ready (started in ${seconds} s)` : "Ready");
+  if (mode.canonical) editor.begin(mode.echo); // it takes what was typed ahead
 }
 
 function onMessage(event) {
   const message = event.data;
   switch (message.type) {
-    case "output":
-      append(message.text, message.stream);
+    case "output": {
+      term.write(message.bytes);
+      const text = outputText.decode(message.bytes, { stream: true });
+      const cut = Math.max(text.lastIndexOf("\n"), text.lastIndexOf("\r"));
+      lastLine = (cut < 0 ? lastLine + text : text.slice(cut + 1)).slice(-1000);
+      break;
+    }
+    case "mode":
+      mode = message.mode;
       break;
     case "completions":
-      showCompletions(message);
+      if (completionAnswer) completionAnswer(message);
+      completionAnswer = null;
       break;
     case "home":
       keepHomeChanges(message.changed, message.removed);
       break;
     case "loaded":
+      ownRepl = message.ownRepl;
       setState("starting", "Starting Python…");
       break;
     case "waiting":
-      waiting = true;
-      if (queue.length) {
-        deliver();
-      } else {
-        const seconds = ((performance.now() - loadStarted) / 1000).toFixed(1);
-        const first = body.dataset.state === "starting";
-        setState("ready", first ? `Ready (started in ${seconds} s)` : "Ready");
-        enableInput(true);
-      }
+      onPythonWaits(message.mode);
       break;
     case "exit":
       setState("exited", `Python exited with status ${message.status}. Reload the page to start again.`);
-      enableInput(false);
       break;
     case "failed":
       setState("failed", message.reason);
       break;
-  }
-}
-
-function caretOnFirstLine() {
-  return !input.value.slice(0, input.selectionStart).includes("\n");
-}
-
-function caretOnLastLine() {
-  return !input.value.slice(input.selectionEnd).includes("\n");
-}
-
-function onTab(event) {
-  if (event.shiftKey || event.ctrlKey || event.altKey || event.metaKey || !input.value) return;
-  event.preventDefault(); // from here Tab edits; Escape gives it back to focus moves
-  const before = input.value.slice(0, input.selectionStart);
-  if (!before.slice(before.lastIndexOf("\n") + 1).trim()) {
-    input.setRangeText("    ", input.selectionStart, input.selectionEnd, "end"); // indent
-  } else {
-    requestCompletion();
-  }
-}
-
-function onKeyDown(event) {
-  if (event.key === "Tab") {
-    if (!tabLeaves) onTab(event);
-    tabLeaves = false;
-  } else if (event.key === "Escape") {
-    tabLeaves = true;
-    completionList.textContent = "";
-  } else if (event.key === "Enter" && !event.shiftKey) {
-    event.preventDefault();
-    const text = input.value;
-    input.value = "";
-    submit(text, text.includes("\n"));
-  } else if (event.key === "ArrowUp" && caretOnFirstLine() && historyIndex > 0) {
-    event.preventDefault();
-    historyIndex -= 1;
-    input.value = history[historyIndex];
-  } else if (event.key === "ArrowDown" && caretOnLastLine() && historyIndex < history.length) {
-    event.preventDefault();
-    historyIndex += 1;
-    input.value = historyIndex < history.length ? history[historyIndex] : "";
-  }
-}
-
-function onPaste(event) {
-  const pasted = (event.clipboardData || window.clipboardData).getData("text");
-  if (!pasted.includes("\n")) return; // one line: let it land in the box
-  event.preventDefault();
-  const before = input.value.slice(0, input.selectionStart);
-  const after = input.value.slice(input.selectionEnd);
-  input.value = "";
-  submit((before + pasted + after).replace(/\r\n?/g, "\n").replace(/\n+$/, ""), true);
-}
-
-function onGlobalKeyDown(event) {
-  const selected = String(window.getSelection() || "") !== "" ||
-    (document.activeElement === input && input.selectionStart !== input.selectionEnd);
-  if (event.ctrlKey && event.key.toLowerCase() === "c" && !selected &&
-      (body.dataset.state === "busy" || waiting)) {
-    event.preventDefault();
-    stop();
   }
 }
 
@@ -283,13 +242,61 @@ function keepHomeChanges(changed, removed) {
     const files = db.transaction("files", "readwrite").objectStore("files");
     for (const [path, content] of Object.entries(changed)) files.put(content, path);
     for (const path of removed) files.delete(path);
-  }).catch((error) => append(`The home folder could not be saved: ${error}\n`, "stderr"));
+  }).catch((error) => term.write(`\r\nThe home folder could not be saved: ${error}\r\n`));
 }
 
 function forgetHome() {
   if (worker) worker.terminate();
   const request = indexedDB.deleteDatabase(HOME_DB);
   request.onsuccess = request.onerror = request.onblocked = () => location.reload();
+}
+
+function openTerminal() {
+  term = new Terminal({
+    fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
+    fontSize: 14,
+    scrollback: 5000,
+    cursorBlink: true,
+    // Screen reader mode keeps the output as text that screen readers read out; it is a
+    // choice, kept in this browser, because in it xterm.js takes no text from input methods
+    // (emoji pickers, dictation).
+    screenReaderMode: localStorage.getItem(READER_KEY) === "on",
+  });
+  const reader = document.getElementById("screen-reader");
+  const showReaderMode = () => reader.setAttribute("aria-pressed", String(term.options.screenReaderMode));
+  reader.addEventListener("click", () => {
+    term.options.screenReaderMode = !term.options.screenReaderMode;
+    localStorage.setItem(READER_KEY, term.options.screenReaderMode ? "on" : "off");
+    showReaderMode();
+    term.focus();
+  });
+  showReaderMode();
+  const fit = new FitAddon.FitAddon();
+  term.loadAddon(fit);
+  term.open(document.getElementById("terminal"));
+  // Ctrl+C with text selected copies it and Ctrl+V pastes, as in other terminals in a page;
+  // the browser does both (xterm.js answers its copy and paste events).
+  term.attachCustomKeyEventHandler((event) => {
+    const key = event.key.toLowerCase();
+    if (event.type === "keydown" && event.ctrlKey && !event.altKey && !event.metaKey) {
+      if (key === "c" && term.hasSelection()) return false;
+      if (key === "v") return false;
+    }
+    return true;
+  });
+  const resize = () => {
+    fit.fit();
+    if (windowSize) {
+      Atomics.store(windowSize, 0, term.rows);
+      Atomics.store(windowSize, 1, term.cols);
+    }
+  };
+  new ResizeObserver(resize).observe(document.getElementById("terminal"));
+  resize();
+  editor = new LineEditor(term, lineHost);
+  term.onData(onTerminalData);
+  term.focus();
+  window.pythonTerminal = term; // for tests and the browser's console
 }
 
 async function start() {
@@ -301,6 +308,11 @@ async function start() {
     document.getElementById("home-note").textContent =
       `Files are not kept across reloads here: IndexedDB is unavailable (${error}).`;
   }
+  if (home && home[HISTORY_FILE]) {
+    history.push(...new TextDecoder().decode(home[HISTORY_FILE]).split("\n").filter(Boolean));
+  }
+  windowSize = new Int32Array(new SharedArrayBuffer(8));
+  openTerminal();
   interrupt = new Int32Array(new SharedArrayBuffer(4));
   const shared = new SharedArrayBuffer(HEADER_INTS * 4 + CAPACITY);
   control = new Int32Array(shared, 0, HEADER_INTS);
@@ -310,30 +322,25 @@ async function start() {
   worker.onerror = (event) => setState("failed", `The Python worker failed: ${event.message}`);
   loadStarted = performance.now();
   worker.postMessage({ type: "start", buffer: shared, console: "wasm_console.py",
-                       interrupt: interrupt.buffer, home });
-  input.addEventListener("keydown", onKeyDown);
-  document.addEventListener("keydown", onGlobalKeyDown);
-  stopButton.addEventListener("click", stop);
+                       interrupt: interrupt.buffer, size: windowSize.buffer, home });
+  stopButton.addEventListener("click", () => {
+    interruptPython();
+    term.focus();
+  });
   forgetButton.addEventListener("click", forgetHome);
-  input.addEventListener("input", () => {
-    completionList.textContent = "";
-  });
-  input.addEventListener("paste", onPaste);
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const text = input.value;
-    input.value = "";
-    submit(text, text.includes("\n"));
-  });
 }
 
-if (!window.crossOriginIsolated || typeof SharedArrayBuffer === "undefined") {
-  setState(
-    "unsupported",
-    "Python cannot start: this page is not cross-origin isolated, so SharedArrayBuffer is " +
-      "missing. Serve it with `invoke wasm.serve`, which sends the Cross-Origin-Opener-Policy " +
-      "and Cross-Origin-Embedder-Policy headers it needs.",
-  );
-} else {
+function cannotStart(reason) {
+  setState("unsupported", reason);
+}
+
+// isolation.js: SharedArrayBuffer needs a cross-origin isolated page; on a host that does not
+// send the headers for it, a service worker of the page's own adds them.
+if (typeof whenIsolated == "function") {
+  whenIsolated().then((result) => (result.ok ? start() : cannotStart(result.reason)));
+} else if (window.crossOriginIsolated) {
   start();
+} else {
+  cannotStart("Python cannot start: this page is not cross-origin isolated, so " +
+              "SharedArrayBuffer is missing.");
 }

@@ -1,20 +1,23 @@
 // Runs the browser build of CPython (python.js) in a worker, so Python can block on stdin.
 //
+// Two uses. The console page (console.js) gives Python a terminal: its standard streams are
+// TTYs (terminal_device.js: settings, raw mode, window size); what Python writes goes to the
+// page as bytes, which the page's terminal (xterm.js) decodes and draws. The test pages
+// (tests.js) run `python args...` with plain streams and collect the output as text.
+//
 // stdin: Python's read() of stdin posts "waiting" and blocks on a SharedArrayBuffer until the
-//        page stores an answer: UTF-8 bytes (none: end of file), an interruption (Ctrl-C or
-//        Stop while Python waits: read() fails with EINTR and CPython raises
-//        KeyboardInterrupt, the page having put SIGINT in CPython's signal buffer), or a
-//        completion request (Tab: Python's completions are posted and the wait goes on).
-// stdout/stderr: Emscripten gives us single bytes. We collect them and decode UTF-8 as a
-//        stream (a character may span several bytes, or several flushes), and post text in
-//        chunks: on a newline, when Python waits for input, when it exits, or every 4 KiB.
+//        page stores an answer: bytes (a line in canonical mode, the keys typed in raw mode;
+//        none: end of file), an interruption (Ctrl-C while Python waits: read() fails with
+//        EINTR and CPython raises KeyboardInterrupt, the page having put SIGINT in CPython's
+//        signal buffer), or a completion request (Tab: Python's completions are posted and
+//        the wait goes on).
 // The home folder: the console starts in it, and the page keeps it in the browser
-//        (IndexedDB): its files arrive with "start", and whenever Python waits for input the
-//        files changed since are posted ("home") for the page to store.
+//        (IndexedDB): its files arrive with "start", and when Python waits for input after a
+//        line was entered, the files changed since are posted ("home") for the page to store.
 
 "use strict";
 
-importScripts("completion.js");
+importScripts("completion.js", "terminal_device.js");
 
 const HEADER_INTS = 2; // [0]: State; [1]: byte count
 const CAPACITY = 64 * 1024;
@@ -27,6 +30,8 @@ let bytes = null; // Uint8Array over the data part
 let pending = new Uint8Array(0); // bytes of the current submission not yet read by Python
 let keepHome = false;
 let savedHome = new Map(); // path -> "mtime size" as last posted
+let terminal = null; // the console's TerminalDevice
+let lineEntered = true; // the input Python read since it last waited ended a line
 
 class OutputStream {
   constructor(name) {
@@ -54,9 +59,13 @@ const stderr = new OutputStream("stderr");
 function waitForInput() {
   stdout.flush();
   stderr.flush();
-  if (keepHome) postHomeChanges();
+  if (keepHome && lineEntered) {
+    // PyREPL writes its history only at exit, which never comes in a page: write it now.
+    callPythonHook(Module, () => HEAPU8, "keep_history", "");
+    postHomeChanges();
+  }
   Atomics.store(control, 0, State.WAITING);
-  postMessage({ type: "waiting" });
+  postMessage({ type: "waiting", mode: terminal ? terminal.mode : null });
   for (;;) {
     Atomics.wait(control, 0, State.WAITING);
     const state = Atomics.load(control, 0);
@@ -74,12 +83,51 @@ function readStdin(stream, buffer, offset, length) {
     const state = waitForInput();
     if (state === State.INTERRUPTED) throw new FS.ErrnoError(EINTR);
     pending = bytes.slice(0, Atomics.load(control, 1));
+    if (terminal) pending = terminal.translateInput(pending);
+    lineEntered = pending.includes(10) || pending.includes(13);
     if (pending.length === 0) return 0; // an empty submission is end-of-file
   }
   const count = Math.min(length, pending.length);
   buffer.set(pending.subarray(0, count), offset);
   pending = pending.subarray(count);
   return count;
+}
+
+// The write() of the console's stdout and stderr: bytes to the page's terminal.
+function writeTerminal(stream, buffer, offset, length) {
+  // `buffer` is the runtime's HEAP8 (signed): the page's terminal takes unsigned bytes.
+  const written = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length).slice();
+  postMessage({ type: "output", bytes: translateOutput(written, terminal.mode) });
+  return length;
+}
+
+// The console's standard streams become one terminal (Emscripten opened them as TTYs).
+function becomeTerminal(size) {
+  const rows = new Int32Array(size); // [rows, columns], kept current by the page
+  terminal = new TerminalDevice(() => [Atomics.load(rows, 0), Atomics.load(rows, 1)],
+    (mode, dropInput) => {
+      if (dropInput) pending = new Uint8Array(0);
+      postMessage({ type: "mode", mode });
+    });
+  for (const fd of [0, 1, 2]) {
+    const stream = FS.getStream(fd);
+    terminal.attach(stream);
+    const own = fd === 0 ? { read: readStdin } : { write: writeTerminal };
+    stream.stream_ops = Object.assign({}, stream.stream_ops, own);
+  }
+}
+
+// CPython 3.13 and newer have a REPL that edits lines on a terminal (PyREPL); the stdlib's
+// folder (its modules are zipped) names the version.
+function hasOwnRepl() {
+  try {
+    return FS.readdir("/usr/local/lib").some((name) => {
+      const version = /^python3\.(\d+)$/.exec(name);
+      return version !== null && Number(version[1]) >= 13;
+    });
+  } catch (error) {
+    return false;
+  }
 }
 
 function homeFiles(folder, found) {
@@ -118,8 +166,11 @@ function restoreHome(files) {
   savedHome = homeFiles(HOME, new Map());
 }
 
-// The page sends {type: "start", buffer, interrupt, console, home} for the interactive console
-// (`home`: the kept files, path -> bytes, or null when the page keeps none), or, for test
+// The page sends {type: "start", buffer, interrupt, size, console, home} for the interactive
+// console (`size`: a shared Int32Array buffer of the terminal's rows and columns; `console`:
+// the URL of wasm_console.py, the console for Pythons without a REPL of their own that edits
+// lines (before 3.13), or null for Python's own REPL; `home`: the kept files, path -> bytes,
+// or null when the page keeps none), or, for test
 // runs, {type: "start", buffer, args, bundle, env, collect}: `bundle` is a comma-separated list
 // of URLs of JSON maps of file path -> base64 content written into the in-memory file system
 // first, `args` replace the console, `env` is added to the environment, and the `collect` files
@@ -177,31 +228,44 @@ self.onmessage = async (event) => {
     postMessage({ type: "failed", reason: `could not load the page's files: ${error}` });
     return;
   }
-  self.Module = {
-    noInitialRun: true,
+  const plainStreams = {
     stdin: () => null, // makes fd 0 a device; its read() is replaced by readStdin below
     stdout: (byte) => stdout.put(byte),
     stderr: (byte) => stderr.put(byte),
-    print: (text) => postMessage({ type: "output", stream: "stdout", text: text + "\n" }),
-    printErr: (text) => postMessage({ type: "output", stream: "stderr", text: text + "\n" }),
-    preRun: [() => Object.assign(ENV, message.env || {})],
+  };
+  const print = (stream) => (text) => postMessage({ type: "output", stream, text: text + "\n" });
+  // A console leaves Emscripten's TTYs in place (becomeTerminal takes them over).
+  self.Module = {
+    noInitialRun: true,
+    ...(message.size ? {} : plainStreams),
+    print: print("stdout"),
+    printErr: print("stderr"),
+    preRun: [() => Object.assign(ENV, message.size ? { TERM: "xterm-256color" } : {},
+                                 message.env || {})],
     // CPython's signal buffer (Python/emscripten_signal.c): the page writes a signal number
     // into it to interrupt running code (runtime_bridge.js turns CPython's polling on).
     Py_EmscriptenSignalBuffer: message.interrupt ? new Int32Array(message.interrupt) : undefined,
     onRuntimeInitialized: () => {
       marks.runtime = performance.now();
-      const stdin = FS.getStream(0);
-      stdin.stream_ops = Object.assign({}, stdin.stream_ops, { read: readStdin });
+      if (message.size) {
+        becomeTerminal(message.size);
+      } else {
+        const stdin = FS.getStream(0);
+        stdin.stream_ops = Object.assign({}, stdin.stream_ops, { read: readStdin });
+      }
       writeBundle(bundle);
       marks.written = performance.now();
-      if (consoleSource !== null) {
-        FS.writeFile("/wasm_console.py", consoleSource);
+      if (message.size) {
+        if (consoleSource !== null) FS.writeFile("/wasm_console.py", consoleSource);
         keepHome = Boolean(message.home);
         restoreHome(message.home);
         FS.chdir(HOME);
       }
-      postMessage({ type: "loaded" });
-      const args = message.args || ["-X", "utf8", "/wasm_console.py"];
+      // Python's own REPL where its stdlib has one that runs on a terminal (PyREPL, 3.13+).
+      const ownRepl = Boolean(message.size) && hasOwnRepl();
+      postMessage({ type: "loaded", ownRepl });
+      const args = message.args ||
+        ["-X", "utf8", ...(ownRepl || consoleSource === null ? [] : ["/wasm_console.py"])];
       let status = 0;
       try {
         status = callMain(args);

@@ -50,7 +50,8 @@ def answers_check(ctx: Context, target: str, source: Source, build_python: Path,
                           f"{runner.path(shipped_file)}")
     runner.action(f"rm -rf {runner.path(folder)}", lambda: shutil.rmtree(folder, ignore_errors=True))
     for action in [*write_setup_local(build, setup_local_text(
-            ctx.paths.root, built_deps, ctx.recipe.setup_local)), placeholder_exports(build)]:
+            ctx.paths.root, built_deps, ctx.recipe.setup_local, target)),
+                   placeholder_exports(build)]:
         runner.do(action)
     runner.run(configure_command(build, build_python), log=folder / "logs" / "configure.log")
     config_cache = folder / "config.cache"

@@ -71,12 +71,16 @@ def site_files(checkout: Path, cpython_site: Path) -> list[Path]:
 
 
 def setup_local_text(checkout: Path, built_deps: Sequence[BuiltDependency],
-                     module_lines: bool = True) -> str:
+                     module_lines: bool = True, target: str = "node") -> str:
     """Modules/Setup.local for a cross build: our module lines (when the CPython version's
-    recipe uses them), after the library prefixes they use."""
+    recipe uses them), after the library prefixes they use; for a browser build, the
+    terminal's module (Modules/Setup.terminal)."""
     template = checkout / "Modules" / "Setup.local"
     variables = "".join(f"{d.setup_variable}\n" for d in built_deps)
     body = template.read_text() if module_lines and template.is_file() else ""
+    terminal = checkout / "Modules" / "Setup.terminal"
+    if target == "browser" and terminal.is_file():
+        body += terminal.read_text()
     return variables + body
 
 
@@ -176,7 +180,8 @@ def configure(build: CrossBuild, build_python: Path) -> dict[str, object]:
     command = configure_command(build, build_python)
     fingerprints = {d.dependency.name: d.dependency.fingerprint for d in build.built_deps}
     site_digests = [file_digest(p) if p.is_file() else "missing" for p in build.sites]
-    setup_local = setup_local_text(ctx.paths.root, build.built_deps, ctx.recipe.setup_local)
+    setup_local = setup_local_text(ctx.paths.root, build.built_deps, ctx.recipe.setup_local,
+                                   build.target)
     inputs: dict[str, object] = {
         "configure": build.source.configure_digest(),
         "argv": list(command.argv[len(emscripten.enter):]),  # not where the root is entered

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .. import browser_tests, bundles, expectations, limits, site_files
+from .. import browser_tests, bundles, expectations, limits, site_files, web_packages
 from ..config import CHECKOUT, TOOLS_WASM
 from ..context import Context
 from ..steps.source import Source
@@ -27,13 +27,16 @@ def page_files() -> list[Path]:
 
 
 def install_page(ctx: Context, folder: Path) -> None:
-    """Our page, and the site configuration its worker writes before Python starts."""
+    """Our page, the terminal it shows Python in (xterm.js, pinned in versions.toml), and the
+    site configuration its worker writes before Python starts."""
     files = page_files()
     ctx.runner.say(f"cp {' '.join(ctx.runner.path(f) for f in files)} {ctx.runner.path(folder)}/")
     if not ctx.dry_run:
         for source in files:
             shutil.copyfile(source, folder / source.name)
-    site_files.install_for_browser(ctx.runner, folder, ctx.cpython.version)
+    web_packages.install(ctx, folder)
+    site_files.install_for_browser(ctx.runner, folder, ctx.cpython.version,
+                                   site_files.terminal_stdlib(ctx.source_dir))
 
 
 class BrowserTarget:
