@@ -312,7 +312,6 @@ async function start() {
     history.push(...new TextDecoder().decode(home[HISTORY_FILE]).split("\n").filter(Boolean));
   }
   windowSize = new Int32Array(new SharedArrayBuffer(8));
-  openTerminal();
   interrupt = new Int32Array(new SharedArrayBuffer(4));
   const shared = new SharedArrayBuffer(HEADER_INTS * 4 + CAPACITY);
   control = new Int32Array(shared, 0, HEADER_INTS);
@@ -323,6 +322,9 @@ async function start() {
   loadStarted = performance.now();
   worker.postMessage({ type: "start", buffer: shared, console: "wasm_console.py",
                        interrupt: interrupt.buffer, size: windowSize.buffer, home });
+  // The terminal is drawn while the worker fetches and compiles Python (its first message
+  // comes in a later task, when the terminal is there).
+  openTerminal();
   stopButton.addEventListener("click", () => {
     interruptPython();
     term.focus();
