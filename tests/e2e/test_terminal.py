@@ -103,8 +103,8 @@ def test_up_arrow_recalls_and_tab_completes(repl: Terminal) -> None:
 def test_ctrl_d_exits_and_the_history_outlives_the_session(history: Path) -> None:
     first = start(history)
     first.expect(PROMPT)
-    first.type("marker = 'from the first session'", ENTER)
-    first.expect(PROMPT)
+    first.type("marker = 'from the first session'", ENTER, "print(len(marker))", ENTER)
+    first.expect(r"\n22\n>>> ")  # both lines ran: Ctrl-D comes at an empty prompt
     first.type(CTRL_D)
     assert first.wait() == 0
     first.close()
@@ -112,7 +112,7 @@ def test_ctrl_d_exits_and_the_history_outlives_the_session(history: Path) -> Non
 
     second = start(history)
     second.expect(PROMPT)
-    second.type(UP, ENTER, "print(marker)", ENTER)
+    second.type(UP, UP, ENTER, "print(marker)", ENTER)
     second.expect(r"\nfrom the first session\n>>> ")
     second.close()
 

@@ -360,6 +360,10 @@ function runPython() {
       parentPort.postMessage({ type: "attached" });
       const { module, fs } = runtime;
       module.Py_EmscriptenSignalBuffer = signals;
+      // Python sees the process's environment, as a native Python does (HOME,
+      // PYTHON_HISTORY, ...): before 6.0.5 Emscripten gave it only its own defaults (HOME
+      // /home/web_user, a folder the host does not have). Read while the runtime starts.
+      if (runtime.env) Object.assign(runtime.env, process.env);
       const read = fs.read;
       const write = fs.write;
       fs.read = function (stream, buffer, offset, length, position) {
