@@ -31,6 +31,14 @@ CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 
 
+# The console page's terminal (xterm.js): where it takes keys, and whether one of its lines
+# reads LINE (a line Python wrote, not the typed code that contains the word).
+TERMINAL_INPUT = ".xterm-helper-textarea"
+TERMINAL_HAS_LINE = ("(() => { const b = pythonTerminal.buffer.active; for (let y = 0; y < b.length; y++) "
+                     "{ if (b.getLine(y).translateToString(true).trim() === 'LINE') return true; } "
+                     "return false; })()")
+
+
 class BrowserRunner:
     """Pages in headless Chromium, `pages` at a time. Playwright's sync API is bound to the
     thread that started it, so each of `pages` worker threads owns one Chromium and runs one
@@ -111,7 +119,8 @@ class BrowserRunner:
         return output, run.get("status"), timed_out, run.get("files") or {}
 
     def interrupt_console(self, console_url: str, code: str, grace: float) -> tuple[str, str]:
-        """The console page (python.html): run `code`, press Ctrl+C once it prints "sleeping";
+        """The console page (python.html): type `code` into its terminal, press Ctrl+C once it
+        prints "sleeping";
         works when KeyboardInterrupt appears within `grace` seconds and the page is ready."""
         result: tuple[str, str] = self._on_a_worker(self._interrupt_console, console_url, code,
                                                     grace)
@@ -123,17 +132,17 @@ class BrowserRunner:
         try:
             page.goto(url)
             page.wait_for_selector('body[data-state="ready"]', timeout=self.timeout * 1000)
-            page.fill("#input", code)
-            page.press("#input", "Enter")
-            page.wait_for_function("document.getElementById('output').textContent"
-                                   ".includes('sleeping')", timeout=self.timeout * 1000)
+            page.type(TERMINAL_INPUT, code)
+            page.press(TERMINAL_INPUT, "Enter")
+            page.wait_for_function(TERMINAL_HAS_LINE.replace("LINE", "sleeping"),
+                                   timeout=self.timeout * 1000)
             time.sleep(0.5)
             started = time.monotonic()
-            page.press("#input", "Control+c")
+            page.press(TERMINAL_INPUT, "Control+c")
             try:
                 page.wait_for_function(
-                    "document.body.dataset.state === 'ready' && document.getElementById("
-                    "'output').textContent.includes('KeyboardInterrupt')", timeout=grace * 1000)
+                    "document.body.dataset.state === 'ready' && " +
+                    TERMINAL_HAS_LINE.replace("LINE", "KeyboardInterrupt"), timeout=grace * 1000)
             except Exception:  # still sleeping, or the page died
                 return "hangs", f"still sleeping {grace:.0f} s after Ctrl+C"
             return "works", f"KeyboardInterrupt {time.monotonic() - started:.1f} s after Ctrl+C"
