@@ -52,16 +52,26 @@ def _terminal_size(fd=1):
     return os.terminal_size((columns, rows))
 
 
-def _has_terminal():
+def _answers_its_size():
+    """Whether a standard stream is a terminal that knows its size: the page's terminal and
+    the Node runner's do. (Emscripten before 3.1.69 calls every standard stream of a plain
+    `node python.js` run a terminal, which has no size: 0x0.)"""
     import os
 
     try:
-        return any(os.isatty(fd) for fd in (0, 1, 2))
-    except OSError:
+        import termios
+    except ImportError:
         return False
+    for fd in (0, 1, 2):
+        try:
+            if os.isatty(fd) and termios.tcgetwinsize(fd) != (0, 0):
+                return True
+        except (OSError, termios.error):
+            pass
+    return False
 
 
-if sys.platform == "emscripten" and _has_terminal():
+if sys.platform == "emscripten" and _answers_its_size():
     import os as _os
 
     if not hasattr(_os, "get_terminal_size"):

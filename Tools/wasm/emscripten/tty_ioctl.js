@@ -58,12 +58,14 @@ mergeInto(LibraryManager.library, {
           return stream.tty ? -ERRNO_CODES.EINVAL : -ERRNO_CODES.ENOTTY;
         case 0x5413: { // TIOCGWINSZ
           if (!stream.tty) return -ERRNO_CODES.ENOTTY;
-          if (ops.ioctl_tiocgwinsz) {
-            var size = ops.ioctl_tiocgwinsz(stream.tty);
-            var winsize = SYSCALLS.get();
-            HEAP16[winsize >> 1] = size[0];
-            HEAP16[(winsize + 2) >> 1] = size[1];
-          }
+          // A TTY without the hook has no size: 0x0, as Linux says of a terminal never sized
+          // (the struct is the caller's uninitialised memory otherwise).
+          var size = ops.ioctl_tiocgwinsz ? ops.ioctl_tiocgwinsz(stream.tty) : [0, 0];
+          var winsize = SYSCALLS.get();
+          HEAP16[winsize >> 1] = size[0];
+          HEAP16[(winsize + 2) >> 1] = size[1];
+          HEAP16[(winsize + 4) >> 1] = 0;
+          HEAP16[(winsize + 6) >> 1] = 0;
           return 0;
         }
         case 0x541B: // FIONREAD
