@@ -33,7 +33,18 @@ def _interactive_terminal():
         return False
 
 
-if sys.platform == "emscripten" and sys.version_info >= (3, 13) and _interactive_terminal():
+def _on_the_kits_terminal():
+    """Whether the kit's terminal (the page's, the Node runner's: Tools/wasm/web/
+    terminal_device.js) stands behind the standard streams; it says so in the environment.
+    Only then are they asked whether they are terminals: in a plain `node python.js` run
+    Emscripten calls them terminals that cannot answer, and asking ends the runtime."""
+    import os
+
+    return os.environ.get("CPYTHON_WASM_TERMINAL") == "1"
+
+
+if (sys.platform == "emscripten" and sys.version_info >= (3, 13) and _on_the_kits_terminal()
+        and _interactive_terminal()):
     import wasm_terminal  # PyREPL's terminal description and window size
 
     wasm_terminal.install()
@@ -71,7 +82,7 @@ def _answers_its_size():
     return False
 
 
-if sys.platform == "emscripten" and _answers_its_size():
+if sys.platform == "emscripten" and _on_the_kits_terminal() and _answers_its_size():
     import os as _os
 
     if not hasattr(_os, "get_terminal_size"):

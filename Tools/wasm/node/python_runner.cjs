@@ -364,6 +364,11 @@ function runPython() {
       // PYTHON_HISTORY, ...): before 6.0.5 Emscripten gave it only its own defaults (HOME
       // /home/web_user, a folder the host does not have). Read while the runtime starts.
       if (runtime.env) Object.assign(runtime.env, process.env);
+      // The site configuration asks the standard streams about the terminal only when the
+      // terminal layer below stands behind them.
+      if (runtime.env && [0, 1, 2].some((fd) => tty.isatty(fd))) {
+        runtime.env.CPYTHON_WASM_TERMINAL = "1";
+      }
       const read = fs.read;
       const write = fs.write;
       fs.read = function (stream, buffer, offset, length, position) {

@@ -240,7 +240,8 @@ self.onmessage = async (event) => {
     ...(message.size ? {} : plainStreams),
     print: print("stdout"),
     printErr: print("stderr"),
-    preRun: [() => Object.assign(ENV, message.size ? { TERM: "xterm-256color" } : {},
+    preRun: [() => Object.assign(ENV, message.size ? { TERM: "xterm-256color",
+                                                       CPYTHON_WASM_TERMINAL: "1" } : {},
                                  message.env || {})],
     // CPython's signal buffer (Python/emscripten_signal.c): the page writes a signal number
     // into it to interrupt running code (runtime_bridge.js turns CPython's polling on).
