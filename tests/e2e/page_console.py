@@ -61,6 +61,10 @@ class Console:
         self.row = 0
         self.expect(r">>> $")
 
+    def wait_home_saved(self) -> None:
+        """Waits until the page has stored the home folder's last changes (its data-home)."""
+        self.page.wait_for_selector('body:not([data-home="saving"])', timeout=30_000)
+
     def screen(self) -> str:
         return str(self.page.evaluate(f"({SCREEN})()"))
 

@@ -218,6 +218,7 @@ def test_files_and_history_survive_a_reload(page: object, server: str) -> None:
     shown = console.run(f"import os; print(os.getcwd()); open({name!r}, 'w').write('still here')")
     assert shown.startswith("/home/web_user\n")
     console.run(f"marker = {name!r}")
+    console.wait_home_saved()
     console.open(server + PAGE)  # a reload: a new worker, a new in-memory file system
     assert console.run(f"print(open({name!r}).read())").startswith("still here\n")
     console.press("ArrowUp")
@@ -226,6 +227,7 @@ def test_files_and_history_survive_a_reload(page: object, server: str) -> None:
     console.press("Enter")
     console.expect(r"^>>> $")
     console.run(f"import os; os.remove({name!r})")
+    console.wait_home_saved()
     console.open(server + PAGE)
     assert console.run(f"import os; print(os.path.exists({name!r}))").startswith("False\n")
 

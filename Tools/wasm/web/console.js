@@ -56,6 +56,7 @@ function setState(state, text) {
 
 function answer(state, count) {
   waiting = false;
+  showHomeState();
   Atomics.store(control, 1, count);
   Atomics.store(control, 0, state);
   Atomics.notify(control, 0);
@@ -161,6 +162,7 @@ function onTerminalData(text) {
 function onPythonWaits(newMode) {
   mode = newMode;
   waiting = true;
+  showHomeState();
   if (typedAhead.length && !mode.canonical) {
     deliver();
     return;
@@ -235,14 +237,30 @@ async function loadHome() {
 }
 
 let homeStore = null; // a promise of the database, or null where IndexedDB is unavailable
+let savesUnderWay = 0;
+
+// body's data-home says "saving" from the moment Python gets input until it waits again
+// and every change it posted is committed: a page reloaded before that may lose the last
+// line's files (a browser may abort the transaction).
+function showHomeState() {
+  if (homeStore) body.dataset.home = !waiting || savesUnderWay ? "saving" : "saved";
+}
 
 function keepHomeChanges(changed, removed) {
   if (!homeStore) return;
-  homeStore.then((db) => {
-    const files = db.transaction("files", "readwrite").objectStore("files");
+  savesUnderWay += 1;
+  homeStore.then((db) => new Promise((resolve, reject) => {
+    const transaction = db.transaction("files", "readwrite");
+    const files = transaction.objectStore("files");
     for (const [path, content] of Object.entries(changed)) files.put(content, path);
     for (const path of removed) files.delete(path);
-  }).catch((error) => term.write(`\r\nThe home folder could not be saved: ${error}\r\n`));
+    transaction.oncomplete = resolve;
+    transaction.onerror = transaction.onabort = () => reject(transaction.error);
+  })).catch((error) => term.write(`\r\nThe home folder could not be saved: ${error}\r\n`))
+    .finally(() => {
+      savesUnderWay -= 1;
+      showHomeState();
+    });
 }
 
 function forgetHome() {
