@@ -41,10 +41,14 @@ def e2e(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff and mypy over the project."""
+    """ruff and mypy over the project; the GitHub workflow against GitHub's schema and zizmor's
+    audits, offline."""
     session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
     session.run("mypy")
+    workflows = sorted(str(p) for p in Path(".github/workflows").glob("*.yml"))
+    session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
+    session.run("zizmor", "--offline", *workflows)
 
 
 def _require_emscripten(session: nox.Session, emscripten: str) -> None:
@@ -70,9 +74,9 @@ def test_node(session: nox.Session, python: str, emscripten: str, node: str) -> 
 @nox.session
 @nox.parametrize(["python", "emscripten", "browser"], MATRIX.browser_runs())
 def test_browser(session: nox.Session, python: str, emscripten: str, browser: str) -> None:
-    """CPython's test suite in a headless browser (Debian's Chromium or Firefox ESR) on the
-    browser build, a fresh page per module; fails on deviations from Tools/wasm/expectations.
-    Posargs as test_node's."""
+    """CPython's test suite in a browser (Chromium, Firefox ESR or WebKit) on the browser build,
+    a fresh page per module; fails on deviations from Tools/wasm/expectations. Posargs as
+    test_node's."""
     _require_emscripten(session, emscripten)
     session.install("-e", ".[test]")
     build = [f"--python-version={python}", f"--emscripten={emscripten}"]

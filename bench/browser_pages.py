@@ -2,7 +2,7 @@
 """What a browser test page costs, by what the server lets the browser keep, side by side.
 
     .venv/bin/python bench/browser_pages.py [--pages 8] [--rounds 3] [--module test_bool]
-        [--engine chromium|firefox] [--python-version V] [--emscripten V]
+        [--engine chromium|firefox|webkit] [--python-version V] [--emscripten V]
 
 Every module of a browser test run gets a fresh page: python.js and python.wasm, the stdlib,
 and the test files (a shared bundle of several MB plus the module's own). This runs `--pages`
@@ -33,6 +33,7 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 from results import machine, publish  # noqa: E402
 from wasmbuild import browser_tests, bundles, serve  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
+from wasmbuild.matrix import ENGINES  # noqa: E402
 from wasmbuild.targets.browser import install_page  # noqa: E402
 from wasmbuild.targets.node import built_python_js  # noqa: E402
 
@@ -73,7 +74,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--module", default="test_bool")
-    parser.add_argument("--engine", default="chromium")
+    parser.add_argument("--engine", default="chromium", choices=ENGINES)
     parser.add_argument("--python-version")
     parser.add_argument("--emscripten")
     args = parser.parse_args()

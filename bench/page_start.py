@@ -2,7 +2,7 @@
 """Page to first prompt: the console page before the terminal, and the terminal page behind
 `wasm.serve` and on a plain static host, side by side, in each engine.
 
-    .venv/bin/python bench/page_start.py [--rounds 5] [--engines chromium,firefox]
+    .venv/bin/python bench/page_start.py [--rounds 5] [--engines chromium,firefox,webkit]
         [--before COMMIT] [--python-version V] [--emscripten V]
 
 The same build (python.js, python.wasm, python.data) is loaded by:
@@ -45,6 +45,7 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 from results import machine, publish  # noqa: E402
 from wasmbuild import browser_tests  # noqa: E402
 from wasmbuild.context import Options, resolve  # noqa: E402
+from wasmbuild.matrix import ENGINES  # noqa: E402
 from wasmbuild.site_files import BROWSER_BUNDLE  # noqa: E402
 from wasmbuild.targets.browser import install_page, page_files  # noqa: E402
 from wasmbuild.targets.node import built_python_js  # noqa: E402
@@ -120,7 +121,7 @@ def settle(page: Any, deadline: float) -> None:
 
 def timed_load(engine: str, chromium: Any, url: str, warm_url: str | None) -> float:
     """Seconds from navigation to the prompt, in a fresh browser context (Chromium) or a
-    fresh Firefox (its tabs share one profile); with `warm_url`, that page is visited first
+    fresh Firefox or WebKit (their tabs share one profile); with `warm_url`, that page is visited first
     there (files cached, the service worker installed)."""
     if engine == "chromium":
         context = chromium.new_context()
@@ -143,7 +144,7 @@ def timed_load(engine: str, chromium: Any, url: str, warm_url: str | None) -> fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--engines", default="chromium,firefox")
+    parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--before", default="b753cb1", help="commit of the page before")
     parser.add_argument("--python-version")
     parser.add_argument("--emscripten")

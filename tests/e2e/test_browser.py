@@ -1,4 +1,5 @@
-"""End to end in real headless browsers (Chromium, Firefox ESR): the browser build, served by
+"""End to end in real browsers (headless Chromium, headless Firefox ESR, WebKitGTK's MiniBrowser
+on Xvfb): the browser build, served by
 `wasm.serve`'s server, used through our page the way a person would, at its terminal: keys
 typed into it, what it shows read from its buffer (page_console.py). Screenshots and console
 logs of a failing test land in test-artifacts/."""
@@ -26,6 +27,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = CHECKOUT / "test-artifacts"
+ENGINES = ["chromium", "firefox", "webkit"]
+"""Every engine the kit supports: each page test runs in each."""
 PAGE = "builddir/emscripten-browser/python.html"
 
 
@@ -69,7 +72,20 @@ def firefox() -> Iterator[object]:
     browser.close()
 
 
-@pytest.fixture(params=["chromium", "firefox"])
+@pytest.fixture(scope="module")
+def webkit() -> Iterator[object]:
+    """WebKitGTK's MiniBrowser over classic WebDriver, on Xvfb (Tools/wasm/wasmbuild/webkit.py)."""
+    from wasmbuild import webkit as webkit_driver
+
+    if not (shutil.which("WebKitWebDriver") and shutil.which("Xvfb")):
+        pytest.fail("webkit2gtk-driver or xvfb is not installed: `invoke wasm.setup` as root "
+                    "installs them")
+    browser = webkit_driver.WebKit.launch()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(params=ENGINES)
 def page(request: pytest.FixtureRequest) -> Iterator[object]:
     """The same page test in each engine the suite runs in."""
     console: list[str] = []
@@ -79,8 +95,8 @@ def page(request: pytest.FixtureRequest) -> Iterator[object]:
         page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
         page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
         close = context.close
-    else:
-        page = request.getfixturevalue("firefox").new_page()
+    else:  # Firefox and WebKit: a new tab or window of the module's browser
+        page = request.getfixturevalue(request.param).new_page()
         close = page.close
     yield page
     report = getattr(request.node, "rep_call", None)

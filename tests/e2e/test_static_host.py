@@ -1,7 +1,8 @@
 """The page from a static host that sends no isolation headers: `wasm.dist`'s archive, unpacked
 and served by Python's own `http.server` (the page in a subfolder, as on most hosts), opened in
-headless Chromium and Firefox ESR. Its service worker (isolation.worker.js) makes it
-cross-origin isolated after one reload; where that cannot work, the page says why in one line.
+headless Chromium, headless Firefox ESR and WebKit (MiniBrowser on Xvfb; webkit.py). Its
+service worker (isolation.worker.js) makes it cross-origin isolated after one reload; where that
+cannot work, the page says why in one line.
 Screenshots and status lines of a failing test land in test-artifacts/."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 
 from ..conftest import CHECKOUT
 from .page_console import Console
-from .test_browser import ARTIFACTS, browser_build, chromium, firefox  # noqa: F401 (fixtures)
+from .test_browser import ARTIFACTS, ENGINES, browser_build, chromium, firefox, webkit  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -110,14 +111,14 @@ def host(dist_folder: Path) -> Iterator[Callable[..., Host]]:
 
 
 def new_page(request: pytest.FixtureRequest, engine: str, **context: Any) -> Any:
-    """A page in a fresh browser context (Chromium) or a new tab (Firefox), closed after the
-    test, with a screenshot and the status line kept when the test fails."""
+    """A page in a fresh browser context (Chromium) or a new tab or window (Firefox, WebKit),
+    closed after the test, with a screenshot and the status line kept when the test fails."""
     if engine == "chromium":
         opened = request.getfixturevalue("chromium").new_context(**context)
         page = opened.new_page()
         close = opened.close
     else:
-        page = request.getfixturevalue("firefox").new_page()
+        page = request.getfixturevalue(engine).new_page()
         close = page.close
 
     def finish() -> None:
@@ -157,6 +158,13 @@ def status(page: Any) -> str:
     return str(page.evaluate("document.getElementById('status').textContent"))
 
 
+def isolated_by(page: Any) -> str:
+    """How the page became cross-origin isolated, as isolation.js says: "headers", "worker"
+    (through the worker from the start) or "reloaded" (a first visit's one reload). Asked of
+    the page rather than of Navigation Timing, which in WebKit calls the reload "navigate"."""
+    return str(page.evaluate("document.documentElement.dataset.isolation"))
+
+
 def navigation_type(page: Any) -> str:
     """How the current document came: "navigate" (opened), "reload" (reloaded itself)."""
     return str(page.evaluate("performance.getEntriesByType('navigation')[0].type"))
@@ -186,7 +194,7 @@ def test_the_page_loads_its_isolation_script_before_the_console(dist_folder: Pat
     assert "any static host" in (dist_folder / "HEADERS.txt").read_text()
 
 
-@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_plain_static_host_runs_python_after_one_reload(
         engine: str, request: pytest.FixtureRequest, host: Callable[..., Host]) -> None:
     served = host()
@@ -195,17 +203,18 @@ def test_a_plain_static_host_runs_python_after_one_reload(
     assert settle(page) == "ready", status(page)
     assert page.evaluate("self.crossOriginIsolated") is True
     assert page.evaluate("!!navigator.serviceWorker.controller") is True  # came through it
-    assert navigation_type(page) == "reload"  # the first visit's one reload
+    assert isolated_by(page) == "reloaded"  # the first visit's one reload
+    assert sum(path.endswith("/python.html") for path in served.requests) == 2, served.requests
     # It came before Python was fetched: python.wasm travelled once.
     assert sum(path.endswith("/python.wasm") for path in served.requests) == 1, served.requests
     # The next visit comes through the worker from the start: no reload.
     page.goto(served.page)
     assert settle(page) == "ready", status(page)
     assert page.evaluate("self.crossOriginIsolated") is True
-    assert navigation_type(page) == "navigate"
+    assert isolated_by(page) == "worker"
 
 
-@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_input_ctrl_c_and_the_home_folder_work_from_a_static_host(
         engine: str, request: pytest.FixtureRequest, host: Callable[..., Host]) -> None:
     served = host()
@@ -232,7 +241,7 @@ def test_input_ctrl_c_and_the_home_folder_work_from_a_static_host(
     assert console.run("print(open('static.txt').read())").startswith("ëoZ\n")
 
 
-@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_host_sending_the_headers_needs_no_worker(
         engine: str, request: pytest.FixtureRequest, host: Callable[..., Host]) -> None:
     """HEADERS.txt's advice: a host that sends the two headers itself gets no worker and no
@@ -243,7 +252,7 @@ def test_a_host_sending_the_headers_needs_no_worker(
     page.goto(served.page)
     assert settle(page) == "ready", status(page)
     assert page.evaluate("self.crossOriginIsolated") is True
-    assert navigation_type(page) == "navigate"
+    assert isolated_by(page) == "headers"
     assert page.evaluate("navigator.serviceWorker.controller") is None
 
 
@@ -256,14 +265,14 @@ def test_behind_wasm_serve_the_page_registers_no_worker(
         page = new_page(request, "chromium")
         page.goto(serve.url_for(running) + "builddir/emscripten-browser/python.html")
         assert settle(page) == "ready", status(page)
-        assert navigation_type(page) == "navigate"
+        assert isolated_by(page) == "headers"
         assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
     finally:
         running.shutdown()
         running.server_close()
 
 
-@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_opened_as_a_file_the_page_says_to_serve_it(
         engine: str, request: pytest.FixtureRequest, dist_folder: Path) -> None:
     page = new_page(request, engine)
@@ -274,7 +283,7 @@ def test_opened_as_a_file_the_page_says_to_serve_it(
     assert "`python3 -m http.server`" in line and "\n" not in line
 
 
-@pytest.mark.parametrize("engine", ["chromium", "firefox"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_plain_http_from_another_machine_says_https_or_localhost(
         engine: str, request: pytest.FixtureRequest, host: Callable[..., Host]) -> None:
     address = non_loopback_ipv4()

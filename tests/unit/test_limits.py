@@ -91,10 +91,14 @@ def test_every_build_the_matrix_makes_has_every_check_measured() -> None:
     builds = limits.declared_builds(config.load())
     assert ("3.13.5", "3.1.69", "browser") in builds and ("3.11.2", "6.0.5", "node") in builds
     assert ("3.11.2", "wasi-bookworm-clang19", "wasi") in builds
+    # Every engine a browser session runs in has its column; Chromium's is plain "browser".
+    assert ("3.11.2", "3.1.6", "browser-firefox") in builds
+    assert ("3.13.5", "6.0.5", "browser-webkit") in builds
+    assert ("3.13.5", "6.0.5", "browser-chromium") not in builds
     checks = [*limits.group_of(), limits.KEYBOARD_CHECK]
     assert limits.unmeasured(limits.load(), builds, checks) == [], (
         "measure them: invoke wasm.limits --python-version P --emscripten E --update "
-        "(--targets wasi for the WASI toolchains)")
+        "(--targets wasi for the WASI toolchains; --targets browser --engine E for an engine)")
 
 
 def test_a_column_without_a_check_or_a_build_without_a_column_is_a_gap() -> None:

@@ -38,6 +38,9 @@ def test_a_recorded_run_writes_its_row_and_keeps_the_others(tmp_path: Path) -> N
     assert f"| `{first}` | 2026-12-02 | `abc123` | 300 | 120 | 10 | 0 | 0 | 31,000 | 6.5 min |" in text
     assert "old" not in text and text.count("not recorded") == len(
         matrix_report.declared_sessions(versions)) - 2
+    # What the recorded suites cost: in all, and the longest, which a fan-out waits for.
+    assert (f"The 2 recorded suites take 8 minutes one after another; side by side, as the "
+            f"workflow runs them, the longest takes 6.5 min (`{first}`).") in text
 
 
 def test_only_declared_sessions_and_whole_suites_are_recorded(tmp_path: Path) -> None:

@@ -314,3 +314,23 @@ def test_an_outcome_that_depends_on_the_node_release_is_judged_per_release(tmp_p
     expectations.write_expectations(path, [passed, skipped], new_node, "header")
     rewritten = expectations.Expectations.load(path)  # Node 20's entry survives a Node 24 update
     assert rewritten.modules["test_call"] == loaded.modules["test_call"]
+
+
+def test_an_error_in_set_up_is_drafted_from_its_last_exception_line(tmp_path: Path) -> None:
+    from wasmbuild import regrtest_report
+
+    junit = tmp_path / "junit.xml"
+    junit.write_text(
+        "<testsuites><testsuite>"
+        '<testcase name="test.test_x.A.test_one"><error>Traceback (most recent call last):\n'
+        '  File "unix_events.py", line 105, in add_signal_handler\n'
+        "FileNotFoundError: [Errno 44] No such file or directory\n\n"
+        "During handling of the above exception, another exception occurred:\n\n"
+        "Traceback (most recent call last):\n"
+        "RuntimeError: [Errno 44] No such file or directory\n</error></testcase>"
+        '<testcase name="test.test_x.A.test_two"><failure message="AssertionError: 1 != 2">'
+        "Traceback (most recent call last):\nAssertionError: 1 != 2</failure></testcase>"
+        "</testsuite></testsuites>")
+    assert regrtest_report.junit_failure_messages(junit) == {
+        "test.test_x.A.test_one": "RuntimeError: [Errno 44] No such file or directory",
+        "test.test_x.A.test_two": "AssertionError: 1 != 2"}

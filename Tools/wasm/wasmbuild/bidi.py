@@ -18,10 +18,10 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
+from .driven_page import DrivenPage
 from .errors import ToolMissing
 
 LISTENING = re.compile(r"WebDriver BiDi listening on (ws://\S+)")
@@ -139,15 +139,10 @@ def _agent_address(process: subprocess.Popen[str]) -> str:
     return found[0]
 
 
-# WebDriver's code points for the keys the page tests press (WebDriver, "Keyboard actions").
-KEYS = {"Enter": "\ue007", "\n": "\ue007", "ArrowUp": "\ue013", "ArrowDown": "\ue015",
-        "ArrowLeft": "\ue012", "ArrowRight": "\ue014", "Home": "\ue011", "End": "\ue010",
-        "Backspace": "\ue003", "Control": "\ue009", "Tab": "\ue004", "\t": "\ue004",
-        "Escape": "\ue00c"}
-
-
-class Page:
+class Page(DrivenPage):
     """One tab: the calls browser_tests.py and the page tests make, as BiDi commands."""
+
+    timeout_error = BidiTimeout
 
     def __init__(self, connection: Connection, context: str) -> None:
         self.connection = connection
@@ -158,8 +153,6 @@ class Page:
                                 {"context": self.context, "url": url, "wait": "complete"})
 
     def evaluate(self, expression: str, arg: Any = None) -> Any:
-        """The value of a JavaScript expression, passed through JSON; with `arg`, the
-        expression is a function called with it (as Playwright's evaluate)."""
         if arg is not None:
             expression = f"({expression})({json.dumps(arg)})"
         result = self.connection.command("script.evaluate", {
@@ -171,56 +164,15 @@ class Page:
         text = result.get("result", {}).get("value")
         return None if text is None else json.loads(text)
 
-    def wait_for_function(self, expression: str, timeout: float) -> None:
-        """Wait until `expression` is truthy; `timeout` in milliseconds, as Playwright's."""
-        deadline = time.monotonic() + timeout / 1000
-        while not self.evaluate(f"!!({expression})"):
-            if time.monotonic() > deadline:
-                raise BidiTimeout(f"{expression!r} still false after {timeout / 1000:.0f} s")
-            time.sleep(0.1)
-
-    def wait_for_selector(self, selector: str, timeout: float) -> None:
-        self.wait_for_function(f"document.querySelector({json.dumps(selector)})", timeout)
-
-    def focus(self, selector: str) -> None:
-        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus() || true")
-
-    def input_value(self, selector: str) -> str:
-        return str(self.evaluate(f"document.querySelector({json.dumps(selector)}).value"))
+    def send_keys(self, actions: list[dict[str, str]]) -> None:
+        self.connection.command("input.performActions", {"context": self.context, "actions": [
+            {"type": "key", "id": "keyboard", "actions": actions}]})
 
     def screenshot(self, path: str, full_page: bool = False) -> None:
         shot = self.connection.command("browsingContext.captureScreenshot",
                                        {"context": self.context,
                                         "origin": "document" if full_page else "viewport"})
         Path(path).write_bytes(base64.b64decode(shot["data"]))
-
-    def inner_text(self, selector: str) -> str:
-        text = self.evaluate(f"document.querySelector({json.dumps(selector)}).innerText")
-        return str(text)
-
-    def fill(self, selector: str, text: str) -> None:
-        self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
-                      f"e.focus(); e.value = {json.dumps(text)}; "
-                      "e.dispatchEvent(new Event('input', {bubbles: true})); return true; })()")
-
-    def press(self, selector: str, key: str) -> None:
-        """A real key press (input.performActions) in the focused element; `Control+c` presses
-        the modifier around the key, as Playwright spells it."""
-        self.focus(selector)
-        values = [KEYS.get(k, k) for k in key.split("+")]
-        actions = [{"type": "keyDown", "value": v} for v in values]
-        actions += [{"type": "keyUp", "value": v} for v in reversed(values)]
-        self.connection.command("input.performActions", {"context": self.context, "actions": [
-            {"type": "key", "id": "keyboard", "actions": actions}]})
-
-    def type(self, selector: str, text: str) -> None:
-        """Real key presses, one per character, in the element."""
-        self.focus(selector)
-        actions = [action for char in text for action in (
-            {"type": "keyDown", "value": KEYS.get(char, char)},
-            {"type": "keyUp", "value": KEYS.get(char, char)})]
-        self.connection.command("input.performActions", {"context": self.context, "actions": [
-            {"type": "key", "id": "keyboard", "actions": actions}]})
 
     def set_viewport_size(self, size: dict[str, int]) -> None:
         self.connection.command("browsingContext.setViewport",
@@ -235,11 +187,7 @@ class Page:
             "target": {"context": self.context}, "awaitPromise": True, "userActivation": True})
         if done.get("result", {}).get("value") != "ok":
             raise BidiError(f"could not write the clipboard: {done}")
-        control = "\ue009"
-        self.connection.command("input.performActions", {"context": self.context, "actions": [
-            {"type": "key", "id": "keyboard", "actions": [
-                {"type": "keyDown", "value": control}, {"type": "keyDown", "value": "v"},
-                {"type": "keyUp", "value": "v"}, {"type": "keyUp", "value": control}]}]})
+        self.press(selector, "Control+v")
 
     def close(self) -> None:
         self.connection.command("browsingContext.close", {"context": self.context})

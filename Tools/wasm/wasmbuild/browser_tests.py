@@ -1,9 +1,10 @@
 """CPython's test suite in a real browser: every module on its own page, pages side by side.
 
 Each module runs on a fresh page of tests.html, with its test files from bundles.py, in headless
-Chromium (Debian's, driven by Playwright; no browser download) or Firefox ESR (over WebDriver
-BiDi, bidi.py), served by our server with the isolation headers. Results go through the same
-classification, expectations and reports as the Node runs (testsuite.py).
+Chromium (Debian's, driven by Playwright; no browser download), Firefox ESR (over WebDriver
+BiDi, bidi.py) or WebKitGTK's MiniBrowser (over classic WebDriver, webkit.py), served by our
+server with the isolation headers. Results go through the same classification, expectations
+and reports as the Node runs (testsuite.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import bidi
+from . import bidi, webkit
 from .errors import ToolMissing
 from .regrtest_report import regrtest_args
 from .serve import start, url_for
@@ -210,10 +211,24 @@ def _launch_firefox() -> tuple[Any, Callable[[], None]]:
     return firefox, firefox.close
 
 
+def _launch_webkit() -> tuple[Any, Callable[[], None]]:
+    """WebKitGTK's MiniBrowser over classic WebDriver, on its own Xvfb screen (webkit.py)."""
+    browser = webkit.WebKit.launch()
+    return browser, browser.close
+
+
 LAUNCHERS: dict[str, Callable[[], tuple[Any, Callable[[], None]]]] = {
-    "chromium": _launch_chromium, "firefox": _launch_firefox}
-PROGRAMS = {"chromium": "chromium", "firefox": "firefox-esr"}
-"""The program each engine starts, for the commands the tasks print."""
+    "chromium": _launch_chromium, "firefox": _launch_firefox, "webkit": _launch_webkit}
+PROGRAMS = {"chromium": "chromium", "firefox": "firefox-esr", "webkit": "MiniBrowser"}
+"""The browser each engine starts, for the notes the tasks print."""
+
+
+def open_command(engine: str, url: str) -> list[str]:
+    """How a person opens `url` in `engine` without a screen, as the tasks print it."""
+    if engine == "webkit":
+        return ["xvfb-run", "-a", "env", *(f"{k}={v}" for k, v in webkit.BROWSER_ENV.items()),
+                webkit.minibrowser(), url]
+    return [PROGRAMS[engine], "--headless", url]
 
 
 @contextmanager

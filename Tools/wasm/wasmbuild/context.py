@@ -62,7 +62,7 @@ class Options:
     force: bool = False
     """Build a CPython x Emscripten pair outside the CPython recipe's known range anyway."""
     engine: str = "chromium"
-    """The browser the browser build's tests and checks run in: chromium or firefox."""
+    """The browser the browser build's tests and checks run in: chromium, firefox or webkit."""
     runtime: str = "wasmtime"
     """What runs the WASI build: wasmtime or node (wasi_config.RUNTIMES)."""
 

@@ -102,11 +102,18 @@ Build = tuple[str, str, str]
 """(CPython release, toolchain key, target): one column of the stored findings."""
 
 
+def column_of(target: str, engine: str) -> str:
+    """The findings' key of a target's column: the browser build has one per engine, Chromium's
+    plain "browser", the others "browser-firefox", "browser-webkit"."""
+    return f"{target}-{engine}" if target == "browser" and engine != "chromium" else target
+
+
 def declared_builds(versions: Versions) -> list[Build]:
-    """Every build the declared test sessions make: the columns docs/limits.json must hold."""
+    """Every build the declared test sessions make, in every engine they run in: the columns
+    docs/limits.json must hold."""
     builds = [(python, emscripten, "node") for python, emscripten, _ in versions.matrix.node_runs()]
-    builds += [(python, emscripten, "browser")
-               for python, emscripten, _ in versions.matrix.browser_runs()]
+    builds += [(python, emscripten, column_of("browser", engine))
+               for python, emscripten, engine in versions.matrix.browser_runs()]
     for python, _ in versions.wasi.matrix:
         toolchain = versions.wasi.toolchains[versions.wasi.recipe_for(python).toolchain]
         builds.append((python, f"wasi-{toolchain.key}", "wasi"))

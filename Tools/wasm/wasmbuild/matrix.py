@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from .errors import ConfigError
 from .rules import CPythonRecipe
 
-ENGINES = ("chromium", "firefox")
-"""Browser engines the browser runs drive: Debian's Chromium and Firefox ESR."""
+ENGINES = ("chromium", "firefox", "webkit")
+"""Browser engines the browser runs drive: Debian's Chromium, Firefox ESR and WebKitGTK."""
 
 
 @dataclass(frozen=True)

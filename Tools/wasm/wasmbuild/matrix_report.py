@@ -193,6 +193,12 @@ def render(rows: dict[str, Row], sessions: Sequence[str],
         lines.append(f"| `{name}` | {date} | `{row.commit}` | {row.passed} | {row.skipped} | "
                      f"{row.failed} | {row.timeout} | {row.crash} | {row.tests:,} | "
                      f"{row.minutes:.1f} min |")
+    recorded = {name: rows[name].minutes for name in sessions if name in rows}
+    if recorded:  # what the suites cost a push that fans them out (docs/ci.md)
+        longest = max(recorded, key=lambda name: recorded[name])
+        lines += ["", f"The {len(recorded)} recorded suites take {sum(recorded.values()):.0f} "
+                  f"minutes one after another; side by side, as the workflow runs them, the "
+                  f"longest takes {recorded[longest]:.1f} min (`{longest}`)."]
     return "\n".join(lines)
 
 

@@ -114,7 +114,8 @@ OPTIONS: tuple[Option, ...] = (
            "(fetched once from the npm registry; the node on PATH when it cannot be had)",
            RUNS_NODE, shown_default=lambda: str(config.load().default_node or "the node on PATH")),
     Option("engine", "browser to run the browser build in (firefox: Firefox ESR over WebDriver "
-           "BiDi)", frozenset({"test-browser"}), default=lambda: ENGINES[0],
+           "BiDi; webkit: WebKitGTK's MiniBrowser over WebDriver, on Xvfb)",
+           frozenset({"test-browser", "limits"}), default=lambda: ENGINES[0],
            choices=lambda: ENGINES),
     Option("target", "which build to run: node (Emscripten's python.js) or wasi (python.wasm)",
            frozenset({"run", "test"}), default=lambda: "node", choices=lambda: ("node", "wasi")),
@@ -131,8 +132,8 @@ OPTIONS: tuple[Option, ...] = (
            shown_default="the file's name without .c"),
     Option("output", "folder to write the module to", frozenset({"extension"}), kind="path",
            shown_default="the build's, on its sys.path"),
-    Option("targets", "the builds to probe, comma-separated: node, browser (in headless "
-           "Chromium), wasi (under --runtime)", frozenset({"limits"}),
+    Option("targets", "the builds to probe, comma-separated: node, browser (in --engine), "
+           "wasi (under --runtime)", frozenset({"limits"}),
            default=lambda: ("node", "browser"), shown_default="node,browser"),
     Option("update", "write the table into docs/limits.md between its markers",
            frozenset({"limits"}), kind="flag"),

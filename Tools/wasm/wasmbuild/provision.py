@@ -78,6 +78,10 @@ REQUIREMENTS = (
     Requirement("Firefox ESR, the browser tests' second engine (driven over WebDriver BiDi)",
                 "firefox-esr", lambda: bool(shutil.which("firefox-esr") or shutil.which("firefox")),
                 "browser"),
+    Requirement("WebKitWebDriver and MiniBrowser (WebKitGTK), the browser tests' third engine",
+                "webkit2gtk-driver", lambda: bool(shutil.which("WebKitWebDriver")), "browser"),
+    Requirement("Xvfb, the screen MiniBrowser draws on", "xvfb",
+                lambda: bool(shutil.which("Xvfb")), "browser"),
     # An Emscripten release the system lacks (CPython 3.13's default on Debian 12) comes from a
     # Debian root: small packages, installed up front so that such a build does not stop after
     # minutes of work for want of them.

@@ -65,7 +65,8 @@ def skip_reason(log_tail: str, module: str) -> str:
 
 
 def junit_failure_messages(path: Path) -> dict[str, str]:
-    """The first line of each failed or erroring test's message: test id -> message."""
+    """The first line of each failed or erroring test's message: test id -> message. An error
+    whose message is its whole traceback (one raised in setUp) gives its last exception line."""
     try:
         cases = ET.parse(path).getroot().iter("testcase")
     except ET.ParseError:
@@ -77,6 +78,8 @@ def junit_failure_messages(path: Path) -> dict[str, str]:
             problem = case.find("error")
         if problem is not None:
             message = (problem.get("message") or problem.text or "").strip()
+            if message.startswith("Traceback (most recent call last):"):
+                message = last_error_line(message) or message
             found[case.get("name", "?")] = message.splitlines()[0][:200] if message else ""
     return found
 

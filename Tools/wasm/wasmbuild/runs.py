@@ -47,8 +47,10 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     for line in verdict.unexpected_passes:
         ctx.runner.note(f"unexpected pass: {line}")
     if options.update_expectations:
+        toolchain = (ctx.toolchain_label(target) if target == "wasi"
+                     else f"Emscripten {ctx.emscripten.version}")
         header = (f"Expected results of CPython {ctx.cpython.version}'s test suite on the {variant} "
-                  f"build, {ctx.toolchain_label(target)}{chosen.where(ctx)}.\n"
+                  f"build, {toolchain}{chosen.where(ctx)}.\n"
                   "Regenerate with `-- --update-expectations` after the test task; reasons and "
                   "links are kept.\nstatus: fail (test or module fails), hang (killed at the "
                   "timeout; not run by default), crash (kills the runtime), flaky (any "
@@ -88,23 +90,26 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
     groups = limits.group_of()
     findings: dict[str, list[limits.Finding]] = {}
     for target in chosen:
-        ctx.runner.heading(f"limitations: each check in a fresh {target.name} runtime")
+        column = limits.column_of(target.name, ctx.options.engine)
+        ctx.runner.heading(f"limitations: each check in a fresh {target.name} runtime"
+                           f"{target.where(ctx)}")
         with target.check_runner(ctx, limits.CHECK_TIMEOUT) as run_check:
             if not ctx.dry_run:
                 jobs = ctx.options.jobs if target.parallel_checks else 1
-                findings[target.name] = _probe(run_check, groups, jobs)
+                findings[column] = _probe(run_check, groups, jobs)
         # Measured from outside the runtime, as a person interrupts it: not a check of the
         # probe, which runs inside Python.
         status, detail = target.keyboard_interrupt(ctx)
         if not ctx.dry_run:
-            findings[target.name].append(limits.Finding(limits.KEYBOARD_CHECK, "signals", status,
-                                                        detail))
+            findings[column].append(limits.Finding(limits.KEYBOARD_CHECK, "signals", status,
+                                                   detail))
     if ctx.dry_run:
         return ""
     by_toolchain: dict[str, dict[str, list[limits.Finding]]] = {}
     for target in chosen:  # the WASI build's findings are kept under its toolchain
         key = ctx.toolchain_label(target.name) if target.name == "wasi" else ctx.emscripten.version
-        by_toolchain.setdefault(key, {})[target.name] = findings[target.name]
+        column = limits.column_of(target.name, ctx.options.engine)
+        by_toolchain.setdefault(key, {})[column] = findings[column]
     table = limits.render(limits.columns(by_toolchain), limits.toolchains_text(list(by_toolchain)),
                           ctx.cpython.version)
     ctx.runner.say("\n" + table)

@@ -317,6 +317,29 @@ function openTerminal() {
   window.pythonTerminal = term; // for tests and the browser's console
 }
 
+// WebKitGTK, on a page its service worker controls (isolation.js), now and then fails to load
+// a new dedicated worker: an error event with no message, before the worker runs a line. The
+// same worker loads at the next try, so a worker that never spoke is started again.
+const WORKER_ATTEMPTS = 3;
+
+function startWorker(startMessage, attemptsLeft) {
+  let spoke = false;
+  worker = new Worker("python.worker.js");
+  worker.onmessage = (event) => {
+    spoke = true;
+    onMessage(event);
+  };
+  worker.onerror = (event) => {
+    if (!spoke && attemptsLeft > 1) {
+      worker.terminate();
+      startWorker(startMessage, attemptsLeft - 1);
+      return;
+    }
+    setState("failed", `The Python worker failed: ${event.message || "it could not be loaded"}`);
+  };
+  worker.postMessage(startMessage);
+}
+
 async function start() {
   let home = null;
   try {
@@ -334,12 +357,9 @@ async function start() {
   const shared = new SharedArrayBuffer(HEADER_INTS * 4 + CAPACITY);
   control = new Int32Array(shared, 0, HEADER_INTS);
   data = new Uint8Array(shared, HEADER_INTS * 4, CAPACITY);
-  worker = new Worker("python.worker.js");
-  worker.onmessage = onMessage;
-  worker.onerror = (event) => setState("failed", `The Python worker failed: ${event.message}`);
   loadStarted = performance.now();
-  worker.postMessage({ type: "start", buffer: shared, console: "wasm_console.py",
-                       interrupt: interrupt.buffer, size: windowSize.buffer, home });
+  startWorker({ type: "start", buffer: shared, console: "wasm_console.py",
+                interrupt: interrupt.buffer, size: windowSize.buffer, home }, WORKER_ATTEMPTS);
   // The terminal is drawn while the worker fetches and compiles Python (its first message
   // comes in a later task, when the terminal is there).
   openTerminal();

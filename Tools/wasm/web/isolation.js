@@ -10,7 +10,9 @@
 //
 // whenIsolated() answers { ok: true } once SharedArrayBuffer is usable, or { ok: false,
 // reason } with one line that says why not and what works; while the page reloads itself, it
-// does not answer at all. A classic script, loaded before console.js.
+// does not answer at all. Once isolated, <html data-isolation> says how: "headers" (the host
+// sent them), "worker" (through the worker from the start) or "reloaded" (a first visit, after
+// its one reload). A classic script, loaded before console.js.
 "use strict";
 
 (() => {
@@ -54,7 +56,10 @@
     const isolated = window.crossOriginIsolated === true;
     const shared = typeof SharedArrayBuffer === "function";
     if (isolated && shared) {
-      reloadedBefore(); // take the mark away: a later visit may need its own reload
+      // Taken away either way: a later visit may need its own reload.
+      const how = reloadedBefore() ? "reloaded"
+        : navigator.serviceWorker && navigator.serviceWorker.controller ? "worker" : "headers";
+      document.documentElement.dataset.isolation = how;
       return { ok: true };
     }
     // Isolated but without it, or a browser older than isolation itself.

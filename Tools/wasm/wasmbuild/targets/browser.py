@@ -7,6 +7,7 @@ import base64
 import contextlib
 import json
 import os
+import shlex
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -74,12 +75,13 @@ class BrowserTarget:
         folder = built_python_js(ctx, "browser").parent
         page = folder / "tests.html"
         pages = max(1, jobs)
-        program = browser_tests.PROGRAMS[ctx.options.engine]
+        engine = ctx.options.engine
         ctx.runner.say(f"# pack Lib/test/{{libregrtest,support,*.txt,...}} into "
                        f"{ctx.runner.path(folder / bundles.BUNDLE_DIR)}/common.<digest>.json "
                        "and each module (with the data it names) into <module>.<digest>.json")
         if ctx.dry_run:
-            yield SuiteRunner(_not_in_a_dry_run, [program, "--headless", str(page)], pages)
+            yield SuiteRunner(_not_in_a_dry_run, browser_tests.open_command(engine, str(page)),
+                              pages)
             return
         install_page(ctx, folder)
         test_files = bundles.make_bundles(ctx.source_dir, modules, folder)
@@ -96,7 +98,7 @@ class BrowserTarget:
                 yield SuiteRunner(
                     lambda module, ignore: browser.run_module(
                         base_url, module, test_files.urls(module), ignore),
-                    [program, "--headless", f"{base_url}{page_path}?args=..."], pages)
+                    browser_tests.open_command(engine, f"{base_url}{page_path}?args=..."), pages)
         finally:
             browser.close()
 
@@ -106,9 +108,9 @@ class BrowserTarget:
     @contextlib.contextmanager
     def check_runner(self, ctx: Context, timeout: float) -> Iterator[Callable[[str], CheckRun]]:
         folder = built_python_js(ctx, "browser").parent
-        program = browser_tests.PROGRAMS[ctx.options.engine]
-        ctx.runner.say(f"{program} --headless {ctx.runner.path(folder / 'tests.html')}"
-                       "?args=/wasm_limits.py,--check,NAME")
+        ctx.runner.say(shlex.join(browser_tests.open_command(
+            ctx.options.engine,
+            f"{ctx.runner.path(folder / 'tests.html')}?args=/wasm_limits.py,--check,NAME")))
         if ctx.dry_run:
             yield lambda name: CheckRun("", None, False)
             return
