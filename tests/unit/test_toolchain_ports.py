@@ -159,6 +159,19 @@ def test_doctor_reports_the_toolchain_and_flags(fake: FakeToolchain) -> None:
     assert "fix: `invoke wasm.ports`" in text
 
 
+def test_doctor_names_each_browser_engine_and_the_package_a_missing_one_needs(
+        fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", f"{fake.bin_dir}")  # no browser at all
+    (fake.bin_dir / "Xvfb").write_text("#!/bin/sh\n")
+    (fake.bin_dir / "Xvfb").chmod(0o755)
+    rows = {row.item: row for row in doctor.examine(fake.build()).rows}
+    assert rows["xvfb"].status == "ok"
+    for package in ("chromium", "firefox-esr", "webkit2gtk-driver"):
+        assert rows[package].status == "warn"  # only the page tests need them
+        assert rows[package].fix.startswith(f"`sudo apt-get install {package}`")
+    assert "WebKitWebDriver" in rows["webkit2gtk-driver"].detail
+
+
 def test_doctor_marks_a_missing_emcc(fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(fake.bin_dir))
     report = doctor.examine(fake.build())

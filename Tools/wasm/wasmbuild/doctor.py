@@ -12,7 +12,7 @@ from .context import Context
 from .emscriptens import where_from
 from .errors import WasmBuildError
 from .nodejs import node_flags, pinned_node_binary
-from .provision import missing_packages
+from .provision import REQUIREMENTS, missing_packages
 from .steps.ports import PORTS, library_path, port_fetch
 from .toolchain import Emscripten
 
@@ -100,6 +100,7 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
     _build_python_rows(ctx, report)
     _source_rows(ctx, report)
     _web_package_rows(ctx, report)
+    _browser_rows(report)
     _machine_rows(ctx, report)
     return report
 
@@ -184,6 +185,17 @@ def _web_package_rows(ctx: Context, report: Report) -> None:
             report.add(f"{package.name} {package.version}", "warn", "not downloaded yet",
                        "the first `invoke wasm.browser` fetches it from the npm registry "
                        "(or --mirror DIR)")
+
+
+def _browser_rows(report: Report) -> None:
+    """The browsers the page tests and `--engine` runs drive: only they need them, so a missing
+    one is a warning."""
+    for need in (r for r in REQUIREMENTS if r.purpose == "browser"):
+        if need.present():
+            report.add(need.package, "ok", need.what)
+        else:
+            report.add(need.package, "warn", f"not installed: {need.what}",
+                       f"`sudo apt-get install {need.package}` (or `invoke wasm.setup` as root)")
 
 
 def _machine_rows(ctx: Context, report: Report) -> None:
