@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 # Only what every task needs is imported here; each task imports its part of the library, so
 # `invoke wasm.run` loads no more than running Python takes (bench/RESULTS.md, "Task overhead").
 from wasmbuild import options
-from wasmbuild.config import CHECKOUT
-from wasmbuild.errors import WasmBuildError
+from wasmbuild.core.errors import WasmBuildError
+from wasmbuild.versions.config import CHECKOUT
 
 if TYPE_CHECKING:
-    from wasmbuild.context import Context
+    from wasmbuild.toolchains.context import Context
 
 # Choices that chained tasks share (`invoke wasm.node --emscripten 3.1.69 wasm.run -- ...`
 # means one build), kept in invoke's configuration, which lives as long as the invocation.
@@ -73,7 +73,7 @@ def wasm_task(body: Callable[[InvokeContext, Values], None], name: str = "") -> 
 
 
 def context(c: InvokeContext, values: Values) -> Context:
-    from wasmbuild.context import resolve
+    from wasmbuild.toolchains.context import resolve
 
     return resolve(options.build_options(values, dry_run=bool(c.config.run.dry)))
 
@@ -187,7 +187,7 @@ def limits(c: InvokeContext, o: Values) -> None:
 
 def serve(c: InvokeContext, o: Values) -> None:
     """Serve the checkout with the headers the browser build needs; prints the URL to open."""
-    from wasmbuild import serve as serve_module
+    from wasmbuild.browser import serve as serve_module
 
     ctx = context(c, o)
     page = ctx.page_url_path("browser")
@@ -238,10 +238,13 @@ def setup(c: InvokeContext, o: Values) -> None:
 def fresh(c: InvokeContext, o: Values) -> None:
     """The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and
     the README's quick-start commands run there as written, each phase timed."""
-    from wasmbuild import cleanroom, cleanroom_report, config, provision
-    from wasmbuild.layout import Layout
-    from wasmbuild.roots import Roots, choose_tools
-    from wasmbuild.shell import Runner
+    from wasmbuild import provision
+    from wasmbuild.cleanroom import report as cleanroom_report
+    from wasmbuild.cleanroom import room as cleanroom
+    from wasmbuild.core.layout import Layout
+    from wasmbuild.core.shell import Runner
+    from wasmbuild.toolchains.roots import Roots, choose_tools
+    from wasmbuild.versions import config
 
     dry_run = bool(c.config.run.dry)
     provision.setup(dry_run=dry_run, purposes=("clean-room",))
@@ -260,7 +263,8 @@ def docs(c: InvokeContext, o: Values) -> None:
     """Regenerate the documents written from data: docs/emscripten-fixes.md from the rules in
     Tools/wasm/versions.toml, docs/matrix.md's table from docs/matrix.json and what changed since
     each row's commit (docs/limits.md comes from a probe: `wasm.limits --update`)."""
-    from wasmbuild import config, fixes_doc, matrix_report
+    from wasmbuild import fixes_doc, matrix_report
+    from wasmbuild.versions import config
 
     versions, document = config.load(), fixes_doc.DOCUMENT
     matrix = matrix_report.current_table(versions)
@@ -283,9 +287,10 @@ def docs(c: InvokeContext, o: Values) -> None:
 def matrix(c: InvokeContext, o: Values) -> None:
     """Show where each declared test session stands in docs/matrix.md (passed, stale, not
     recorded) and the nox runs that bring it up to date; --run runs them, each with --record."""
-    from wasmbuild import config, matrix_runs
-    from wasmbuild.layout import Layout
-    from wasmbuild.shell import Runner
+    from wasmbuild import matrix_runs
+    from wasmbuild.core.layout import Layout
+    from wasmbuild.core.shell import Runner
+    from wasmbuild.versions import config
 
     versions, runner = config.load(), Runner(CHECKOUT, dry_run=bool(c.config.run.dry))
     every = matrix_runs.states(versions)

@@ -31,11 +31,11 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
-from wasmbuild import browser_tests, bundles, serve  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
-from wasmbuild.matrix import ENGINES  # noqa: E402
+from wasmbuild.browser import browser_tests, bundles, serve  # noqa: E402
 from wasmbuild.targets.browser import install_page  # noqa: E402
 from wasmbuild.targets.node import built_python_js  # noqa: E402
+from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
+from wasmbuild.versions.matrix import ENGINES  # noqa: E402
 
 
 def _bundles_only(path: str) -> str:

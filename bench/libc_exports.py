@@ -26,9 +26,9 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
 from sizes import sizes  # noqa: E402
-from wasmbuild import exports  # noqa: E402
-from wasmbuild.context import Context, Options, resolve  # noqa: E402
 from wasmbuild.extension import makefile_value  # noqa: E402
+from wasmbuild.steps import exports  # noqa: E402
+from wasmbuild.toolchains.context import Context, Options, resolve  # noqa: E402
 
 LINKED = ("python.wasm", "python.js")
 

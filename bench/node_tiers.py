@@ -29,8 +29,8 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
 from runtime import run_workloads  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
-from wasmbuild.nodejs import node_flags  # noqa: E402
+from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
+from wasmbuild.toolchains.nodejs import node_flags  # noqa: E402
 
 # (label, V8 flags, first Node major that takes them). Node 22 accepts --wasm-sync-tier-up
 # but its process never exits with it (measured 2026-11-26: still spinning after 30 s).

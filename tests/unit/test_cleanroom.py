@@ -10,11 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasmbuild import cleanroom, cleanroom_report, config
-from wasmbuild.errors import CommandFailed, ConfigError
-from wasmbuild.layout import Layout
-from wasmbuild.roots import Roots, RootTools, apt_sources, host_mirror, trust_environment
-from wasmbuild.shell import Runner
+from wasmbuild.cleanroom import report as cleanroom_report
+from wasmbuild.cleanroom import room as cleanroom
+from wasmbuild.core.errors import CommandFailed, ConfigError
+from wasmbuild.core.layout import Layout
+from wasmbuild.core.shell import Runner
+from wasmbuild.toolchains.roots import Roots, RootTools, apt_sources, host_mirror, trust_environment
+from wasmbuild.versions import config
 
 from ..conftest import CHECKOUT
 
@@ -292,8 +294,8 @@ def test_the_document_keeps_one_section_per_release(tmp_path: Path) -> None:
 
 def test_missing_root_tools_are_one_line_with_the_fix(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from wasmbuild.errors import ToolMissing
-    from wasmbuild.roots import choose_tools
+    from wasmbuild.core.errors import ToolMissing
+    from wasmbuild.toolchains.roots import choose_tools
 
     monkeypatch.setenv("PATH", str(tmp_path))  # nothing installed
     with pytest.raises(ToolMissing) as error:

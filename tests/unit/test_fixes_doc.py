@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, fixes_doc
-from wasmbuild.errors import ConfigError
+from wasmbuild import fixes_doc
+from wasmbuild.core.errors import ConfigError
+from wasmbuild.versions import config
 
 NEW_RULES = """
 [[emscripten_fixes]]

@@ -11,9 +11,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from wasmbuild.config import Download, NodeRelease
-from wasmbuild.context import Options, resolve
-from wasmbuild.errors import ConfigError, ToolVersionError
+from wasmbuild.core.errors import ConfigError, ToolVersionError
+from wasmbuild.toolchains.context import Options, resolve
+from wasmbuild.versions.config import Download, NodeRelease
 
 from .conftest import SCRIPT_HEAD, FakeToolchain
 

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, options
-from wasmbuild.errors import ConfigError
+from wasmbuild import options
+from wasmbuild.core.errors import ConfigError
+from wasmbuild.versions import config
 
 from ..conftest import CHECKOUT
 

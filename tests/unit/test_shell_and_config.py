@@ -8,12 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, exports, procs, rules
-from wasmbuild.config import parse_version
-from wasmbuild.errors import ConfigError, ToolMissing
-from wasmbuild.nodejs import Node, node_flags
-from wasmbuild.shell import Command, Runner, render
-from wasmbuild.stamps import Stamp
+from wasmbuild.core import procs
+from wasmbuild.core.errors import ConfigError, ToolMissing
+from wasmbuild.core.shell import Command, Runner, render
+from wasmbuild.core.stamps import Stamp
+from wasmbuild.steps import exports
+from wasmbuild.toolchains.nodejs import Node, node_flags
+from wasmbuild.versions import config, rules
+from wasmbuild.versions.config import parse_version
 
 ROOT = Path("/work/checkout")
 
@@ -204,7 +206,7 @@ def test_a_mistake_in_versions_toml_is_one_line_naming_its_place(change, message
 
 
 def test_a_file_given_to_nodes_require_is_printed_as_a_path(tmp_path: Path) -> None:
-    from wasmbuild.shell import Command, render
+    from wasmbuild.core.shell import Command, render
 
     preload = tmp_path / "Tools" / "wasm" / "node" / "hide-fetch.cjs"
     command = Command.of("node", f"--require={preload}", "--env", f"PWD={tmp_path}", cwd=tmp_path)

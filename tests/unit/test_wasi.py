@@ -7,9 +7,11 @@ import io
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, recipe, wasi
-from wasmbuild.errors import ToolMissing
+from wasmbuild import recipe
+from wasmbuild.core.errors import ToolMissing
 from wasmbuild.targets import wasi as wasi_target
+from wasmbuild.toolchains import wasi
+from wasmbuild.versions import config
 
 from .conftest import FakeToolchain
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 
-from .context import Context
-from .errors import ConfigError
-from .layout import TARGETS, remove
+from .core.errors import ConfigError
+from .core.layout import TARGETS, remove
+from .toolchains.context import Context
 
 
 def clean(ctx: Context, what: str, *, downloads: bool = False) -> None:

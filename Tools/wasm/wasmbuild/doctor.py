@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .context import Context
-from .emscriptens import where_from
-from .errors import WasmBuildError
-from .nodejs import node_flags, pinned_node_binary
+from .core.errors import WasmBuildError
 from .provision import REQUIREMENTS, missing_packages
 from .steps.ports import PORTS, library_path, port_fetch
-from .toolchain import Emscripten
+from .toolchains.context import Context
+from .toolchains.emscriptens import where_from
+from .toolchains.nodejs import node_flags, pinned_node_binary
+from .toolchains.toolchain import Emscripten
 
 MIN_FREE_GB = 5.0
 

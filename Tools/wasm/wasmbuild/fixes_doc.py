@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .config import CHECKOUT, VERSIONS_FILE, Versions, parse_version
-from .errors import ConfigError
-from .rules import Advisory, EmscriptenFix, NodeFlagRule, describe_range
+from .core.errors import ConfigError
+from .versions.config import CHECKOUT, VERSIONS_FILE, Versions, parse_version
+from .versions.rules import Advisory, EmscriptenFix, NodeFlagRule, describe_range
 
 DOCUMENT = CHECKOUT / "docs" / "emscripten-fixes.md"
 BEGIN, END = "<!-- rules:begin -->", "<!-- rules:end -->"

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import matrix_report
-from .config import CHECKOUT, Versions
-from .errors import CommandFailed, WasmBuildError
+from .core.errors import CommandFailed, WasmBuildError
+from .core.shell import Command, Runner
 from .matrix_report import Row
-from .shell import Command, Runner
+from .versions.config import CHECKOUT, Versions
 
 
 class MatrixRunsFailed(WasmBuildError):

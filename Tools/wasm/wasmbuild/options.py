@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from . import config, profiles
-from .context import Options
-from .errors import ConfigError
-from .layout import TARGETS
-from .matrix import ENGINES
-from .wasi_config import RUNTIMES
+from .core.errors import ConfigError
+from .core.layout import TARGETS
+from .toolchains.context import Options
+from .versions import config, profiles
+from .versions.matrix import ENGINES
+from .versions.wasi_config import RUNTIMES
 
 Kind = Literal["text", "path", "number", "flag", "list"]
 
@@ -92,7 +92,7 @@ OPTIONS: tuple[Option, ...] = (
            must_be="folder"),
     Option("force", "build with an Emscripten outside the CPython version's known range anyway",
            USES_A_BUILD | {"ports", "deps"}, kind="flag", inherited=True),
-    Option("profile", "build profile, each in its own folder (Tools/wasm/wasmbuild/profiles.py)",
+    Option("profile", "build profile, each in its own folder (Tools/wasm/wasmbuild/versions/profiles.py)",
            USES_A_BUILD | WASI | {"serve"}, default=lambda: profiles.DEFAULT_PROFILE,
            choices=lambda: tuple(profiles.PROFILES), inherited=True),
     Option("debug", "short for --profile debug: DWARF debug info, no optimisation",

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CHECKOUT, load
-from .errors import ToolMissing
-from .shell import Command, Runner
-from .toolchain import NODE_MODULE_DIRS
+from .core.errors import ToolMissing
+from .core.shell import Command, Runner
+from .toolchains.toolchain import NODE_MODULE_DIRS
+from .versions.config import CHECKOUT, load
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,12 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import provision, targets
-from .beside import Beside, forget, ready
-from .context import Context
+from . import provision
 from .steps import answers, deps, native, ports, source
 from .steps.base import exclusive
+from .steps.beside import Beside, forget, ready
+from .targets import registry
+from .toolchains.context import Context
 
 
 def _lock(ctx: Context) -> Path:
@@ -60,7 +61,7 @@ def build_deps(ctx: Context) -> list[deps.BuiltDependency]:
 
 def build_target(ctx: Context, target: str) -> Path:
     """Every step, for `target` (node, browser): the folder holding python.js."""
-    chosen = targets.get(target)
+    chosen = registry.get(target)
     chosen.check(ctx)
     _show_setup(ctx, target)
     with exclusive(_lock(ctx), ctx.runner):

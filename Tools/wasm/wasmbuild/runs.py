@@ -9,15 +9,17 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from . import expectations, limits, matrix_report, targets, test_modules, testsuite
-from .context import Context
-from .errors import ConfigError
+from . import matrix_report, targets
+from .core.errors import ConfigError
+from .targets import registry
+from .testing import expectations, limits, test_modules, testsuite
+from .toolchains.context import Context
 
 
 def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.ModuleResult]:
     """CPython's test suite on the `target` build (every module unless some are named); fails
     only on deviations from expectations."""
-    chosen = targets.get(target)
+    chosen = registry.get(target)
     options = testsuite.parse_run_args(args)
     if options.record and ctx.cpython.release is None:
         raise ConfigError("--record records runs of a pinned release (a session of `nox -l`)",
@@ -86,7 +88,7 @@ def _row(results: Sequence[testsuite.ModuleResult], seconds: float,
 def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
                  check: bool = False) -> str:
     """Run Lib/wasm_limits.py's checks on the built targets; returns the Markdown table."""
-    chosen = [targets.get(name) for name in names]
+    chosen = [registry.get(name) for name in names]
     groups = limits.group_of()
     findings: dict[str, list[limits.Finding]] = {}
     for target in chosen:

@@ -10,9 +10,9 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import configcache
-from ..context import Context
-from ..errors import ConfigError
+from ..core.errors import ConfigError
+from ..toolchains.context import Context
+from . import configcache
 from .cross import (
     answers_key,
     configure_command,

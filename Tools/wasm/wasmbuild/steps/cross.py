@@ -18,17 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import configcache
-from .. import exports as exports_module
-from ..beside import ready
-from ..config import TOOLS_WASM
-from ..context import Context
-from ..errors import ConfigError, ToolMissing
-from ..layout import EMSCRIPTEN_TARGETS
-from ..rules import EmscriptenFix, file_digests
-from ..shell import Action, Command
-from ..stamps import file_digest
+from ..core.errors import ConfigError, ToolMissing
+from ..core.layout import EMSCRIPTEN_TARGETS
+from ..core.shell import Action, Command
+from ..core.stamps import file_digest
+from ..toolchains.context import Context
+from ..versions.config import TOOLS_WASM
+from ..versions.rules import EmscriptenFix, file_digests
+from . import configcache
+from . import exports as exports_module
 from .base import Step, link_recipe_path, merge_configure_env, run_step
+from .beside import ready
 from .deps import BuiltDependency
 from .source import Source
 

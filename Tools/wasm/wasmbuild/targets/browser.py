@@ -12,12 +12,13 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .. import browser_tests, bundles, expectations, limits, site_files, web_packages
-from ..config import CHECKOUT, TOOLS_WASM
-from ..context import Context
+from ..browser import browser_tests, bundles, web_packages
 from ..steps.source import Source
-from ..testsuite import ModuleResult
-from . import INTERRUPT_GRACE, INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, emscripten_build
+from ..testing import expectations, limits
+from ..testing.testsuite import ModuleResult
+from ..toolchains.context import Context
+from ..versions.config import CHECKOUT, TOOLS_WASM
+from . import INTERRUPT_GRACE, INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, emscripten_build, site_files
 from .node import built_python_js
 
 

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import TOOLS_WASM
-from ..context import Context
-from ..errors import ToolMissing
-from ..nodejs import node_flags
-from ..shell import Command
+from ..core.errors import ToolMissing
+from ..core.shell import Command
+from ..toolchains.context import Context
+from ..toolchains.nodejs import node_flags
+from ..versions.config import TOOLS_WASM
 
 if TYPE_CHECKING:
     from ..steps.source import Source
@@ -73,7 +73,7 @@ class NodeTarget:
         return emscripten_build(ctx, self.name, source, build_python)
 
     def expectations_file(self, ctx: Context) -> Path:
-        from .. import expectations  # not loaded by `invoke wasm.run` (bench/task_overhead.py)
+        from ..testing import expectations  # not loaded by `invoke wasm.run` (bench/task_overhead.py)
 
         return expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
                                               ctx.variant(self.name))
@@ -86,7 +86,7 @@ class NodeTarget:
         return ""
 
     def finish(self, ctx: Context, folder: Path) -> None:
-        from .. import site_files
+        from . import site_files
 
         site_files.install_for_node(ctx.runner, folder)
 
@@ -101,7 +101,7 @@ class NodeTarget:
     @contextlib.contextmanager
     def suite_runner(self, ctx: Context, modules: list[str], timeout: float, results_dir: Path,
                      jobs: int) -> Iterator[SuiteRunner]:
-        from .. import testsuite
+        from ..testing import testsuite
 
         prefix = self._prefix(ctx)
         ctx.runner.note(f"Node {ctx.node.version} ({ctx.runner.path(ctx.node.path)})")

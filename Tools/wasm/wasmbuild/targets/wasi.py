@@ -18,14 +18,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .. import expectations, testsuite
-from ..config import CHECKOUT, TOOLS_WASM
-from ..context import Context
-from ..errors import ToolMissing
-from ..shell import Action, Command
-from ..stamps import file_digest
+from ..core.errors import ToolMissing
+from ..core.shell import Action, Command
+from ..core.stamps import file_digest
 from ..steps.source import Source
 from ..steps.wasi_build import wasi_build
+from ..testing import expectations, testsuite
+from ..toolchains.context import Context
+from ..versions.config import CHECKOUT, TOOLS_WASM
 from . import INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, interrupt_process, process_checks, run_in_foreground
 
 RUNNERS = {"wasmtime": TOOLS_WASM / "wasi" / "run_wasmtime.py",

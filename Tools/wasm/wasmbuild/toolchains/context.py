@@ -1,0 +1,328 @@
+"""The resolved build context: the options of a task turned, once, into the values a build is
+made of (the axes CPython source x Emscripten x target x profile, and where things go).
+
+`resolve()` checks the options and looks the CPython release up; the toolchain (Emscripten,
+Node) is found on first use and then kept, because a task that builds only the native Python
+needs neither. Nothing after this module looks a release or a toolchain up again: steps,
+targets and front ends read the context.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TextIO
+
+from ..core.errors import ConfigError, DownloadError, ToolMissing
+from ..core.layout import TARGETS, Layout
+from ..core.shell import Runner
+from ..versions import config, profiles
+from ..versions.config import CPythonRelease, Versions
+from ..versions.matrix import ENGINES
+from ..versions.rules import CPythonRecipe
+from . import crossing
+from .emscriptens import find_emscripten, provide_emscripten
+from .nodejs import Node, find_node, pinned_node_binary, provide_node
+from .sources import check_cpython_tree
+from .toolchain import Emscripten
+from .wasi import WasiCompiler, find_wasi, provide_wasi
+
+# A folder of pinned archives used when --mirror is not given (the clean room's --downloads).
+MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
+# The Emscripten version used when --emscripten is not given (end-to-end tests of another one).
+EMSCRIPTEN_VARIABLE = "CPYTHON_WASM_EMSCRIPTEN"
+# Browsers the browser build is tested in: Debian's Chromium through Playwright, Firefox ESR
+# through its WebDriver BiDi agent (bidi.py).
+# The CPython release used when neither --python-version nor --source is given (likewise).
+PYTHON_VARIABLE = "CPYTHON_WASM_PYTHON"
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a user asked for, as the front ends pass it."""
+
+    python_version: str | None = None
+    source: Path | None = None
+    emscripten: str | None = None
+    emsdk: Path | None = None
+    node: Path | None = None
+    node_version: str | None = None
+    """Major version of a pinned Node release (npm registry) to run python.js with."""
+    mirror: Path | None = None
+    offline: bool = False
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    dry_run: bool = False
+    verbose: bool = False
+    profile: str | None = None
+    """A name from profiles.PROFILES; None is the default profile."""
+    force: bool = False
+    """Build a CPython x Emscripten pair outside the CPython recipe's known range anyway."""
+    engine: str = "chromium"
+    """The browser the browser build's tests and checks run in: chromium, firefox or webkit."""
+    runtime: str = "wasmtime"
+    """What runs the WASI build: wasmtime or node (wasi_config.RUNTIMES)."""
+
+
+@dataclass(frozen=True)
+class CPython:
+    key: str
+    """Names the build folder: the release version, or local-<version>-<path digest>."""
+    version: str
+    user_tree: Path | None
+    """The user's checkout (only ever read), or None for a pinned release."""
+    release: CPythonRelease | None
+    """The pinned release with its downloads, or None for a local tree."""
+
+
+def check_target(target: str) -> str:
+    if target not in TARGETS:
+        raise ConfigError(f"unknown target {target!r}", fix=f"use one of: {', '.join(TARGETS)}")
+    return target
+
+
+@dataclass(frozen=True)
+class Context:
+    options: Options
+    versions: Versions
+    paths: Layout
+    runner: Runner
+    cpython: CPython
+    profile: profiles.Profile
+    recipe: CPythonRecipe
+    """How this CPython version builds for wasm32-emscripten (versions.toml [[cpython_recipes]])."""
+
+    # -- the toolchain: described on first use, made usable by a step -------------------------
+    @cached_property
+    def emscripten(self) -> Emscripten:
+        """The Emscripten this build uses, described: finding it makes nothing. A version from
+        a Debian root that is not made yet is `planned` until `provide_emscripten` runs."""
+        wanted = self.options.emscripten or self.versions.default_emscripten(self.cpython.version)
+        found = find_emscripten(self.paths, emsdk=self.options.emsdk, version=wanted,
+                                runner=self.runner, versions=self.versions,
+                                binds=self._root_binds())
+        check_pair(self.cpython.version, self.recipe, found.version, force=self.options.force,
+                   runner=self.runner)
+        return found
+
+    def provide_emscripten(self) -> Emscripten:
+        """The recipe's step that makes the Emscripten usable (a Debian root made once, with
+        what building the build Python inside it needs, when it is built there)."""
+        if self._provided("emscripten"):
+            return self.emscripten
+        provided = provide_emscripten(self.emscripten, self.paths, self.versions, self.runner,
+                                      self._root_binds(), self._root_extras(self.emscripten))
+        self.__dict__["emscripten"] = provided  # what later steps see
+        return provided
+
+    @cached_property
+    def wasi(self) -> WasiCompiler:
+        """The WASI toolchain of this CPython version's WASI recipe, described."""
+        toolchain = self.versions.wasi.toolchains[
+            self.versions.wasi.recipe_for(self.cpython.version).toolchain]
+        return find_wasi(self.paths, self.versions, toolchain, binds=self._root_binds())
+
+    def provide_wasi(self) -> WasiCompiler:
+        """The recipe's step that makes the WASI toolchain usable (a Debian root made once)."""
+        if self._provided("wasi"):
+            return self.wasi
+        provided = provide_wasi(self.wasi, self.paths, self.versions, self.runner,
+                                self._root_binds(), self._root_extras(self.wasi))
+        self.__dict__["wasi"] = provided
+        return provided
+
+    def provide_toolchain(self, target: str) -> None:
+        """The step that makes `target`'s toolchain usable."""
+        _ = self.provide_wasi() if check_target(target) == "wasi" else self.provide_emscripten()
+
+    def _provided(self, toolchain: str) -> bool:
+        """Whether `toolchain` was provided already (a dry run shows it once); marks it so."""
+        done: set[str] = self.__dict__.setdefault("_provided_toolchains", set())
+        seen = toolchain in done
+        done.add(toolchain)
+        return seen
+
+    def build_python_place(self, target: str | None = None) -> crossing.BuildPythonPlace:
+        """Where the build Python of `target`'s build is built and run: on this machine, or
+        inside the toolchain's Debian root when that root's C library is older (crossing.py).
+        Without a target (wasm.build-python), on this machine."""
+        if target is None:
+            return crossing.BuildPythonPlace(self.native_dir)
+        return self._place_for(self.wasi if check_target(target) == "wasi" else self.emscripten)
+
+    def _place_for(self, toolchain: Emscripten | WasiCompiler) -> crossing.BuildPythonPlace:
+        return crossing.place(self.paths, self.versions, self.cpython.key, toolchain.provider,
+                              toolchain.enter, crossing.host_glibc())
+
+    def _root_extras(self, toolchain: Emscripten | WasiCompiler) -> tuple[str, ...]:
+        """Packages the toolchain's root needs besides the toolchain's own."""
+        return crossing.BUILD_PYTHON_PACKAGES if self._place_for(toolchain).in_root else ()
+
+    def toolchain_label(self, target: str) -> str:
+        """Names the toolchain of a target's build in folders: emcc-3.1.6, wasi-bookworm-clang19."""
+        if check_target(target) == "wasi":
+            return f"wasi-{self.wasi.toolchain.key}"
+        return f"emcc-{self.emscripten.version}"
+
+    def _root_binds(self) -> list[Path]:
+        """What a Debian root's Emscripten must see of the host, at the same paths."""
+        binds = [self.paths.root, self.paths.cache_root]
+        if not self.paths.builddir.is_relative_to(self.paths.root):
+            binds.append(self.paths.builddir)
+        if self.cpython.user_tree is not None:
+            binds.append(self.cpython.user_tree)
+        return binds
+
+    @cached_property
+    def node(self) -> Node:
+        if self.options.node is not None:
+            return find_node(self.options.node)
+        if self.options.node_version:
+            return self._pinned_node(self.options.node_version)
+        default = self.versions.default_node
+        if default is None:
+            return find_node()
+        try:  # the pinned default: the same fast runtime on every machine
+            return self._pinned_node(default)
+        except (DownloadError, ToolMissing) as exc:
+            self.runner.note(f"pinned Node {default} unavailable ({exc.message}); "
+                             "using the node on PATH")
+            return find_node()
+
+    def _pinned_node(self, major: str) -> Node:
+        """A pinned Node release (nodejs.provide_node). Providing one asks the binary its
+        version, which starts a Node (~50 ms, on every `wasm.run`): once it has answered, the
+        answer is kept beside it, for as long as the binary is the same file."""
+        release = self.versions.node_release(major)
+        binary = pinned_node_binary(self.paths, release)
+        answered = binary.parent.parent / ".version-answered"
+
+        def identity() -> str:  # the release, and the file now at the binary's place
+            found = binary.stat()
+            return f"{release.version} {found.st_size} {found.st_mtime_ns}"
+
+        try:
+            if answered.read_text() == identity():
+                return Node(binary, release.version)
+        except OSError:  # not unpacked yet, or never asked
+            pass
+        node = provide_node(self.versions, major, self.paths, self.runner,
+                            mirror=self.options.mirror, offline=self.options.offline)
+        if not self.dry_run:  # provide_node refused any other version
+            answered.write_text(identity())
+        return node
+
+    # -- names and folders of this build -----------------------------------------------------
+    @property
+    def dry_run(self) -> bool:
+        return self.runner.dry_run
+
+    @property
+    def source_dir(self) -> Path:
+        return self.paths.source_dir(self.cpython.key)
+
+    @property
+    def native_dir(self) -> Path:
+        return self.paths.native_dir(self.cpython.key)
+
+    def flavour(self, target: str) -> str:
+        """configure's --with-emscripten-target value: node, browser, node-debug, ..."""
+        return check_target(target) + self.profile.target_suffix
+
+    def variant(self, target: str) -> str:
+        """Names the build folder, results and expectations: node, browser-debug, node-size..."""
+        default = self.profile.name == profiles.DEFAULT_PROFILE
+        return check_target(target) + ("" if default else f"-{self.profile.name}")
+
+    def target_dir(self, target: str) -> Path:
+        if check_target(target) == "wasi":
+            return self.paths.wasi_dir(self.cpython.key, self.wasi.toolchain.key,
+                                       self.variant(target))
+        return self.paths.target_dir(self.cpython.key, self.emscripten.version, self.variant(target))
+
+    def python_js(self, target: str) -> Path:
+        return self.target_dir(target) / "python.js"
+
+    def results_dir(self, target: str, runtime: str) -> Path:
+        """Where a test run of `target` under `runtime` (node20, chromium) writes its results."""
+        return self.paths.results_dir(
+            f"{self.cpython.key}-{self.toolchain_label(target)}-{self.variant(target)}-{runtime}")
+
+    def page_url_path(self, target: str = "browser") -> str:
+        """The page's path under the served checkout. The debug flavour uses the real folder,
+        not the builddir/ link, so the C sources its DWARF info names (../../src/...) resolve."""
+        if self.profile.target_suffix == "-debug":
+            return os.path.relpath(self.target_dir(target) / "python.html", self.paths.root)
+        builddir = os.path.relpath(self.paths.builddir, self.paths.root)
+        return f"{builddir}/emscripten-{self.variant(target)}/python.html"
+
+
+def check_pair(cpython_version: str, recipe: CPythonRecipe, emscripten_version: str, *,
+               force: bool, runner: Runner | None = None) -> None:
+    """Refuse (or, with --force, warn about) an Emscripten outside the CPython recipe's range."""
+    if recipe.accepts(emscripten_version):
+        return
+    problem = (f"CPython {cpython_version} with Emscripten {emscripten_version} is not known to "
+               f"work: its recipe ({recipe.documented_in}) takes Emscripten "
+               f"{recipe.emscripten_range}")
+    if force:
+        if runner is not None:
+            runner.note(f"warning: {problem}; trying anyway (--force)")
+        return
+    instead = f"--emscripten {recipe.default_version}" if recipe.default_version \
+        else recipe.default_described
+    raise ConfigError(problem, fix=f"use {instead} (the default for CPython {cpython_version}), "
+                      "or pass --force to try anyway")
+
+
+def resolve_cpython(options: Options, versions: Versions) -> CPython:
+    if options.source is not None:
+        tree = options.source.expanduser().resolve()
+        version = check_cpython_tree(tree)
+        path_digest = hashlib.sha256(str(tree).encode()).hexdigest()[:8]
+        return CPython(f"local-{version}-{path_digest}", version, tree, None)
+    version = options.python_version or versions.default_cpython
+    release = versions.cpython_release(version)  # unknown versions fail here, before any work
+    return CPython(version, version, None, release)
+
+
+def resolve(options: Options, *, layout: Layout | None = None, versions: Versions | None = None,
+            out: TextIO | None = None) -> Context:
+    """Check the options and resolve them into a context; the one place that does."""
+    if options.source is not None and options.python_version is not None:
+        raise ConfigError("--source and --python-version both given",
+                          fix="pass only one: a local tree or a pinned release")
+    if options.engine not in ENGINES:
+        raise ConfigError(f"unknown browser engine {options.engine!r}",
+                          fix=f"use one of: {', '.join(ENGINES)}")
+    if options.jobs < 1:
+        raise ConfigError(f"--jobs {options.jobs}: must be at least 1", fix="pass --jobs 1 or more")
+    if options.mirror is None and os.environ.get(MIRROR_VARIABLE):
+        options = dataclasses.replace(options, mirror=Path(os.environ[MIRROR_VARIABLE]))
+    if options.python_version is None and options.source is None and os.environ.get(PYTHON_VARIABLE):
+        options = dataclasses.replace(options, python_version=os.environ[PYTHON_VARIABLE])
+    if options.emscripten is None and os.environ.get(EMSCRIPTEN_VARIABLE):
+        options = dataclasses.replace(options, emscripten=os.environ[EMSCRIPTEN_VARIABLE])
+    versions = versions or config.load()
+    wanted = options.emscripten
+    if wanted and wanted not in versions.emscripten and not (options.emsdk or os.environ.get("EMSDK")):
+        # Caught before any work: only an emsdk can install a version versions.toml does not know.
+        raise ConfigError(f"--emscripten {wanted}: not a version this kit knows "
+                          f"({', '.join(versions.emscripten)})",
+                          fix="pick one of those, or pass --emsdk DIR to install it with emsdk")
+    if options.node is not None and options.node_version:
+        raise ConfigError("--node and --node-version both given",
+                          fix="pass only one: a local node binary or a pinned Node release")
+    if options.node_version:
+        versions.node_release(options.node_version)  # an unpinned Node fails before any work
+    cpython = resolve_cpython(options, versions)
+    recipe = versions.recipe_for(cpython.version)
+    if wanted:
+        check_pair(cpython.version, recipe, wanted, force=options.force)  # before any work
+    layout = layout or Layout.default()
+    runner = Runner(layout.root, dry_run=options.dry_run, verbose=options.verbose, out=out)
+    return Context(options, versions, layout, runner, cpython, profiles.get(options.profile),
+                   recipe)
