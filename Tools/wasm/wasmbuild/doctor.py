@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from .core.errors import WasmBuildError
+from .core.layout import TargetName
 from .provision import REQUIREMENTS, missing_packages
 from .steps.ports import PORTS, library_path, port_fetch
 from .toolchains.context import Context
@@ -142,7 +143,8 @@ def _wasi_rows(ctx: Context, report: Report) -> None:
 
 def _build_python_rows(ctx: Context, report: Report) -> None:
     """Where each toolchain's build runs its build Python, and why (crossing.py)."""
-    for target, toolchain in (("node", "Emscripten"), ("wasi", "WASI")):
+    rows: tuple[tuple[TargetName, str], ...] = (("node", "Emscripten"), ("wasi", "WASI"))
+    for target, toolchain in rows:
         try:
             place = ctx.build_python_place(target)
         except WasmBuildError:  # reported by the toolchain's own row
@@ -229,3 +231,10 @@ def render(report: Report) -> str:
     verdict = "ready to build" if report.ok else "not ready: fix the XX rows"
     lines.append(f"\n{verdict}")
     return "\n".join(lines)
+
+
+def check(ctx: Context) -> bool:
+    """`invoke wasm.doctor`: examine, print the table; whether the build is ready."""
+    report = examine(ctx)
+    print(render(report))
+    return report.ok

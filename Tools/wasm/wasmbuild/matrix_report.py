@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .core.errors import ConfigError
+from .core.generated import Generated
 from .versions.config import CHECKOUT, Versions
 
 DATA = CHECKOUT / "docs" / "matrix.json"
@@ -161,6 +162,18 @@ def record(session: str, row: Row, versions: Versions, *, data: Path = DATA,
 def current_table(versions: Versions, data: Path = DATA) -> str:
     rows = load(data)
     return render(rows, declared_sessions(versions), staleness(rows))
+
+
+def generated(versions: Versions, document: Path = DOCUMENT, data: Path = DATA) -> Generated:
+    """The document as `invoke wasm.docs` checks and rewrites it; the table is rendered now."""
+    table = current_table(versions, data)
+
+    def update() -> bool:
+        changed = table_in(document) != table
+        update_document(document, table)
+        return changed
+
+    return Generated(document, lambda: table_in(document) == table, update)
 
 
 def table_in(document: Path = DOCUMENT) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -155,3 +156,10 @@ def setup(*, dry_run: bool = False, runner: Runner | None = None,
         if still:
             raise ToolMissing(f"still missing after apt-get: {', '.join(r.what for r in still)}",
                               fix="check the apt-get output above")
+
+
+def setup_for(command: str, *, clean_room: bool = False, dry_run: bool = False) -> None:
+    """`invoke wasm.setup`: what `command` (a shell line; none: everything) needs, and with
+    `clean_room` what the clean room needs."""
+    purposes = purposes_for(shlex.split(command))
+    setup(dry_run=dry_run, purposes=(*purposes, "clean-room") if clean_room else purposes)

@@ -11,12 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import matrix_report, targets
 from .core.errors import ConfigError
+from .core.layout import TargetName
 from .targets import registry
 from .testing import expectations, limits, test_modules, testsuite
 from .toolchains.context import Context
 
 
-def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.ModuleResult]:
+def run_tests(ctx: Context, target: TargetName, args: Sequence[str]) -> list[testsuite.ModuleResult]:
     """CPython's test suite on the `target` build (every module unless some are named); fails
     only on deviations from expectations."""
     chosen = registry.get(target)
@@ -49,8 +50,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     for line in verdict.unexpected_passes:
         ctx.runner.note(f"unexpected pass: {line}")
     if options.update_expectations:
-        toolchain = (ctx.toolchain_label(target) if target == "wasi"
-                     else f"Emscripten {ctx.emscripten.version}")
+        toolchain = (f"Emscripten {ctx.emscripten.version}" if chosen.emscripten
+                     else ctx.toolchain_label(target))
         header = (f"Expected results of CPython {ctx.cpython.version}'s test suite on the {variant} "
                   f"build, {toolchain}{chosen.where(ctx)}.\n"
                   "Regenerate with `-- --update-expectations` after the test task; reasons and "
@@ -85,7 +86,7 @@ def _row(results: Sequence[testsuite.ModuleResult], seconds: float,
                              sum(r.tests for r in results), round(seconds / 60, 1))
 
 
-def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
+def probe_limits(ctx: Context, names: Sequence[TargetName], *, update: bool = False,
                  check: bool = False) -> str:
     """Run Lib/wasm_limits.py's checks on the built targets; returns the Markdown table."""
     chosen = [registry.get(name) for name in names]
@@ -109,7 +110,7 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
         return ""
     by_toolchain: dict[str, dict[str, list[limits.Finding]]] = {}
     for target in chosen:  # the WASI build's findings are kept under its toolchain
-        key = ctx.toolchain_label(target.name) if target.name == "wasi" else ctx.emscripten.version
+        key = ctx.emscripten.version if target.emscripten else ctx.toolchain_label(target.name)
         column = limits.column_of(target.name, ctx.options.engine)
         by_toolchain.setdefault(key, {})[column] = findings[column]
     table = limits.render(limits.columns(by_toolchain), limits.toolchains_text(list(by_toolchain)),

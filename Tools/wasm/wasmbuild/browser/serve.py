@@ -38,6 +38,7 @@ from typing import Any
 
 from ..core.errors import ConfigError
 from ..core.shell import Command, Runner
+from ..toolchains.context import Context
 from ..toolchains.toolchain import Emscripten
 from .bundles import BUNDLE_DIR
 
@@ -295,3 +296,16 @@ def emrun_command(emscripten: Emscripten, root: Path, *, bind: str, port: int, p
         argv.append("--no_browser")
     argv += ["--hostname", bind, "--port", str(port), page]
     return emscripten.command(*argv, cwd=root, env=emscripten.env)
+
+
+def serve(ctx: Context, *, bind: str, port: int, open_browser: bool = False,
+          expose: bool = False, emrun: bool = False) -> None:
+    """`invoke wasm.serve`: the browser build's page, by our server or (`emrun`) Emscripten's."""
+    page = ctx.page_url_path("browser")
+    if emrun:
+        ctx.runner.run(emrun_command(ctx.provide_emscripten(), ctx.paths.root, bind=bind,
+                                     port=port, page=page, open_browser=open_browser))
+        return
+    serve_until_interrupted(ctx.paths.root, ctx.runner, bind=bind, port=port, page=page,
+                            open_browser=open_browser, expose=expose,
+                            debug_sources=ctx.profile.name == "debug")

@@ -21,9 +21,11 @@ from pathlib import Path
 
 from ..core import procs
 from ..core.errors import CommandFailed, ConfigError, Interrupted
+from ..core.layout import CHECKOUT, Layout
 from ..core.shell import Command, Runner, render, tail
-from ..toolchains.roots import Roots
-from .report import Phase, Report, minutes, write_report
+from ..toolchains.roots import Roots, choose_tools
+from ..versions import config
+from .report import DOCUMENT, Phase, Report, minutes, update_document, write_report
 
 QUICK_START_HEADING = "## Quick start"
 CLONE_INSIDE = "/root/cpython-wasm"
@@ -163,6 +165,18 @@ def run(roots: Roots, options: Options) -> Report:
         report.phases += [Phase(name) for name, _ in phases[done:]]  # after a failure
         if not runner.dry_run:
             _finish(room, report, results, keep=options.keep)
+    return report
+
+
+def fresh(options: Options, *, dry_run: bool = False, update: bool = False,
+          checkout: Path = CHECKOUT) -> Report:
+    """`invoke wasm.fresh`: `run` in roots made with this machine's tools; with `update` (and
+    not in a dry run) the report goes into docs/clean-room.md."""
+    runner = Runner(checkout, dry_run=dry_run)
+    roots = Roots(config.load(), Layout.default(), runner, choose_tools(dry_run=dry_run))
+    report = run(roots, options)
+    if update and not dry_run:
+        update_document(checkout / DOCUMENT, report, list(roots.versions.debian.releases))
     return report
 
 

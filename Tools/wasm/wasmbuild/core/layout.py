@@ -21,12 +21,39 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
+
+from .errors import ConfigError
 
 TOOLS_WASM = Path(__file__).resolve().parents[2]  # Tools/wasm
 CHECKOUT = TOOLS_WASM.parent.parent
 
-EMSCRIPTEN_TARGETS = ("node", "browser")
-TARGETS = (*EMSCRIPTEN_TARGETS, "wasi")
+TargetName = Literal["node", "browser", "wasi"]
+"""What a build runs in: one module each in targets/, whose `Target` says how it differs."""
+TARGET_NAMES: tuple[TargetName, ...] = get_args(TargetName)
+EMSCRIPTEN_TARGETS: tuple[TargetName, ...] = ("node", "browser")
+"""The targets Emscripten builds; WASI's clang builds the others. Named here, not only by each
+`Target` (its `emscripten`), because toolchains/context.py, below targets/, picks a target's
+toolchain by it."""
+PROCESS_TARGETS: tuple[TargetName, ...] = ("node", "wasi")
+"""The targets whose Python runs as a process on this machine (`wasm.run`, `wasm.test
+--target`); the browser build's runs in pages (`wasm.test-browser`)."""
+
+
+def check_target(target: str) -> TargetName:
+    """`target` as a target name, or a ConfigError naming the known ones."""
+    for name in TARGET_NAMES:
+        if name == target:
+            return name
+    raise ConfigError(f"unknown target {target!r}", fix=f"use one of: {', '.join(TARGET_NAMES)}")
+
+
+def uses_wasi(target: TargetName) -> bool:
+    """Whether WASI's clang builds `target` (Emscripten builds the others). Asked of
+    EMSCRIPTEN_TARGETS rather than of the `Target` (whose `emscripten` says the same,
+    tests/unit/test_wasi.py checks) by the layers below targets/, which may not import it:
+    toolchains/context.py picks a target's toolchain by it."""
+    return check_target(target) not in EMSCRIPTEN_TARGETS
 
 
 def default_cache_root() -> Path:
@@ -69,8 +96,9 @@ class Layout:
         name = "build" if root_release is None else f"build-debian-{root_release}"
         return self.cpython_dir(cpython_key) / name
 
-    def target_dir(self, cpython_key: str, emscripten_version: str, target: str) -> Path:
-        return self.cpython_dir(cpython_key) / f"emcc-{emscripten_version}" / f"emscripten-{target}"
+    def target_dir(self, cpython_key: str, emscripten_version: str, variant: str) -> Path:
+        """An Emscripten build of a target's variant (node, browser-debug, ...)."""
+        return self.cpython_dir(cpython_key) / f"emcc-{emscripten_version}" / f"emscripten-{variant}"
 
     def wasi_dir(self, cpython_key: str, toolchain_key: str, variant: str) -> Path:
         """builddir/cpython-<key>/wasi-<toolchain>/<variant>: a WASI build."""

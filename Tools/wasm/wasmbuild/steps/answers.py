@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import ConfigError
+from ..core.layout import TargetName
 from ..toolchains.context import Context
 from . import configcache
 from .cross import (
@@ -25,7 +26,7 @@ from .deps import BuiltDependency
 from .source import Source
 
 
-def answers_check(ctx: Context, target: str, source: Source, build_python: Path,
+def answers_check(ctx: Context, target: TargetName, source: Source, build_python: Path,
                   built_deps: Sequence[BuiltDependency], *, check: bool) -> Path:
     """A full configure (nothing seeded) in a scratch folder, then its answers shipped in the
     checkout (configcache.py) or, with `check`, compared with the shipped ones. Returns the

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import ConfigError, ToolMissing
-from ..core.layout import EMSCRIPTEN_TARGETS
+from ..core.layout import EMSCRIPTEN_TARGETS, TargetName
 from ..core.shell import Action, Command
 from ..core.stamps import file_digest
 from ..toolchains.context import Context
@@ -71,7 +71,7 @@ def site_files(checkout: Path, cpython_site: Path) -> list[Path]:
 
 
 def setup_local_text(checkout: Path, built_deps: Sequence[BuiltDependency],
-                     module_lines: bool = True, target: str = "node") -> str:
+                     module_lines: bool = True, target: TargetName = "node") -> str:
     """Modules/Setup.local for a cross build: our module lines (when the CPython version's
     recipe uses them), after the library prefixes they use; for a browser build, the
     terminal's module (Modules/Setup.terminal)."""
@@ -79,6 +79,8 @@ def setup_local_text(checkout: Path, built_deps: Sequence[BuiltDependency],
     variables = "".join(f"{d.setup_variable}\n" for d in built_deps)
     body = template.read_text() if module_lines and template.is_file() else ""
     terminal = checkout / "Modules" / "Setup.terminal"
+    # A branch on the name: steps/ sits below targets/ and cannot ask the Target; the browser
+    # build is the one whose page gives Python a terminal (Lib/wasm_site, termios).
     if target == "browser" and terminal.is_file():
         body += terminal.read_text()
     return variables + body
@@ -90,7 +92,7 @@ class CrossBuild:
     the fixes that apply, and the files the build writes besides its own."""
 
     ctx: Context
-    target: str
+    target: TargetName
     source: Source
     built_deps: Sequence[BuiltDependency]
     folder: Path
@@ -107,7 +109,7 @@ class CrossBuild:
         return site_files(self.ctx.paths.root, self.cpython_site)
 
 
-def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
+def cross_build(ctx: Context, target: TargetName, source: Source, build_python: Path,
                 built_deps: Sequence[BuiltDependency]) -> Path:
     build = plan(ctx, target, source, built_deps)
     ready(build_python)  # built beside the steps before this one (beside.py)
@@ -125,7 +127,7 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     return build.folder
 
 
-def plan(ctx: Context, target: str, source: Source, built_deps: Sequence[BuiltDependency],
+def plan(ctx: Context, target: TargetName, source: Source, built_deps: Sequence[BuiltDependency],
          folder: Path | None = None) -> CrossBuild:
     """configure's environment: our site file first, the profile, the libraries, the CPython
     recipe's variables, the Emscripten fixes, and the C API exports on python.js's link."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..core.layout import TargetName
 from ..core.shell import Command
 from ..toolchains.context import Context
 
@@ -43,7 +44,10 @@ class SuiteRunner:
 
 
 class Target(Protocol):
-    name: str
+    name: TargetName
+    emscripten: bool
+    """Whether Emscripten builds it (python.js); otherwise WASI's clang (python.wasm). Agrees
+    with core/layout.py's EMSCRIPTEN_TARGETS, which the layers below this one go by."""
     parallel_checks: bool
     """Whether limits checks run side by side (Node processes) or one at a time (pages)."""
 
@@ -82,7 +86,7 @@ class Target(Protocol):
         target runs Python for people: (limits status, detail)."""
 
 
-def emscripten_build(ctx: Context, target: str, source: Source, build_python: Path) -> Path:
+def emscripten_build(ctx: Context, target: TargetName, source: Source, build_python: Path) -> Path:
     """The Emscripten targets' steps: the toolchain, the ports, the libraries, the cross build."""
     from ..steps import cross, deps, ports
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..browser import browser_tests, bundles, web_packages
+from ..core.layout import TargetName
 from ..steps.source import Source
 from ..testing import expectations, limits
 from ..testing.testsuite import ModuleResult
@@ -42,7 +43,8 @@ def install_page(ctx: Context, folder: Path) -> None:
 
 
 class BrowserTarget:
-    name = "browser"
+    name: TargetName = "browser"
+    emscripten = True
     parallel_checks = False  # one page at a time: pages compete for the browser's threads
 
     def check(self, ctx: Context) -> None:

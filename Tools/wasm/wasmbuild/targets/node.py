@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.errors import ToolMissing
+from ..core.layout import TargetName
 from ..core.shell import Command
 from ..toolchains.context import Context
 from ..toolchains.nodejs import node_flags
@@ -26,7 +27,7 @@ from . import (
 )
 
 
-def built_python_js(ctx: Context, target: str) -> Path:
+def built_python_js(ctx: Context, target: TargetName) -> Path:
     python_js = ctx.python_js(target)
     if not python_js.is_file() and not ctx.dry_run:
         same = f" --profile {ctx.profile.name}" if ctx.options.profile else ""
@@ -63,7 +64,8 @@ def run_python(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> 
 
 
 class NodeTarget:
-    name = "node"
+    name: TargetName = "node"
+    emscripten = True
     parallel_checks = True
 
     def check(self, ctx: Context) -> None:

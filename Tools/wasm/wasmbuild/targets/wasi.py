@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..core.errors import ToolMissing
+from ..core.layout import TargetName
 from ..core.shell import Action, Command
 from ..core.stamps import file_digest
 from ..steps.source import Source
@@ -70,7 +71,8 @@ def run_wasi(ctx: Context, args: Sequence[str]) -> int:
 
 
 class WasiTarget:
-    name = "wasi"
+    name: TargetName = "wasi"
+    emscripten = False
     parallel_checks = True
 
     def check(self, ctx: Context) -> None:

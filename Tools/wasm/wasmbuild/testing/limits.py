@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.layout import TargetName
 from ..versions.config import CHECKOUT, Versions, parse_version
 from .testsuite import CRASH_MARKERS
 
@@ -102,9 +103,10 @@ Build = tuple[str, str, str]
 """(CPython release, toolchain key, target): one column of the stored findings."""
 
 
-def column_of(target: str, engine: str) -> str:
+def column_of(target: TargetName, engine: str) -> str:
     """The findings' key of a target's column: the browser build has one per engine, Chromium's
     plain "browser", the others "browser-firefox", "browser-webkit"."""
+    # A branch on the name: testing/ sits below targets/, and the engine is the browser's alone.
     return f"{target}-{engine}" if target == "browser" and engine != "chromium" else target
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..core.errors import ConfigError, DownloadError, ToolMissing
-from ..core.layout import TARGETS, Layout
+from ..core.layout import Layout, TargetName, check_target, uses_wasi
 from ..core.shell import Runner
 from ..versions import config, profiles
 from ..versions.config import CPythonRelease, Versions
@@ -78,12 +78,6 @@ class CPython:
     """The pinned release with its downloads, or None for a local tree."""
 
 
-def check_target(target: str) -> str:
-    if target not in TARGETS:
-        raise ConfigError(f"unknown target {target!r}", fix=f"use one of: {', '.join(TARGETS)}")
-    return target
-
-
 @dataclass(frozen=True)
 class Context:
     options: Options
@@ -134,9 +128,9 @@ class Context:
         self.__dict__["wasi"] = provided
         return provided
 
-    def provide_toolchain(self, target: str) -> None:
+    def provide_toolchain(self, target: TargetName) -> None:
         """The step that makes `target`'s toolchain usable."""
-        _ = self.provide_wasi() if check_target(target) == "wasi" else self.provide_emscripten()
+        _ = self.provide_wasi() if uses_wasi(target) else self.provide_emscripten()
 
     def _provided(self, toolchain: str) -> bool:
         """Whether `toolchain` was provided already (a dry run shows it once); marks it so."""
@@ -145,13 +139,13 @@ class Context:
         done.add(toolchain)
         return seen
 
-    def build_python_place(self, target: str | None = None) -> crossing.BuildPythonPlace:
+    def build_python_place(self, target: TargetName | None = None) -> crossing.BuildPythonPlace:
         """Where the build Python of `target`'s build is built and run: on this machine, or
         inside the toolchain's Debian root when that root's C library is older (crossing.py).
         Without a target (wasm.build-python), on this machine."""
         if target is None:
             return crossing.BuildPythonPlace(self.native_dir)
-        return self._place_for(self.wasi if check_target(target) == "wasi" else self.emscripten)
+        return self._place_for(self.wasi if uses_wasi(target) else self.emscripten)
 
     def _place_for(self, toolchain: Emscripten | WasiCompiler) -> crossing.BuildPythonPlace:
         return crossing.place(self.paths, self.versions, self.cpython.key, toolchain.provider,
@@ -161,9 +155,9 @@ class Context:
         """Packages the toolchain's root needs besides the toolchain's own."""
         return crossing.BUILD_PYTHON_PACKAGES if self._place_for(toolchain).in_root else ()
 
-    def toolchain_label(self, target: str) -> str:
+    def toolchain_label(self, target: TargetName) -> str:
         """Names the toolchain of a target's build in folders: emcc-3.1.6, wasi-bookworm-clang19."""
-        if check_target(target) == "wasi":
+        if uses_wasi(target):
             return f"wasi-{self.wasi.toolchain.key}"
         return f"emcc-{self.emscripten.version}"
 
@@ -228,30 +222,30 @@ class Context:
     def native_dir(self) -> Path:
         return self.paths.native_dir(self.cpython.key)
 
-    def flavour(self, target: str) -> str:
+    def flavour(self, target: TargetName) -> str:
         """configure's --with-emscripten-target value: node, browser, node-debug, ..."""
         return check_target(target) + self.profile.target_suffix
 
-    def variant(self, target: str) -> str:
+    def variant(self, target: TargetName) -> str:
         """Names the build folder, results and expectations: node, browser-debug, node-size..."""
         default = self.profile.name == profiles.DEFAULT_PROFILE
         return check_target(target) + ("" if default else f"-{self.profile.name}")
 
-    def target_dir(self, target: str) -> Path:
-        if check_target(target) == "wasi":
+    def target_dir(self, target: TargetName) -> Path:
+        if uses_wasi(target):
             return self.paths.wasi_dir(self.cpython.key, self.wasi.toolchain.key,
                                        self.variant(target))
         return self.paths.target_dir(self.cpython.key, self.emscripten.version, self.variant(target))
 
-    def python_js(self, target: str) -> Path:
+    def python_js(self, target: TargetName) -> Path:
         return self.target_dir(target) / "python.js"
 
-    def results_dir(self, target: str, runtime: str) -> Path:
+    def results_dir(self, target: TargetName, runtime: str) -> Path:
         """Where a test run of `target` under `runtime` (node20, chromium) writes its results."""
         return self.paths.results_dir(
             f"{self.cpython.key}-{self.toolchain_label(target)}-{self.variant(target)}-{runtime}")
 
-    def page_url_path(self, target: str = "browser") -> str:
+    def page_url_path(self, target: TargetName = "browser") -> str:
         """The page's path under the served checkout. The debug flavour uses the real folder,
         not the builddir/ link, so the C sources its DWARF info names (../../src/...) resolve."""
         if self.profile.target_suffix == "-debug":
