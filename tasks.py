@@ -297,7 +297,8 @@ def docs(c: InvokeContext, o: Values) -> None:
     from wasmbuild.versions import config
 
     versions = config.load()
-    regenerate([fixes_doc.generated(versions), matrix_report.generated(versions)], check=o["check"])
+    regenerate([fixes_doc.generated(versions), matrix_report.generated(versions)], check=o["check"],
+               dry_run=bool(c.config.run.dry))
 
 
 def matrix(c: InvokeContext, o: Values) -> None:

@@ -135,3 +135,26 @@ def test_tasks_py_imports_every_top_level_module() -> None:
 def test_no_module_grows_past_the_limit() -> None:
     sizes = {name: len(p.read_text().splitlines()) for name, p in modules()}
     assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
+
+
+def test_the_layout_doc_lists_every_member_of_the_target_protocol() -> None:
+    # docs/layout.md tells how to add a target from this table: it must be the real protocol.
+    from wasmbuild.targets import Target
+
+    members = {name for name in vars(Target) if not name.startswith("_")}
+    members |= set(Target.__annotations__)
+    doc = (Path(wasmbuild.__file__).parents[3] / "docs" / "layout.md").read_text()
+    table = doc.split("## Adding a target", 1)[1].split("\n\n")[1:3]
+    listed = set(re.findall(r"^\| `(\w+)", "\n\n".join(table), re.MULTILINE))
+    assert listed == members
+
+
+def test_no_code_outside_targets_branches_on_a_target_name() -> None:
+    # What differs per target is a member of its Target: a comparison with a target's name
+    # elsewhere would be a second place to edit when a target is added.
+    names = "|".join(("node", "browser", "wasi"))
+    pattern = re.compile(rf"""\btarget\w*(\.name)?\s*(==|!=)\s*["']({names})["']""")
+    offenders = [f"{name}: {line.strip()}" for name, path in modules()
+                 if not name.startswith("wasmbuild.targets")
+                 for line in path.read_text().splitlines() if pattern.search(line)]
+    assert offenders == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,28 @@ def test_a_version_the_system_lacks_comes_from_its_debian_root(fake: FakeToolcha
     assert find_emscripten(fake.layout, version="3.1.6", versions=versions).provider == "system"
     source = where_from(fake.layout, versions, "3.1.69")
     assert (source.kind, source.describe()) == ("root", f"Debian trixie root ({folder / 'root'}), made")
+
+
+def test_a_dry_run_shows_the_enter_script_once_and_writes_none(fake: FakeToolchain) -> None:
+    folder = make_root(fake, "trixie", "3.1.69")
+    versions = trixie_versions(fake)
+    binds = [fake.checkout]
+
+    def provide(runner: Runner) -> Path:
+        described = find_emscripten(fake.layout, version="3.1.69", versions=versions, binds=binds)
+        return Path(provide_emscripten(described, fake.layout, versions, runner, binds).enter[0])
+
+    out = io.StringIO()
+    dry = Runner(fake.checkout, dry_run=True, out=out)
+    script = provide(dry)
+    assert provide(dry) == script  # a later step's call shows it no more
+    heredoc = f"cat > {script} <<'EOF' && chmod +x {script}\n"
+    assert out.getvalue().count(heredoc + "#!/bin/sh\n") == 1
+    assert not list(folder.glob("enter-*"))
+    out = io.StringIO()
+    assert provide(Runner(fake.checkout, out=out)) == script
+    assert heredoc + script.read_text() + "EOF\n" in out.getvalue()
+    assert os.access(script, os.X_OK)
 
 
 def test_a_version_with_no_provider_here_is_one_line(fake: FakeToolchain) -> None:

@@ -107,10 +107,9 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
 
 
 def _node_rows(ctx: Context, report: Report, emscripten: Emscripten | None) -> None:
-    default = ctx.versions.default_node
-    pinned = ctx.versions.node_release(default) if default else None
-    chosen = ctx.options.node is not None or ctx.options.node_version
-    if pinned and not chosen and not pinned_node_binary(ctx.paths, pinned).is_file():
+    major = ctx.options.node_version or ctx.versions.default_node
+    pinned = ctx.versions.node_release(major) if major and ctx.options.node is None else None
+    if pinned and not pinned_node_binary(ctx.paths, pinned).is_file():
         # The doctor reports; the first `wasm.run` fetches (no download from here).
         report.add("node", "warn", f"pinned Node {pinned.version} not fetched yet: the first "
                    "wasm.run/wasm.test fetches it from the npm registry (the node on PATH if "

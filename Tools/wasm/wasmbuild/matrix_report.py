@@ -137,9 +137,8 @@ def declared_sessions(versions: Versions) -> list[str]:
 
 
 def commit_of(checkout: Path = CHECKOUT) -> str:
-    out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short=12", "HEAD"],
-                         capture_output=True, text=True)
-    return out.stdout.strip() or "uncommitted"
+    """The checkout's commit; "uncommitted" where git cannot say (a copy without git)."""
+    return (_git(checkout, "rev-parse", "--short=12", "HEAD") or "").strip() or "uncommitted"
 
 
 def load(path: Path = DATA) -> dict[str, Row]:

@@ -101,4 +101,5 @@ def configure_answers(ctx: Context, target: TargetName, *, check: bool) -> Path:
             ports.ports(ctx)
             libraries = deps.deps(ctx)
             return answers.answers_check(ctx, target, tree, ready(build_python), libraries,
-                                         check=check)
+                                         check=check,
+                                         setup_extras=registry.get(target).setup_extras)

@@ -29,6 +29,7 @@ def run_tests(ctx: Context, target: TargetName, args: Sequence[str]) -> list[tes
     # The commit the run reads its expectations and runner code at: a commit made while the
     # suite runs must not be the row's, or a change the run never saw would look tested.
     commit = matrix_report.commit_of()
+    chosen.provide_runtime(ctx)
     runtime = chosen.runtime(ctx)
     results_dir = ctx.results_dir(target, runtime)
     variant = ctx.variant(target)
@@ -93,7 +94,7 @@ def probe_limits(ctx: Context, names: Sequence[TargetName], *, update: bool = Fa
     groups = limits.group_of()
     findings: dict[str, list[limits.Finding]] = {}
     for target in chosen:
-        column = limits.column_of(target.name, ctx.options.engine)
+        column = target.limits_column(ctx)
         ctx.runner.heading(f"limitations: each check in a fresh {target.name} runtime"
                            f"{target.where(ctx)}")
         with target.check_runner(ctx, limits.CHECK_TIMEOUT) as run_check:
@@ -111,7 +112,7 @@ def probe_limits(ctx: Context, names: Sequence[TargetName], *, update: bool = Fa
     by_toolchain: dict[str, dict[str, list[limits.Finding]]] = {}
     for target in chosen:  # the WASI build's findings are kept under its toolchain
         key = ctx.emscripten.version if target.emscripten else ctx.toolchain_label(target.name)
-        column = limits.column_of(target.name, ctx.options.engine)
+        column = target.limits_column(ctx)
         by_toolchain.setdefault(key, {})[column] = findings[column]
     table = limits.render(limits.columns(by_toolchain), limits.toolchains_text(list(by_toolchain)),
                           ctx.cpython.version)

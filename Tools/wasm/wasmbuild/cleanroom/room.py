@@ -148,14 +148,13 @@ def run(roots: Roots, options: Options) -> Report:
     if not runner.dry_run and uncommitted_changes(checkout):
         runner.note("uncommitted changes are not in the clean room: it clones the committed HEAD")
     phases = _phases(room, quick, commands, options.then, checkout, commit)
-    if not runner.dry_run:
-        results.mkdir(parents=True, exist_ok=True)
-        for old in results.glob("*.log"):
-            old.unlink()
-    done = 0
+    _clear_results(runner, results)
+    done, has_root = 0, False
     try:
         began = time.monotonic()
-        roots.unpack(roots.pristine(release.name), room.root)
+        tarball = roots.pristine(release.name)
+        has_root = True  # from here on there is a root to remove (a dry run shows it too)
+        roots.unpack(tarball, room.root)
         report.phases.append(Phase("root: a new minimal Debian root", time.monotonic() - began, "ok"))
         for done, (name, steps) in enumerate(phases, 1):
             _run_phase(runner, report, name, steps, results / f"{done}-{_slug(name)}.log")
@@ -163,8 +162,7 @@ def run(roots: Roots, options: Options) -> Report:
         raise Interrupted("interrupted", fix="run it again") from None
     finally:
         report.phases += [Phase(name) for name, _ in phases[done:]]  # after a failure
-        if not runner.dry_run:
-            _finish(room, report, results, keep=options.keep)
+        _finish(room, report, results, keep=options.keep, has_root=has_root)
     return report
 
 
@@ -238,15 +236,30 @@ def _run_phase(runner: Runner, report: Report, name: str, steps: Sequence[Comman
     report.phases.append(Phase(name, time.monotonic() - began, "ok"))
 
 
-def _finish(room: Room, report: Report, results: Path, *, keep: bool) -> None:
+def _clear_results(runner: Runner, results: Path) -> None:
+    """The folder of this run's logs and report, without an earlier run's logs (they would
+    read as this run's)."""
+    def clear() -> None:
+        results.mkdir(parents=True, exist_ok=True)
+        for old in results.glob("*.log"):
+            old.unlink()
+
+    shown = runner.path(results)
+    runner.action(f"mkdir -p {shown} && rm -f {shown}/*.log", clear)
+
+
+def _finish(room: Room, report: Report, results: Path, *, keep: bool, has_root: bool) -> None:
     runner = room.roots.runner
-    write_report(results, report)
-    runner.say("\n" + report.table())
-    runner.note(f"logs and report: {runner.path(results)}")
-    if keep:
-        runner.note(f"the root is kept at {room.root}; enter it with:")
-        runner.say(render(room.enter(["bash"], cwd=CLONE_INSIDE), runner.root))
-    elif room.root.exists():
+    # The report holds the phases' times and results, which a dry run does not have: like a
+    # step's stamp, it is the run's record, written by a real run only.
+    if not runner.dry_run:
+        write_report(results, report)
+        runner.say("\n" + report.table())
+        runner.note(f"logs and report: {runner.path(results)}")
+        if keep:
+            runner.note(f"the root is kept at {room.root}; enter it with:")
+            runner.say(render(room.enter(["bash"], cwd=CLONE_INSIDE), runner.root))
+    if has_root and not keep:
         room.roots.remove(room.root)
 
 

@@ -21,7 +21,7 @@ class Generated:
     """Rewrite the generated part from the data; whether the document changed."""
 
 
-def regenerate(documents: Sequence[Generated], *, check: bool = False,
+def regenerate(documents: Sequence[Generated], *, check: bool = False, dry_run: bool = False,
                checkout: Path = CHECKOUT) -> None:
     if check:
         stale = [d.path for d in documents if not d.is_current()]
@@ -30,5 +30,9 @@ def regenerate(documents: Sequence[Generated], *, check: bool = False,
                                  fix="run `invoke wasm.docs` and commit the result")
         return
     for document in documents:
+        if dry_run:  # says what a run would do, and writes nothing
+            print(f"{document.path.relative_to(checkout)}: "
+                  f"{'up to date' if document.is_current() else 'would be rewritten'}")
+            continue
         changed = document.update()
         print(f"{document.path.relative_to(checkout)}: {'rewritten' if changed else 'up to date'}")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..core.shell import Runner
-from ..toolchains.context import Context
+from ..toolchains.context import Context, Toolchains
 
 _PENDING: dict[Path, Beside] = {}
 
@@ -35,8 +35,10 @@ class Beside:
         if ctx.options.verbose:
             work(ctx)
             return
+        # Its own runner, whose lines are held, and its own view of the toolchains: the
+        # thread finds what it uses itself instead of sharing the main steps' half-made one.
         side = dataclasses.replace(ctx, runner=Runner(ctx.runner.root, dry_run=ctx.dry_run,
-                                                      out=self._held))
+                                                      out=self._held), toolchains=Toolchains())
         _PENDING[makes] = self
         if ctx.dry_run:  # nothing runs: held all the same, so the lines come in a run's order
             work(side)

@@ -71,18 +71,16 @@ def site_files(checkout: Path, cpython_site: Path) -> list[Path]:
 
 
 def setup_local_text(checkout: Path, built_deps: Sequence[BuiltDependency],
-                     module_lines: bool = True, target: TargetName = "node") -> str:
+                     module_lines: bool = True, extras: Sequence[str] = ()) -> str:
     """Modules/Setup.local for a cross build: our module lines (when the CPython version's
-    recipe uses them), after the library prefixes they use; for a browser build, the
-    terminal's module (Modules/Setup.terminal)."""
+    recipe uses them), after the library prefixes they use, then the target's own Setup files
+    (its Target's `setup_extras`: the browser's terminal module)."""
     template = checkout / "Modules" / "Setup.local"
     variables = "".join(f"{d.setup_variable}\n" for d in built_deps)
     body = template.read_text() if module_lines and template.is_file() else ""
-    terminal = checkout / "Modules" / "Setup.terminal"
-    # A branch on the name: steps/ sits below targets/ and cannot ask the Target; the browser
-    # build is the one whose page gives Python a terminal (Lib/wasm_site, termios).
-    if target == "browser" and terminal.is_file():
-        body += terminal.read_text()
+    for name in extras:
+        extra = checkout / "Modules" / name
+        body += extra.read_text() if extra.is_file() else ""
     return variables + body
 
 
@@ -99,6 +97,8 @@ class CrossBuild:
     cpython_site: Path
     env: dict[str, str]
     fixes: Sequence[EmscriptenFix]
+    setup_extras: Sequence[str] = ()
+    """Modules/Setup.* files of the target added to Setup.local (setup_local_text)."""
 
     @property
     def exports_file(self) -> Path:
@@ -110,8 +110,8 @@ class CrossBuild:
 
 
 def cross_build(ctx: Context, target: TargetName, source: Source, build_python: Path,
-                built_deps: Sequence[BuiltDependency]) -> Path:
-    build = plan(ctx, target, source, built_deps)
+                built_deps: Sequence[BuiltDependency], setup_extras: Sequence[str] = ()) -> Path:
+    build = plan(ctx, target, source, built_deps, setup_extras=setup_extras)
     ready(build_python)  # built beside the steps before this one (beside.py)
     runner = ctx.runner
     runner.heading(f"cross build: {target} target with Emscripten {ctx.emscripten.version} "
@@ -128,7 +128,7 @@ def cross_build(ctx: Context, target: TargetName, source: Source, build_python: 
 
 
 def plan(ctx: Context, target: TargetName, source: Source, built_deps: Sequence[BuiltDependency],
-         folder: Path | None = None) -> CrossBuild:
+         folder: Path | None = None, *, setup_extras: Sequence[str] = ()) -> CrossBuild:
     """configure's environment: our site file first, the profile, the libraries, the CPython
     recipe's variables, the Emscripten fixes, and the C API exports on python.js's link."""
     folder = folder or ctx.target_dir(target)
@@ -148,7 +148,8 @@ def plan(ctx: Context, target: TargetName, source: Source, built_deps: Sequence[
     # In LIBS, which the Makefile puts on python.js's link only; the extension modules it links
     # as separate files (unusable here) would fail on names they don't define.
     env = merge_configure_env(env, {"LIBS": f"-sEXPORTED_FUNCTIONS=@{folder / 'c-api-exports.json'}"})
-    return CrossBuild(ctx, target, source, built_deps, folder, cpython_site, env, fixes)
+    return CrossBuild(ctx, target, source, built_deps, folder, cpython_site, env, fixes,
+                      setup_extras)
 
 
 def configure_command(build: CrossBuild, build_python: Path) -> Command:
@@ -183,7 +184,7 @@ def configure(build: CrossBuild, build_python: Path) -> dict[str, object]:
     fingerprints = {d.dependency.name: d.dependency.fingerprint for d in build.built_deps}
     site_digests = [file_digest(p) if p.is_file() else "missing" for p in build.sites]
     setup_local = setup_local_text(ctx.paths.root, build.built_deps, ctx.recipe.setup_local,
-                                   build.target)
+                                   build.setup_extras)
     inputs: dict[str, object] = {
         "configure": build.source.configure_digest(),
         "argv": list(command.argv[len(emscripten.enter):]),  # not where the root is entered

@@ -50,6 +50,11 @@ class Target(Protocol):
     with core/layout.py's EMSCRIPTEN_TARGETS, which the layers below this one go by."""
     parallel_checks: bool
     """Whether limits checks run side by side (Node processes) or one at a time (pages)."""
+    setup_extras: tuple[str, ...]
+    """Modules/Setup.* files its cross build adds to Setup.local (the browser's terminal)."""
+
+    def limits_column(self, ctx: Context) -> str:
+        """The column of its findings in docs/limits.md: one per browser engine."""
 
     def check(self, ctx: Context) -> None:
         """Refuse, before any work, a build this target cannot make."""
@@ -69,6 +74,9 @@ class Target(Protocol):
     def finish(self, ctx: Context, folder: Path) -> None:
         """What the target adds to a finished cross build."""
 
+    def provide_runtime(self, ctx: Context) -> None:
+        """The step that makes what runs this build usable (a pinned Node), before a run."""
+
     def runtime(self, ctx: Context) -> str:
         """Names the runtime of a test run (node20, chromium): part of its results folder."""
 
@@ -86,14 +94,15 @@ class Target(Protocol):
         target runs Python for people: (limits status, detail)."""
 
 
-def emscripten_build(ctx: Context, target: TargetName, source: Source, build_python: Path) -> Path:
+def emscripten_build(ctx: Context, target: Target, source: Source, build_python: Path) -> Path:
     """The Emscripten targets' steps: the toolchain, the ports, the libraries, the cross build."""
     from ..steps import cross, deps, ports
 
     ctx.provide_emscripten()
     ports.ports(ctx)
     libraries = deps.deps(ctx)
-    return cross.cross_build(ctx, target, source, build_python, libraries)
+    return cross.cross_build(ctx, target.name, source, build_python, libraries,
+                             target.setup_extras)
 
 
 def process_checks(ctx: Context, prefix: Sequence[str], timeout: float) -> Callable[[str], CheckRun]:

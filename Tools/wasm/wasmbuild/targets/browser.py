@@ -46,12 +46,16 @@ class BrowserTarget:
     name: TargetName = "browser"
     emscripten = True
     parallel_checks = False  # one page at a time: pages compete for the browser's threads
+    setup_extras: tuple[str, ...] = ("Setup.terminal",)  # the page gives Python a terminal (termios)
+
+    def limits_column(self, ctx: Context) -> str:
+        return limits.browser_column(ctx.options.engine)
 
     def check(self, ctx: Context) -> None:
         """Emscripten is found when the toolchain step needs it (a dry run shows the rest)."""
 
     def build(self, ctx: Context, source: Source, build_python: Path) -> Path:
-        return emscripten_build(ctx, self.name, source, build_python)
+        return emscripten_build(ctx, self, source, build_python)
 
     def expectations_file(self, ctx: Context) -> Path:
         """Chromium's results are the browser's expectations; another engine has its own."""
@@ -68,6 +72,9 @@ class BrowserTarget:
 
     def finish(self, ctx: Context, folder: Path) -> None:
         install_page(ctx, folder)
+
+    def provide_runtime(self, ctx: Context) -> None:
+        """The engine is a system package (`wasm.setup`): nothing to fetch."""
 
     def runtime(self, ctx: Context) -> str:
         return ctx.options.engine

@@ -46,14 +46,15 @@ PYTHON_RUNNER = TOOLS_WASM / "node" / "python_runner.cjs"
 
 def node_command(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> Command:
     """`node <flags this Node and Emscripten need> python_runner.cjs python.js args...`"""
-    flags = node_flags(ctx.versions, ctx.node, ctx.emscripten.version)
+    node = ctx.provide_node()
+    flags = node_flags(ctx.versions, node, ctx.emscripten.version)
     if optimize:
         # V8 starts wasm in its baseline compiler and has no on-stack replacement for wasm:
         # the interpreter loop, entered once per program, never leaves baseline code.
         # Compiling with the optimising tier from the start runs Python code faster under
         # older Node releases, for more start-up (bench/RESULTS.md, "Runtime").
         flags.append("--no-liftoff")
-    return Command.of(ctx.node.path, *flags, PYTHON_RUNNER, ctx.python_js("node"), *args,
+    return Command.of(node.path, *flags, PYTHON_RUNNER, ctx.python_js("node"), *args,
                       cwd=Path.cwd())
 
 
@@ -67,12 +68,16 @@ class NodeTarget:
     name: TargetName = "node"
     emscripten = True
     parallel_checks = True
+    setup_extras: tuple[str, ...] = ()
+
+    def limits_column(self, ctx: Context) -> str:
+        return self.name
 
     def check(self, ctx: Context) -> None:
         """Emscripten is found when the toolchain step needs it (a dry run shows the rest)."""
 
     def build(self, ctx: Context, source: Source, build_python: Path) -> Path:
-        return emscripten_build(ctx, self.name, source, build_python)
+        return emscripten_build(ctx, self, source, build_python)
 
     def expectations_file(self, ctx: Context) -> Path:
         from ..testing import expectations  # not loaded by `invoke wasm.run` (bench/task_overhead.py)
@@ -92,12 +97,16 @@ class NodeTarget:
 
         site_files.install_for_node(ctx.runner, folder)
 
+    def provide_runtime(self, ctx: Context) -> None:
+        ctx.provide_node()
+
     def runtime(self, ctx: Context) -> str:
         return f"node{ctx.node.version.split('.')[0]}"
 
     def _prefix(self, ctx: Context) -> list[str]:
         python_js = built_python_js(ctx, "node")
-        return [str(ctx.node.path), *node_flags(ctx.versions, ctx.node, ctx.emscripten.version),
+        node = ctx.provide_node()
+        return [str(node.path), *node_flags(ctx.versions, node, ctx.emscripten.version),
                 str(python_js)]
 
     @contextlib.contextmanager

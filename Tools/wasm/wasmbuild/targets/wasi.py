@@ -60,7 +60,7 @@ def runtime_prefix(ctx: Context, runtime: str, cwd: str | None = None) -> list[s
               "--env", f"PWD={cwd or os.getcwd()}", "--env", "PYTHONDONTWRITEBYTECODE=1"]
     wasm = str(built_python_wasm(ctx))
     if runtime == "node":
-        return [str(ctx.node.path), "--no-warnings", str(RUNNERS["node"]), *mapped, wasm]
+        return [str(ctx.provide_node().path), "--no-warnings", str(RUNNERS["node"]), *mapped, wasm]
     return [sys.executable, str(RUNNERS["wasmtime"]), *mapped, wasm]
 
 
@@ -74,6 +74,10 @@ class WasiTarget:
     name: TargetName = "wasi"
     emscripten = False
     parallel_checks = True
+    setup_extras: tuple[str, ...] = ()
+
+    def limits_column(self, ctx: Context) -> str:
+        return self.name
 
     def check(self, ctx: Context) -> None:
         ctx.versions.wasi.recipe_for(ctx.cpython.version)  # no WASI recipe: before any work
@@ -98,6 +102,10 @@ class WasiTarget:
 
         shown = ctx.runner.path(launcher)
         ctx.runner.do(Action(f"cat > {shown} <<'EOF' && chmod +x {shown}\n{text}EOF", write))
+
+    def provide_runtime(self, ctx: Context) -> None:
+        if ctx.options.runtime == "node":
+            ctx.provide_node()
 
     def runtime(self, ctx: Context) -> str:
         if ctx.options.runtime == "node":

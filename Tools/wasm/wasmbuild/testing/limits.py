@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.layout import TargetName
 from ..versions.config import CHECKOUT, Versions, parse_version
 from .testsuite import CRASH_MARKERS
 
@@ -103,18 +102,17 @@ Build = tuple[str, str, str]
 """(CPython release, toolchain key, target): one column of the stored findings."""
 
 
-def column_of(target: TargetName, engine: str) -> str:
-    """The findings' key of a target's column: the browser build has one per engine, Chromium's
-    plain "browser", the others "browser-firefox", "browser-webkit"."""
-    # A branch on the name: testing/ sits below targets/, and the engine is the browser's alone.
-    return f"{target}-{engine}" if target == "browser" and engine != "chromium" else target
+def browser_column(engine: str) -> str:
+    """The findings' key of the browser build's column in `engine`: Chromium's is plain
+    "browser", the others "browser-firefox", "browser-webkit"."""
+    return "browser" if engine == "chromium" else f"browser-{engine}"
 
 
 def declared_builds(versions: Versions) -> list[Build]:
     """Every build the declared test sessions make, in every engine they run in: the columns
     docs/limits.json must hold."""
     builds = [(python, emscripten, "node") for python, emscripten, _ in versions.matrix.node_runs()]
-    builds += [(python, emscripten, column_of("browser", engine))
+    builds += [(python, emscripten, browser_column(engine))
                for python, emscripten, engine in versions.matrix.browser_runs()]
     for python, _ in versions.wasi.matrix:
         toolchain = versions.wasi.toolchains[versions.wasi.recipe_for(python).toolchain]

@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
@@ -35,8 +34,6 @@ from .wasi import WasiCompiler, find_wasi, provide_wasi
 MIRROR_VARIABLE = "CPYTHON_WASM_MIRROR"
 # The Emscripten version used when --emscripten is not given (end-to-end tests of another one).
 EMSCRIPTEN_VARIABLE = "CPYTHON_WASM_EMSCRIPTEN"
-# Browsers the browser build is tested in: Debian's Chromium through Playwright, Firefox ESR
-# through its WebDriver BiDi agent (bidi.py).
 # The CPython release used when neither --python-version nor --source is given (likewise).
 PYTHON_VARIABLE = "CPYTHON_WASM_PYTHON"
 
@@ -67,6 +64,18 @@ class Options:
     """What runs the WASI build: wasmtime or node (wasi_config.RUNTIMES)."""
 
 
+@dataclass
+class Toolchains:
+    """The toolchains of one build as they are known: None until first described, then what
+    was found, then (after a `provide_*` step) what was made usable."""
+
+    emscripten: Emscripten | None = None
+    wasi: WasiCompiler | None = None
+    node: Node | None = None
+    provided: set[str] = field(default_factory=set)
+    """The `provide_*` steps run already: a dry run shows each once."""
+
+
 @dataclass(frozen=True)
 class CPython:
     key: str
@@ -89,55 +98,57 @@ class Context:
     recipe: CPythonRecipe
     """How this CPython version builds for wasm32-emscripten (versions.toml [[cpython_recipes]])."""
 
+    toolchains: Toolchains = field(default_factory=Toolchains, compare=False, repr=False)
+    """The toolchains as found and then as provided: the one part of a context that changes."""
+
     # -- the toolchain: described on first use, made usable by a step -------------------------
-    @cached_property
+    @property
     def emscripten(self) -> Emscripten:
         """The Emscripten this build uses, described: finding it makes nothing. A version from
         a Debian root that is not made yet is `planned` until `provide_emscripten` runs."""
-        wanted = self.options.emscripten or self.versions.default_emscripten(self.cpython.version)
-        found = find_emscripten(self.paths, emsdk=self.options.emsdk, version=wanted,
-                                runner=self.runner, versions=self.versions,
-                                binds=self._root_binds())
-        check_pair(self.cpython.version, self.recipe, found.version, force=self.options.force,
-                   runner=self.runner)
-        return found
+        if self.toolchains.emscripten is None:
+            wanted = self.options.emscripten or self.versions.default_emscripten(
+                self.cpython.version)
+            found = find_emscripten(self.paths, emsdk=self.options.emsdk, version=wanted,
+                                    runner=self.runner, versions=self.versions,
+                                    binds=self._root_binds())
+            check_pair(self.cpython.version, self.recipe, found.version,
+                       force=self.options.force, runner=self.runner)
+            self.toolchains.emscripten = found
+        return self.toolchains.emscripten
 
     def provide_emscripten(self) -> Emscripten:
         """The recipe's step that makes the Emscripten usable (a Debian root made once, with
         what building the build Python inside it needs, when it is built there)."""
-        if self._provided("emscripten"):
-            return self.emscripten
-        provided = provide_emscripten(self.emscripten, self.paths, self.versions, self.runner,
-                                      self._root_binds(), self._root_extras(self.emscripten))
-        self.__dict__["emscripten"] = provided  # what later steps see
-        return provided
+        if "emscripten" not in self.toolchains.provided:
+            self.toolchains.emscripten = provide_emscripten(
+                self.emscripten, self.paths, self.versions, self.runner, self._root_binds(),
+                self._root_extras(self.emscripten))
+            self.toolchains.provided.add("emscripten")
+        return self.emscripten
 
-    @cached_property
+    @property
     def wasi(self) -> WasiCompiler:
         """The WASI toolchain of this CPython version's WASI recipe, described."""
-        toolchain = self.versions.wasi.toolchains[
-            self.versions.wasi.recipe_for(self.cpython.version).toolchain]
-        return find_wasi(self.paths, self.versions, toolchain, binds=self._root_binds())
+        if self.toolchains.wasi is None:
+            toolchain = self.versions.wasi.toolchains[
+                self.versions.wasi.recipe_for(self.cpython.version).toolchain]
+            self.toolchains.wasi = find_wasi(self.paths, self.versions, toolchain,
+                                             binds=self._root_binds())
+        return self.toolchains.wasi
 
     def provide_wasi(self) -> WasiCompiler:
         """The recipe's step that makes the WASI toolchain usable (a Debian root made once)."""
-        if self._provided("wasi"):
-            return self.wasi
-        provided = provide_wasi(self.wasi, self.paths, self.versions, self.runner,
-                                self._root_binds(), self._root_extras(self.wasi))
-        self.__dict__["wasi"] = provided
-        return provided
+        if "wasi" not in self.toolchains.provided:
+            self.toolchains.wasi = provide_wasi(self.wasi, self.paths, self.versions,
+                                                self.runner, self._root_binds(),
+                                                self._root_extras(self.wasi))
+            self.toolchains.provided.add("wasi")
+        return self.wasi
 
     def provide_toolchain(self, target: TargetName) -> None:
         """The step that makes `target`'s toolchain usable."""
         _ = self.provide_wasi() if uses_wasi(target) else self.provide_emscripten()
-
-    def _provided(self, toolchain: str) -> bool:
-        """Whether `toolchain` was provided already (a dry run shows it once); marks it so."""
-        done: set[str] = self.__dict__.setdefault("_provided_toolchains", set())
-        seen = toolchain in done
-        done.add(toolchain)
-        return seen
 
     def build_python_place(self, target: TargetName | None = None) -> crossing.BuildPythonPlace:
         """Where the build Python of `target`'s build is built and run: on this machine, or
@@ -170,44 +181,41 @@ class Context:
             binds.append(self.cpython.user_tree)
         return binds
 
-    @cached_property
+    @property
     def node(self) -> Node:
-        if self.options.node is not None:
-            return find_node(self.options.node)
-        if self.options.node_version:
-            return self._pinned_node(self.options.node_version)
-        default = self.versions.default_node
-        if default is None:
-            return find_node()
-        try:  # the pinned default: the same fast runtime on every machine
-            return self._pinned_node(default)
-        except (DownloadError, ToolMissing) as exc:
-            self.runner.note(f"pinned Node {default} unavailable ({exc.message}); "
-                             "using the node on PATH")
-            return find_node()
+        """The Node that runs python.js, described: --node, else the pinned release of
+        --node-version or versions.toml's default (where `provide_node` puts it), else the node
+        on PATH. After `provide_node`, the one it provided."""
+        if self.toolchains.node is None:
+            if self.options.node is not None:
+                self.toolchains.node = find_node(self.options.node)
+            elif major := self.options.node_version or self.versions.default_node:
+                release = self.versions.node_release(major)
+                return Node(pinned_node_binary(self.paths, release), release.version)
+            else:
+                self.toolchains.node = find_node()
+        return self.toolchains.node
 
-    def _pinned_node(self, major: str) -> Node:
-        """A pinned Node release (nodejs.provide_node). Providing one asks the binary its
-        version, which starts a Node (~50 ms, on every `wasm.run`): once it has answered, the
-        answer is kept beside it, for as long as the binary is the same file."""
-        release = self.versions.node_release(major)
-        binary = pinned_node_binary(self.paths, release)
-        answered = binary.parent.parent / ".version-answered"
-
-        def identity() -> str:  # the release, and the file now at the binary's place
-            found = binary.stat()
-            return f"{release.version} {found.st_size} {found.st_mtime_ns}"
-
+    def provide_node(self) -> Node:
+        """The step that makes the Node usable: a pinned release fetched and unpacked once
+        (nodejs.provide_node). When versions.toml's default cannot be had, the node on PATH
+        runs Python instead, and a note says so."""
+        major = self.options.node_version or self.versions.default_node
+        if "node" in self.toolchains.provided or self.options.node is not None or not major:
+            self.toolchains.provided.add("node")
+            return self.node
+        self.toolchains.provided.add("node")
         try:
-            if answered.read_text() == identity():
-                return Node(binary, release.version)
-        except OSError:  # not unpacked yet, or never asked
-            pass
-        node = provide_node(self.versions, major, self.paths, self.runner,
-                            mirror=self.options.mirror, offline=self.options.offline)
-        if not self.dry_run:  # provide_node refused any other version
-            answered.write_text(identity())
-        return node
+            self.toolchains.node = provide_node(self.versions, major, self.paths, self.runner,
+                                                mirror=self.options.mirror,
+                                                offline=self.options.offline)
+        except (DownloadError, ToolMissing) as exc:
+            if self.options.node_version:  # asked for by name: no stand-in
+                raise
+            self.runner.note(f"pinned Node {major} unavailable ({exc.message}); "
+                             "using the node on PATH")
+            self.toolchains.node = find_node()
+        return self.toolchains.node
 
     # -- names and folders of this build -----------------------------------------------------
     @property

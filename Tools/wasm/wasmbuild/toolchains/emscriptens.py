@@ -85,7 +85,7 @@ def provide_emscripten(found: Emscripten, layout: Layout, versions: Versions, ru
     provision(toolchain, versions, layout, runner, packages=(*PACKAGES, *extra_packages))
     if "emscripten" not in toolchain.installed():  # a dry run: nothing was made
         return found
-    write_enter_script(toolchain, binds)
+    write_enter_script(toolchain, binds, runner)
     return root_emscripten(layout, versions, release_name, wanted=found.version, binds=binds,
                            runner=runner)
 

@@ -14,6 +14,7 @@ variables, and the host folders a caller binds, at the same paths inside as outs
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import re
@@ -139,14 +140,14 @@ class Roots:
         if tarball.is_file() and not self.runner.dry_run:
             self.runner.note(f"root: {self.runner.path(tarball)} (made today, pristine)")
             return tarball
-        with locked(self.folder / ".lock"):
+        # A dry run takes no lock: the lock file is the one thing it would write.
+        with contextlib.nullcontext() if self.runner.dry_run else locked(self.folder / ".lock"):
             if tarball.is_file() and not self.runner.dry_run:
                 return tarball
             self._make(release, tarball)
-        if not self.runner.dry_run:
-            for old in self.folder.glob(f"debian-{release.name}-*.tar"):
-                if old != tarball:
-                    self.runner.action(f"rm {self.runner.path(old)}", old.unlink)
+        for old in self.folder.glob(f"debian-{release.name}-*.tar"):
+            if old != tarball:  # an earlier day's: a root is made from nothing once a day
+                self.runner.action(f"rm {self.runner.path(old)}", old.unlink)
         return tarball
 
     def _make(self, release: DebianRelease, tarball: Path) -> None:
@@ -157,9 +158,8 @@ class Roots:
         include = "--include=ca-certificates"  # https to PyPI and npm needs a CA store
         if self.tools.maker == "debootstrap":
             tree = tarball.with_suffix(".tree")
-            if not self.runner.dry_run:
-                remove(tree)
-                self.folder.mkdir(parents=True, exist_ok=True)
+            if tree.exists():  # an interrupted run's: debootstrap makes the root in a new folder
+                self.remove(tree)
             self.runner.run(Command.of("debootstrap", "--variant=minbase", include, release.name,
                                        tree, mirror, cwd=self.runner.root),
                             log=self.folder / "logs" / f"{release.name}.log")

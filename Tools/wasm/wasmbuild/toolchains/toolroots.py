@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import ToolMissing, WasmBuildError
-from ..core.layout import Layout, remove
+from ..core.layout import Layout
 from ..core.shell import Runner
 from ..core.stamps import locked
 from ..versions.config import DebianRelease, Versions
@@ -113,8 +113,9 @@ def enter_words(toolchain: ToolchainRoot, binds: Sequence[Path]) -> list[str]:
     return words
 
 
-def write_enter_script(toolchain: ToolchainRoot, binds: Sequence[Path]) -> Path:
-    """(Re)write `enter` when its text changes: `enter CMD ARGS...` runs CMD in the root."""
+def write_enter_script(toolchain: ToolchainRoot, binds: Sequence[Path], runner: Runner) -> Path:
+    """(Re)write `enter` when its text changes: `enter CMD ARGS...` runs CMD in the root.
+    The writing is shown, once per run, and only shown by a dry run."""
     words = " ".join(shlex.quote(w) for w in enter_words(toolchain, binds))
     text = (
         "#!/bin/sh\n"
@@ -129,11 +130,18 @@ def write_enter_script(toolchain: ToolchainRoot, binds: Sequence[Path]) -> Path:
             return script
     except OSError:
         pass
-    script.parent.mkdir(parents=True, exist_ok=True)
-    partial = script.with_suffix(".partial")
-    partial.write_text(text)
-    partial.chmod(0o755)
-    os.replace(partial, script)
+
+    def write() -> None:
+        # Beside it, then moved into place: a build running the old script never reads half
+        # of the new one. (Its folder exists: it holds ready.json, written before any script.)
+        partial = script.with_suffix(".partial")
+        partial.write_text(text)
+        partial.chmod(0o755)
+        os.replace(partial, script)
+
+    if runner.first_time(script):  # a dry run writes nothing: shown once, not at each call
+        shown = runner.path(script)
+        runner.action(f"cat > {shown} <<'EOF' && chmod +x {shown}\n{text}EOF", write)
     return script
 
 
@@ -161,9 +169,9 @@ def provision(toolchain: ToolchainRoot, versions: Versions, layout: Layout, runn
         target = toolchain.root if made else toolchain.folder / "root.partial"
         if not made:
             tarball = roots.pristine(toolchain.release.name)
-            if not runner.dry_run:
-                remove(target)
-                remove(toolchain.root)
+            for stale in (target, toolchain.root):
+                if stale.exists():  # an interrupted run's: the root is unpacked afresh
+                    roots.remove(stale)
             roots.unpack(tarball, target)
         install = "apt-get update && apt-get install -y --no-install-recommends " + " ".join(missing)
         runner.run(roots.enter(target, ["sh", "-c", install],

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core import host
 from ..core.errors import ToolMissing
 from ..core.layout import Layout
 from ..core.shell import Command, Runner
@@ -92,7 +93,7 @@ def _installed_version(package: str) -> str | None:
 
 def system_packages_missing(toolchain: WasiToolchain) -> tuple[str, ...]:
     return tuple(package for package, shows in toolchain.installs.items()
-                 if not (Path(shows).is_file() if shows.startswith("/") else shutil.which(shows)))
+                 if not host.has(shows))
 
 
 def find_wasi(layout: Layout, versions: Versions, toolchain: WasiToolchain, *,
@@ -136,8 +137,8 @@ def provide_wasi(found: WasiCompiler, layout: Layout, versions: Versions, runner
         root = toolchain_root(layout, versions.debian_release(release))
         provision(root, versions, layout, runner,
                   packages=(*found.toolchain.packages, *ROOT_TOOLS, *extra_packages))
-        if not runner.dry_run:
-            write_enter_script(root, binds)
+        write_enter_script(root, binds, runner)
+        if not runner.dry_run:  # the root is made: find the toolchain in it
             found = find_wasi(layout, versions, found.toolchain, binds=binds)
     _make_sysroot(found.sysroot, runner)
     return found
