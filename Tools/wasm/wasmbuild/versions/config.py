@@ -22,10 +22,14 @@ from .rules import (
     tool_files,
 )
 from .rules import parse_version as parse_version
-from .schema import validate
-from .wasi_config import WasiData, parse_wasi
+from .schema import from_toml, toml
+from .wasi_config import WasiData, check_wasi
 
 VERSIONS_FILE = TOOLS_WASM / "versions.toml"
+
+
+_NPM = {"provider": "npm"}
+"""Downloads from the npm registry: their tables give only url and sha256."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,8 @@ class PyodideRelease:
     version: str
     cpython: str
     """The CPython release it carries."""
-    download: Download
+    download: Download = field(metadata=toml(flat=True, given={
+        **_NPM, "url": "https://registry.npmjs.org/pyodide/-/pyodide-{version}.tgz"}))
 
 
 @dataclass(frozen=True)
@@ -49,16 +54,17 @@ class Download:
 
 @dataclass(frozen=True)
 class CPythonRelease:
-    version: str
+    version: str = field(metadata=toml(key=True))
     sha256: str
-    downloads: tuple[Download, ...]
+    # Every source serves the very same bytes: the release's one sha256 checks each.
+    downloads: tuple[Download, ...] = field(metadata=toml(name="sources", given={"sha256": "{sha256}"}))
 
 
 @dataclass(frozen=True)
 class EmscriptenRelease:
-    version: str
-    providers: tuple[str, ...]
-    system_package: str | None
+    version: str = field(metadata=toml(key=True))
+    providers: tuple[str, ...] = ("emsdk",)
+    system_package: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,36 +72,41 @@ class PortSource:
     port: str
     port_version: str
     version: str
-    download: Download
+    download: Download = field(metadata=toml(flat=True))
 
 
 @dataclass(frozen=True)
 class NodeRelease:
-    major: str
+    major: str = field(metadata=toml(key=True))
     version: str
-    download: Download
+    download: Download = field(metadata=toml(flat=True, given=_NPM))
+
+
+def _pairs(table: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(table.items())
 
 
 @dataclass(frozen=True)
 class WebPackage:
     """An npm package the browser page loads, and the files it takes from the tarball."""
-    name: str
+    name: str = field(metadata=toml(key=True))
     version: str
-    download: Download
-    files: tuple[tuple[str, str], ...]  # (name in the build folder, path in the tarball)
+    download: Download = field(metadata=toml(flat=True, given=_NPM))
+    files: tuple[tuple[str, str], ...] = field(metadata=toml(read=(dict[str, str], _pairs)))
+    """(name in the build folder, path in the tarball)."""
 
 
 @dataclass(frozen=True)
 class Dependency:
-    name: str
+    name: str = field(metadata=toml(key=True))
     version: str
     module: str
     """The stdlib extension module it makes possible."""
-    download: Download
-    configure_args: tuple[str, ...]
-    env: dict[str, str]
+    download: Download = field(metadata=toml(flat=True, given={"provider": "debian"}))
+    configure_args: tuple[str, ...] = field(default=(), metadata=toml(name="configure"))
+    env: dict[str, str] = field(default_factory=dict)
     """Variables for CPython's configure; `{prefix}` stands for the install prefix."""
-    build_env: dict[str, str]
+    build_env: dict[str, str] = field(default_factory=dict)
     """Variables for the library's own configure (e.g. CFLAGS)."""
     prepare: tuple[str, ...] = ()
     """A command run in the unpacked source before configure (e.g. autoreconf for a git snapshot)."""
@@ -125,13 +136,15 @@ class Dependency:
 
 @dataclass(frozen=True)
 class DebianRelease:
-    name: str
+    name: str = field(metadata=toml(key=True))
     """The code name: bookworm, trixie, sid."""
     number: str
     """12, 13, unstable."""
-    suites: tuple[str, ...]
-    security_suite: str | None
-    glibc: tuple[int, ...]
+    # suites and security_suite come before the required glibc and are passed positionally, so
+    # what an absent key means is said in toml(default=...), not as a dataclass default.
+    suites: tuple[str, ...] = field(metadata=toml(default=("{name}",)))
+    security_suite: str | None = field(metadata=toml(default=None))
+    glibc: tuple[int, ...] = field(metadata=toml(read=(str, parse_version)))
     """The oldest GNU C library the release has shipped (a stable release keeps its version;
     sid's only rises): what a program built elsewhere must not need more than (crossing.py)."""
     check_valid_until: bool = True
@@ -140,28 +153,31 @@ class DebianRelease:
 
 @dataclass(frozen=True)
 class DebianArchive:
-    mirror: str
-    security_mirror: str
-    releases: dict[str, DebianRelease]
+    mirror: str = "http://deb.debian.org/debian"
+    security_mirror: str = "http://deb.debian.org/debian-security"
+    releases: dict[str, DebianRelease] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Versions:
-    default_cpython: str
-    default_node: str | None  # None: the node on PATH
-    cpython: dict[str, CPythonRelease]
-    recipes: tuple[CPythonRecipe, ...]
-    emscripten: dict[str, EmscriptenRelease]
-    advisories: tuple[Advisory, ...]
-    node_flag_rules: tuple[NodeFlagRule, ...]
-    fixes: tuple[EmscriptenFix, ...]
-    port_sources: tuple[PortSource, ...]
-    node: dict[str, NodeRelease]
-    matrix: Matrix
-    bench_pyodide: tuple[PyodideRelease, ...]
+    """The whole file; [defaults] and [bench] are read into fields of their own."""
+
+    default_cpython: str = field(metadata=toml(name="defaults.cpython"))
+    default_node: str | None = field(default=None, metadata=toml(name="defaults.node"))
+    """None: the node on PATH."""
+    cpython: dict[str, CPythonRelease] = field(default_factory=dict)
+    recipes: tuple[CPythonRecipe, ...] = field(default=(), metadata=toml(name="cpython_recipes"))
+    emscripten: dict[str, EmscriptenRelease] = field(default_factory=dict)
+    advisories: tuple[Advisory, ...] = field(default=(), metadata=toml(name="emscripten_advisories"))
+    node_flag_rules: tuple[NodeFlagRule, ...] = field(default=(), metadata=toml(name="node_flags"))
+    fixes: tuple[EmscriptenFix, ...] = field(default=(), metadata=toml(name="emscripten_fixes"))
+    port_sources: tuple[PortSource, ...] = ()
+    node: dict[str, NodeRelease] = field(default_factory=dict)
+    matrix: Matrix = field(default=Matrix(()), metadata=toml(read=(tuple[MatrixEntry, ...], Matrix)))
+    bench_pyodide: tuple[PyodideRelease, ...] = field(default=(), metadata=toml(name="bench.pyodide"))
     """Pyodide releases bench/runtime.py runs beside our builds."""
-    deps: tuple[Dependency, ...]
-    debian: DebianArchive
+    deps: tuple[Dependency, ...] = ()
+    debian: DebianArchive = field(default_factory=DebianArchive)
     wasi: WasiData = field(default_factory=WasiData)
     web_packages: tuple[WebPackage, ...] = ()
 
@@ -223,104 +239,15 @@ class Versions:
         return [s for s in self.port_sources if s.port == port and s.port_version == port_version]
 
 
-def _download(entry: dict[str, Any], sha256: str) -> Download:
-    return Download(provider=entry["provider"], url=entry["url"], sha256=sha256)
-
-
 def parse(data: dict[str, Any]) -> Versions:
-    validate(data)
-    defaults = data["defaults"]
-    cpython = {
-        version: CPythonRelease(
-            version=version,
-            sha256=entry["sha256"],
-            downloads=tuple(_download(s, entry["sha256"]) for s in entry["sources"]),
-        )
-        for version, entry in data.get("cpython", {}).items()
-    }
-    emscripten = {
-        version: EmscriptenRelease(
-            version=version,
-            providers=tuple(entry.get("providers", ["emsdk"])),
-            system_package=entry.get("system_package"),
-        )
-        for version, entry in data.get("emscripten", {}).items()
-    }
-    versions = Versions(
-        default_cpython=defaults["cpython"],
-        default_node=defaults.get("node"),
-        cpython=cpython,
-        recipes=tuple(_recipe(r) for r in data.get("cpython_recipes", [])),
-        emscripten=emscripten,
-        advisories=tuple(Advisory(**a) for a in data.get("emscripten_advisories", [])),
-        node_flag_rules=tuple(NodeFlagRule(**r) for r in data.get("node_flags", [])),
-        fixes=tuple(EmscriptenFix(**f) for f in data.get("emscripten_fixes", [])),
-        port_sources=_port_sources(data.get("port_sources", [])),
-        node=_node_releases(data.get("node", {})),
-        bench_pyodide=_pyodide_releases(data.get("bench", {}).get("pyodide", [])),
-        deps=_dependencies(data.get("deps", {})),
-        debian=_debian(data.get("debian", {})),
-        wasi=parse_wasi(data.get("wasi", {}), list(cpython)),
-        web_packages=_web_packages(data.get("web_packages", {})),
-        matrix=Matrix(tuple(MatrixEntry(m["python"], tuple(m["emscripten"]), tuple(m["node"]),
-                                        tuple(m.get("browsers", ["chromium"])))
-                            for m in data.get("matrix", []))),
-    )
+    versions = from_toml(Versions, data)
+    # What one table says about another: checked once every table is read.
+    check_wasi(versions.wasi, list(versions.cpython))
     check_matrix(versions.matrix, versions.recipe_for, set(versions.cpython), set(versions.node))
     if versions.default_node is not None and versions.default_node not in versions.node:
         raise ConfigError(f"{VERSIONS_FILE.name}: [defaults] node = {versions.default_node!r} "
                           "is not a pinned [node.\"N\"]", fix="pin that Node or name a pinned one")
     return versions
-
-
-def _port_sources(entries: list[dict[str, Any]]) -> tuple[PortSource, ...]:
-    return tuple(PortSource(port=s["port"], port_version=s["port_version"], version=s["version"],
-                            download=Download(provider=s["provider"], url=s["url"],
-                                              sha256=s["sha256"]))
-                 for s in entries)
-
-
-def _node_releases(entries: dict[str, Any]) -> dict[str, NodeRelease]:
-    return {major: NodeRelease(major, entry["version"],
-                               Download("npm", entry["url"], entry["sha256"]))
-            for major, entry in entries.items()}
-
-
-def _web_packages(entries: dict[str, Any]) -> tuple[WebPackage, ...]:
-    return tuple(WebPackage(name, e["version"], Download("npm", e["url"], e["sha256"]),
-                            tuple(e["files"].items())) for name, e in entries.items())
-
-
-def _pyodide_releases(entries: list[dict[str, Any]]) -> tuple[PyodideRelease, ...]:
-    return tuple(PyodideRelease(p["version"], p["cpython"], Download(
-        "npm", f"https://registry.npmjs.org/pyodide/-/pyodide-{p['version']}.tgz", p["sha256"]))
-        for p in entries)
-
-
-def _dependencies(entries: dict[str, Any]) -> tuple[Dependency, ...]:
-    return tuple(Dependency(name, entry["version"], entry["module"],
-                            Download("debian", entry["url"], entry["sha256"]),
-                            tuple(entry.get("configure", [])), dict(entry.get("env", {})),
-                            dict(entry.get("build_env", {})), tuple(entry.get("prepare", [])))
-                 for name, entry in entries.items())
-
-
-def _recipe(entry: dict[str, Any]) -> CPythonRecipe:
-    return CPythonRecipe(**{**entry, "site_files": tuple(entry.get("site_files", [])),
-                            "configure": tuple(entry.get("configure", [])),
-                            "configure_env": dict(entry.get("configure_env", {}))})
-
-
-def _debian(data: dict[str, Any]) -> DebianArchive:
-    releases = {
-        name: DebianRelease(name, str(entry["number"]), tuple(entry.get("suites", [name])),
-                            entry.get("security_suite"), parse_version(str(entry["glibc"])),
-                            entry.get("check_valid_until", True))
-        for name, entry in data.get("releases", {}).items()
-    }
-    return DebianArchive(data.get("mirror", "http://deb.debian.org/debian"),
-                         data.get("security_mirror", "http://deb.debian.org/debian-security"),
-                         releases)
 
 
 @functools.cache

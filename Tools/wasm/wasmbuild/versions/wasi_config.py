@@ -15,13 +15,14 @@ from typing import Any
 
 from ..core.errors import ConfigError
 from .rules import parse_version
+from .schema import from_toml, toml
 
 RUNTIMES = ("wasmtime", "node")
 
 
 @dataclass(frozen=True)
 class WasiToolchain:
-    name: str
+    name: str = field(metadata=toml(key=True))
     """The Debian release whose packages make it: bookworm, trixie."""
     clang: str
     """The LLVM major version: clang-19, lld-19, llvm-19, libclang-rt-19-dev-wasm32."""
@@ -51,10 +52,10 @@ class WasiToolchain:
                 "wasi-libc": "/usr/lib/wasm32-wasi/libc.a"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)  # keyword-only: the optional cpython_below stays in place
 class WasiRecipe:
     cpython_from: str
-    cpython_below: str | None
+    cpython_below: str | None = None
     toolchain: str
     site_files: tuple[str, ...]
     documented_in: str
@@ -83,11 +84,24 @@ class WasiFix:
 
 
 @dataclass(frozen=True)
+class WasiMatrixEntry:
+    """A [[wasi.matrix]] entry: a CPython release and the runtimes it is tested with."""
+
+    python: str
+    runtimes: tuple[str, ...]
+
+
+def _sessions(entries: tuple[WasiMatrixEntry, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((entry.python, runtime) for entry in entries for runtime in entry.runtimes)
+
+
+@dataclass(frozen=True)
 class WasiData:
     toolchains: dict[str, WasiToolchain] = field(default_factory=dict)
     recipes: tuple[WasiRecipe, ...] = ()
     fixes: tuple[WasiFix, ...] = ()
-    matrix: tuple[tuple[str, str], ...] = ()
+    matrix: tuple[tuple[str, str], ...] = field(
+        default=(), metadata=toml(read=(tuple[WasiMatrixEntry, ...], _sessions)))
     """(python, runtime) of every declared WASI test session."""
 
     def recipe_for(self, cpython_version: str) -> WasiRecipe:
@@ -103,25 +117,20 @@ class WasiData:
 
 
 def parse_wasi(data: dict[str, Any], cpython_versions: Sequence[str]) -> WasiData:
-    toolchains = {name: WasiToolchain(name, t["clang"], t["wasi_libc"], t["sdk"],
-                                      tuple(t["providers"]))
-                  for name, t in data.get("toolchains", {}).items()}
-    recipes = tuple(WasiRecipe(r["cpython_from"], r.get("cpython_below"), r["toolchain"],
-                               tuple(r["site_files"]), r["documented_in"],
-                               tuple(r.get("configure", [])))
-                    for r in data.get("recipes", []))
-    for recipe in recipes:
-        if recipe.toolchain not in toolchains:
+    """The [wasi] table `data`, checked against the pinned CPython versions."""
+    wasi = from_toml(WasiData, data, "wasi")
+    check_wasi(wasi, cpython_versions)
+    return wasi
+
+
+def check_wasi(wasi: WasiData, cpython_versions: Sequence[str]) -> None:
+    """What [wasi] names must exist: each recipe's toolchain, each session's CPython and runtime."""
+    for recipe in wasi.recipes:
+        if recipe.toolchain not in wasi.toolchains:
             raise ConfigError(f"versions.toml: a [[wasi.recipes]] entry names the unknown WASI "
                               f"toolchain {recipe.toolchain!r}", fix="name a [wasi.toolchains.X]")
-    matrix: list[tuple[str, str]] = []
-    for entry in data.get("matrix", []):
-        for runtime in entry["runtimes"]:
-            if runtime not in RUNTIMES or entry["python"] not in cpython_versions:
-                raise ConfigError(f"versions.toml: [[wasi.matrix]] {entry['python']} with "
-                                  f"{runtime}: not a pinned CPython and a known runtime",
-                                  fix=f"runtimes are {', '.join(RUNTIMES)}")
-            matrix.append((entry["python"], runtime))
-    fixes = tuple(WasiFix(f["name"], f["why"], f.get("clang_from", "0"),
-                          tuple(f.get("cflags", []))) for f in data.get("fixes", []))
-    return WasiData(toolchains, recipes, fixes, tuple(matrix))
+    for python, runtime in wasi.matrix:
+        if runtime not in RUNTIMES or python not in cpython_versions:
+            raise ConfigError(f"versions.toml: [[wasi.matrix]] {python} with "
+                              f"{runtime}: not a pinned CPython and a known runtime",
+                              fix=f"runtimes are {', '.join(RUNTIMES)}")
