@@ -15,10 +15,10 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 
-from wasmbuild import config
-from wasmbuild.emscriptens import emscripten_unavailable
-from wasmbuild.layout import Layout
-from wasmbuild.wasi import wasi_unavailable
+from wasmbuild.core.layout import Layout
+from wasmbuild.toolchains.emscriptens import emscripten_unavailable
+from wasmbuild.toolchains.wasi import wasi_unavailable
+from wasmbuild.versions import config
 
 MATRIX = config.load().matrix
 nox.options.sessions = ["tests"]

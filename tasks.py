@@ -25,11 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "Tools" / "wasm"))
 # Only what every task needs is imported here; each task imports its part of the library, so
 # `invoke wasm.run` loads no more than running Python takes (bench/RESULTS.md, "Task overhead").
 from wasmbuild import options
-from wasmbuild.config import CHECKOUT
-from wasmbuild.errors import WasmBuildError
+from wasmbuild.core.errors import WasmBuildError
 
 if TYPE_CHECKING:
-    from wasmbuild.context import Context
+    from wasmbuild.toolchains.context import Context
 
 # Choices that chained tasks share (`invoke wasm.node --emscripten 3.1.69 wasm.run -- ...`
 # means one build), kept in invoke's configuration, which lives as long as the invocation.
@@ -73,7 +72,7 @@ def wasm_task(body: Callable[[InvokeContext, Values], None], name: str = "") -> 
 
 
 def context(c: InvokeContext, values: Values) -> Context:
-    from wasmbuild.context import resolve
+    from wasmbuild.toolchains.context import resolve
 
     return resolve(options.build_options(values, dry_run=bool(c.config.run.dry)))
 
@@ -86,75 +85,96 @@ def python_args(c: InvokeContext) -> list[str]:
 
 
 def build_python(c: InvokeContext, o: Values) -> None:
-    """Compile the native "build Python" (builddir/build): configure -C && make."""
+    """Compile the native build Python (builddir/build).
+
+    configure -C && make: the Python that runs the cross build's own scripts.
+    """
     from wasmbuild import recipe
 
     recipe.build_python(context(c, o))
 
 
 def ports(c: InvokeContext, o: Values) -> None:
-    """Build the Emscripten ports zlib and bzip2 (embuilder build zlib bzip2), offline if need be."""
+    """Build the Emscripten ports zlib and bzip2.
+
+    embuilder build zlib bzip2, offline if need be.
+    """
     from wasmbuild import recipe
 
     recipe.build_ports(context(c, o))
 
 
 def deps(c: InvokeContext, o: Values) -> None:
-    """Build the libraries stdlib modules need (xz for lzma, ...) with emcc, into a prefix."""
+    """Build the libraries stdlib modules need, with emcc.
+
+    xz for lzma, ..., each into a prefix the cross build finds.
+    """
     from wasmbuild import recipe
 
     recipe.build_deps(context(c, o))
 
 
 def node(c: InvokeContext, o: Values) -> None:
-    """Cross-compile for Node.js (builddir/emscripten-node), with the build Python and ports."""
+    """Cross-compile for Node.js (builddir/emscripten-node).
+
+    With the build Python and the ports.
+    """
     from wasmbuild import recipe
 
     recipe.build_target(context(c, o), "node")
 
 
 def browser(c: InvokeContext, o: Values) -> None:
-    """Cross-compile for browsers (builddir/emscripten-browser) with our REPL page."""
+    """Cross-compile for browsers (builddir/emscripten-browser).
+
+    With our REPL page.
+    """
     from wasmbuild import recipe
 
     recipe.build_target(context(c, o), "browser")
 
 
 def answers(c: InvokeContext, o: Values) -> None:
-    """Run the cross configure in full (no stored answers) and ship its answers in
-    Tools/wasm/configure-answers/, where a new machine's build starts from them;
-    --check compares them with the shipped ones instead."""
+    """Run the cross configure in full and ship its answers.
+
+    No stored answers are used; the answers go to Tools/wasm/configure-answers/, where a new
+    machine's build starts from them. --check compares them with the shipped ones instead.
+    """
     from wasmbuild import recipe
 
     recipe.configure_answers(context(c, o), o["target"], check=o["check"])
 
 
 def wasi(c: InvokeContext, o: Values) -> None:
-    """Cross-compile for WASI (builddir/wasi): python.wasm with Debian's clang and wasi-libc."""
+    """Cross-compile for WASI (builddir/wasi).
+
+    python.wasm, with Debian's clang and wasi-libc.
+    """
     from wasmbuild import recipe
 
     recipe.build_target(context(c, o), "wasi")
 
 
 def run(c: InvokeContext, o: Values) -> None:
-    """Run the Node build's python.js (or, with --target wasi, python.wasm under a WASI
-    runtime); arguments after `--` go to Python, e.g. -- -c 'print(1)'."""
-    ctx = context(c, o)
-    if o["target"] == "wasi":
-        from wasmbuild.targets.wasi import run_wasi
+    """Run Python in the Node build (or --target wasi).
 
-        status = run_wasi(ctx, python_args(c))
-    else:
-        from wasmbuild.targets.node import run_python
+    Runs the Node build's python.js, or with --target wasi python.wasm under a WASI runtime;
+    arguments after `--` go to Python, e.g. -- -c 'print(1)'.
+    """
+    from wasmbuild.targets import registry
 
-        status = run_python(ctx, python_args(c), optimize=o["optimize"])
+    status = registry.run_python(context(c, o), o["target"], python_args(c),
+                                 optimize=o["optimize"])
     if status:
         raise Exit(code=status)
 
 
 def extension(c: InvokeContext, o: Values) -> None:
-    """Compile a C extension module as a side module for a `--profile dynamic` Node build;
-    it goes beside the build's own modules (on its sys.path) unless --output says where."""
+    """Compile a C extension module for a dynamic Node build.
+
+    A side module for a `--profile dynamic` build; it goes beside the build's own modules (on
+    its sys.path) unless --output says where.
+    """
     from wasmbuild import extension as extension_module
 
     files = [o["source_file"]] if o["source_file"] else []
@@ -162,138 +182,135 @@ def extension(c: InvokeContext, o: Values) -> None:
 
 
 def test(c: InvokeContext, o: Values) -> None:
-    """Run CPython's test suite on the Node build (or --target wasi), sharded; after `--`:
-    [-j N] [--timeout S] [--update-expectations] [--run-known-hangs] [-x MODULE] [test_x ...]."""
+    """Run CPython's test suite on the Node or WASI build.
+
+    On the Node build (or --target wasi), sharded; after `--`:
+    [-j N] [--timeout S] [--update-expectations] [--run-known-hangs] [-x MODULE] [test_x ...].
+    """
     from wasmbuild import runs
 
     runs.run_tests(context(c, o), o["target"], python_args(c))
 
 
 def test_browser(c: InvokeContext, o: Values) -> None:
-    """Run CPython's test suite in a headless browser, each module on its own page; after `--`:
-    [-j N] [--timeout S] [--update-expectations] [test_module ...]."""
+    """Run CPython's test suite in a headless browser.
+
+    Each module on its own page; after `--`:
+    [-j N] [--timeout S] [--update-expectations] [test_module ...].
+    """
     from wasmbuild import runs
 
     runs.run_tests(context(c, o), "browser", python_args(c))
 
 
 def limits(c: InvokeContext, o: Values) -> None:
-    """Probe what works in the builds (sockets, processes, signals, file system, modules...)
-    and print the table capability x target; --update writes it into docs/limits.md."""
+    """Probe what works in the builds and print the table.
+
+    Sockets, processes, signals, file system, modules...: the table capability x target;
+    --update writes it into docs/limits.md.
+    """
     from wasmbuild import runs
 
     runs.probe_limits(context(c, o), o["targets"], update=o["update"], check=o["check"])
 
 
 def serve(c: InvokeContext, o: Values) -> None:
-    """Serve the checkout with the headers the browser build needs; prints the URL to open."""
-    from wasmbuild import serve as serve_module
+    """Serve the browser pages with the headers they need.
 
-    ctx = context(c, o)
-    page = ctx.page_url_path("browser")
-    if o["emrun"]:
-        emscripten = ctx.provide_emscripten()
-        ctx.runner.run(serve_module.emrun_command(emscripten, ctx.paths.root, bind=o["bind"],
-                                                  port=o["port"], page=page,
-                                                  open_browser=o["open"]))
-        return
-    serve_module.serve_until_interrupted(
-        ctx.paths.root, ctx.runner, bind=o["bind"], port=o["port"], page=page,
-        open_browser=o["open"], expose=o["expose"], debug_sources=ctx.profile.name == "debug")
+    Only the pages (the rest of the checkout is a 404), on loopback unless --expose; prints
+    the URL to open.
+    """
+    from wasmbuild.browser import serve as serve_module
+
+    serve_module.serve(context(c, o), bind=o["bind"], port=o["port"], open_browser=o["open"],
+                       expose=o["expose"], emrun=o["emrun"])
 
 
 def dist(c: InvokeContext, o: Values) -> None:
-    """Pack the built browser page into builddir/dist/*.tar.gz with a manifest (sizes, sha256)."""
+    """Pack the built browser page into builddir/dist/.
+
+    A *.tar.gz with a manifest (sizes, sha256).
+    """
     from wasmbuild import dist as dist_module
 
     dist_module.make_dist(context(c, o))
 
 
 def doctor(c: InvokeContext, o: Values) -> None:
-    """Show what was found (Python, emcc, Node, ports, sources, caches, disk) and how to fix gaps."""
+    """Show what was found and how to fix what is missing.
+
+    Python, emcc, Node, ports, sources, caches, disk.
+    """
     from wasmbuild import doctor as doctor_module
 
-    report = doctor_module.examine(context(c, o))
-    print(doctor_module.render(report))
-    if not report.ok:
+    if not doctor_module.check(context(c, o)):
         raise Exit(code=1)
 
 
 def clean(c: InvokeContext, o: Values) -> None:
-    """Delete build folders (one target, the build Python, or all); keeps downloads unless asked."""
+    """Delete build folders; downloads stay unless asked.
+
+    One target, the build Python, or all (--what); --downloads deletes the download cache too.
+    """
     from wasmbuild import clean as clean_module
 
     clean_module.clean(context(c, o), o["what"], downloads=o["downloads"])
 
 
 def setup(c: InvokeContext, o: Values) -> None:
-    """Install what this machine lacks for the build (system packages on Debian/Ubuntu as root)."""
+    """Install what this machine lacks for the build.
+
+    System packages on Debian/Ubuntu, as root.
+    """
     from wasmbuild import provision
 
-    purposes = provision.purposes_for(shlex.split(o["for_command"] or ""))
-    provision.setup(dry_run=bool(c.config.run.dry),
-                    purposes=(*purposes, "clean-room") if o["clean_room"] else purposes)
+    provision.setup_for(o["for_command"] or "", clean_room=o["clean_room"],
+                        dry_run=bool(c.config.run.dry))
 
 
 def fresh(c: InvokeContext, o: Values) -> None:
-    """The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and
-    the README's quick-start commands run there as written, each phase timed."""
-    from wasmbuild import cleanroom, cleanroom_report, config, provision
-    from wasmbuild.layout import Layout
-    from wasmbuild.roots import Roots, choose_tools
-    from wasmbuild.shell import Runner
+    """Run the README's quick start in a clean Debian root.
+
+    The clean room: a Debian root made from nothing, the committed HEAD cloned into it, and the
+    README's quick-start commands run there as written, each phase timed.
+    """
+    from wasmbuild import provision
+    from wasmbuild.cleanroom import room
 
     dry_run = bool(c.config.run.dry)
     provision.setup(dry_run=dry_run, purposes=("clean-room",))
-    runner = Runner(CHECKOUT, dry_run=dry_run)
-    roots = Roots(config.load(), Layout.default(), runner, choose_tools(dry_run=dry_run))
-    report = cleanroom.run(roots, cleanroom.Options(o["debian"], o["command"], o["keep"],
-                                                    o["downloads"], o["then"]))
-    if o["update"] and not dry_run:
-        cleanroom_report.update_document(CHECKOUT / cleanroom_report.DOCUMENT, report,
-                                  list(roots.versions.debian.releases))
+    report = room.fresh(room.Options(o["debian"], o["command"], o["keep"], o["downloads"],
+                                     o["then"]), dry_run=dry_run, update=o["update"])
     if not report.ok:
         raise Exit(code=1)
 
 
 def docs(c: InvokeContext, o: Values) -> None:
-    """Regenerate the documents written from data: docs/emscripten-fixes.md from the rules in
-    Tools/wasm/versions.toml, docs/matrix.md's table from docs/matrix.json and what changed since
-    each row's commit (docs/limits.md comes from a probe: `wasm.limits --update`)."""
-    from wasmbuild import config, fixes_doc, matrix_report
+    """Regenerate the documents written from data.
 
-    versions, document = config.load(), fixes_doc.DOCUMENT
-    matrix = matrix_report.current_table(versions)
-    if o["check"]:
-        stale = [d for d, current in ((document, fixes_doc.is_current(document, versions)),
-                                      (matrix_report.DOCUMENT,
-                                       matrix_report.table_in() == matrix)) if not current]
-        if stale:
-            raise Exit(f"error: {', '.join(str(d.relative_to(CHECKOUT)) for d in stale)} "
-                       "stale\nfix: run `invoke wasm.docs` and commit the result", code=1)
-        return
-    changed = fixes_doc.update(document, versions)
-    print(f"{document.relative_to(CHECKOUT)}: {'rewritten' if changed else 'up to date'}")
-    table_changed = matrix_report.table_in() != matrix
-    matrix_report.update_document(matrix_report.DOCUMENT, matrix)
-    print(f"{matrix_report.DOCUMENT.relative_to(CHECKOUT)}: "
-          f"{'rewritten' if table_changed else 'up to date'}")
+    docs/emscripten-fixes.md from the rules in Tools/wasm/versions.toml, docs/matrix.md's table
+    from docs/matrix.json and what changed since each row's commit (docs/limits.md comes from a
+    probe: `wasm.limits --update`).
+    """
+    from wasmbuild import fixes_doc, matrix_report
+    from wasmbuild.core.generated import regenerate
+    from wasmbuild.versions import config
+
+    versions = config.load()
+    regenerate([fixes_doc.generated(versions), matrix_report.generated(versions)], check=o["check"],
+               dry_run=bool(c.config.run.dry))
 
 
 def matrix(c: InvokeContext, o: Values) -> None:
-    """Show where each declared test session stands in docs/matrix.md (passed, stale, not
-    recorded) and the nox runs that bring it up to date; --run runs them, each with --record."""
-    from wasmbuild import config, matrix_runs
-    from wasmbuild.layout import Layout
-    from wasmbuild.shell import Runner
+    """Show where each declared test session stands.
 
-    versions, runner = config.load(), Runner(CHECKOUT, dry_run=bool(c.config.run.dry))
-    every = matrix_runs.states(versions)
-    chosen = matrix_runs.select(every, every=o["all"], match=o["match"])
-    if o["run"]:
-        matrix_runs.run(runner, chosen, Layout.default().builddir / "matrix-logs")
-    else:
-        matrix_runs.show(runner, every, chosen)
+    In docs/matrix.md: passed, stale, not recorded; and the nox runs that bring it up to date.
+    --run runs them, each with --record.
+    """
+    from wasmbuild import matrix_runs
+
+    matrix_runs.show_or_run(every=o["all"], match=o["match"], run_them=o["run"],
+                            dry_run=bool(c.config.run.dry))
 
 
 namespace = Collection()

@@ -31,11 +31,12 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
-from wasmbuild import browser_tests, bundles, serve  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
-from wasmbuild.matrix import ENGINES  # noqa: E402
+from wasmbuild import options  # noqa: E402
+from wasmbuild.browser import browser_tests, bundles, serve  # noqa: E402
 from wasmbuild.targets.browser import install_page  # noqa: E402
 from wasmbuild.targets.node import built_python_js  # noqa: E402
+from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
+from wasmbuild.versions.matrix import ENGINES  # noqa: E402
 
 
 def _bundles_only(path: str) -> str:
@@ -75,8 +76,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--module", default="test_bool")
     parser.add_argument("--engine", default="chromium", choices=ENGINES)
-    parser.add_argument("--python-version")
-    parser.add_argument("--emscripten")
+    options.add_build_options(parser)
     args = parser.parse_args()
     ctx = resolve(Options(python_version=args.python_version, emscripten=args.emscripten,
                           engine=args.engine))

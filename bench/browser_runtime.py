@@ -34,10 +34,11 @@ sys.path.insert(0, str(CHECKOUT / "bench"))
 
 from results import machine, publish  # noqa: E402
 from runtime import geomean, pyodide_package, run_workloads  # noqa: E402
-from wasmbuild import browser_tests, config  # noqa: E402
-from wasmbuild.browser_tests import CHROMIUM_ARGS, BrowserRunner, serving  # noqa: E402
-from wasmbuild.config import PyodideRelease  # noqa: E402
-from wasmbuild.context import Context, Options, resolve  # noqa: E402
+from wasmbuild.browser import browser_tests  # noqa: E402
+from wasmbuild.browser.browser_tests import CHROMIUM_ARGS, BrowserRunner, serving  # noqa: E402
+from wasmbuild.toolchains.context import Context, Options, resolve  # noqa: E402
+from wasmbuild.versions import config  # noqa: E402
+from wasmbuild.versions.config import PyodideRelease  # noqa: E402
 
 WORKLOADS = CHECKOUT / "bench" / "workloads.py"
 PAGE = CHECKOUT / "bench" / "pyodide_page.html"

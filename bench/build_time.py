@@ -31,9 +31,9 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
 from wasmbuild import recipe as kit_recipe  # noqa: E402
-from wasmbuild.context import Context, Options, resolve  # noqa: E402
-from wasmbuild.layout import default_cache_root  # noqa: E402
-from wasmbuild.nodejs import node_flags  # noqa: E402
+from wasmbuild.core.layout import default_cache_root  # noqa: E402
+from wasmbuild.toolchains.context import Context, Options, resolve  # noqa: E402
+from wasmbuild.toolchains.nodejs import node_flags  # noqa: E402
 
 
 def timed(argv: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> float:

@@ -26,9 +26,11 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
 from sizes import sizes  # noqa: E402
-from wasmbuild import exports  # noqa: E402
-from wasmbuild.context import Context, Options, resolve  # noqa: E402
+from wasmbuild import options  # noqa: E402
+from wasmbuild.core.layout import EMSCRIPTEN_TARGETS  # noqa: E402
 from wasmbuild.extension import makefile_value  # noqa: E402
+from wasmbuild.steps import exports  # noqa: E402
+from wasmbuild.toolchains.context import Context, Options, resolve  # noqa: E402
 
 LINKED = ("python.wasm", "python.js")
 
@@ -65,8 +67,8 @@ def cell(size: tuple[int, int]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--emscripten", default=None)
-    parser.add_argument("--target", default="browser", choices=("node", "browser"))
+    options.add_build_options(parser, ["emscripten"])
+    parser.add_argument("--target", default="browser", choices=EMSCRIPTEN_TARGETS)
     args = parser.parse_args()
     ctx = resolve(Options(emscripten=args.emscripten))
     folder = ctx.target_dir(args.target)

@@ -29,8 +29,9 @@ sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
 from runtime import run_workloads  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
-from wasmbuild.nodejs import node_flags  # noqa: E402
+from wasmbuild import options  # noqa: E402
+from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
+from wasmbuild.toolchains.nodejs import node_flags  # noqa: E402
 
 # (label, V8 flags, first Node major that takes them). Node 22 accepts --wasm-sync-tier-up
 # but its process never exits with it (measured 2026-11-26: still spinning after 30 s).
@@ -62,8 +63,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", default="fast")
     parser.add_argument("--node", action="append", help="Node majors (default: 20, 22, 24)")
-    parser.add_argument("--python-version", help="a pinned CPython (default: the kit's)")
-    parser.add_argument("--emscripten", help="the build's Emscripten (default: the kit's)")
+    options.add_build_options(parser)
     args = parser.parse_args()
     runs: dict[str, list[str]] = {}
     for major in args.node or ["20", "22", "24"]:

@@ -43,12 +43,13 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
-from wasmbuild import browser_tests  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
-from wasmbuild.matrix import ENGINES  # noqa: E402
-from wasmbuild.site_files import BROWSER_BUNDLE  # noqa: E402
+from wasmbuild import options  # noqa: E402
+from wasmbuild.browser import browser_tests  # noqa: E402
 from wasmbuild.targets.browser import install_page, page_files  # noqa: E402
 from wasmbuild.targets.node import built_python_js  # noqa: E402
+from wasmbuild.targets.site_files import BROWSER_BUNDLE  # noqa: E402
+from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
+from wasmbuild.versions.matrix import ENGINES  # noqa: E402
 
 BUILD_FILES = ("python.js", "python.wasm", "python.data", BROWSER_BUNDLE)
 OLD_PAGE = ("Tools/wasm/web/python.html", "Tools/wasm/web/console.js",
@@ -146,8 +147,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--before", default="b753cb1", help="commit of the page before")
-    parser.add_argument("--python-version")
-    parser.add_argument("--emscripten")
+    options.add_build_options(parser)
     args = parser.parse_args()
     ctx = resolve(Options(python_version=args.python_version, emscripten=args.emscripten))
     build = built_python_js(ctx, "browser").parent

@@ -33,8 +33,8 @@ sys.path.insert(0, str(CHECKOUT / "bench"))
 from browser_runtime import DEFAULT_V8, measure  # noqa: E402
 from results import machine, publish  # noqa: E402
 from runtime import geomean  # noqa: E402
-from wasmbuild import config  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
+from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
+from wasmbuild.versions import config  # noqa: E402
 
 SETTINGS = [
     ("Chromium's default", DEFAULT_V8[1]),

@@ -32,9 +32,9 @@ import browser_runtime  # noqa: E402
 import runtime  # noqa: E402
 import task_overhead  # noqa: E402
 from results import machine, publish  # noqa: E402
-from wasmbuild import config  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
-from wasmbuild.layout import Layout  # noqa: E402
+from wasmbuild.core.layout import Layout  # noqa: E402
+from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
+from wasmbuild.versions import config  # noqa: E402
 
 COMMAND_1_TARGET = 8 * 60
 OVERHEAD_TARGET = task_overhead.TARGET_SECONDS

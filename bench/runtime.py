@@ -32,14 +32,14 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
-from wasmbuild import config  # noqa: E402
-from wasmbuild.config import PyodideRelease  # noqa: E402
-from wasmbuild.context import Context, Options, resolve  # noqa: E402
-from wasmbuild.nodejs import node_flags  # noqa: E402
-from wasmbuild.sources import fetch, unpack  # noqa: E402
 from wasmbuild.targets.node import PYTHON_RUNNER  # noqa: E402
 from wasmbuild.targets.wasi import runtime_prefix  # noqa: E402
-from wasmbuild.wasi_config import RUNTIMES  # noqa: E402
+from wasmbuild.toolchains.context import Context, Options, resolve  # noqa: E402
+from wasmbuild.toolchains.nodejs import node_flags  # noqa: E402
+from wasmbuild.toolchains.sources import fetch, unpack  # noqa: E402
+from wasmbuild.versions import config  # noqa: E402
+from wasmbuild.versions.config import PyodideRelease  # noqa: E402
+from wasmbuild.versions.wasi_config import RUNTIMES  # noqa: E402
 
 WORKLOADS = CHECKOUT / "bench" / "workloads.py"
 PYODIDE_RUNNER = CHECKOUT / "bench" / "pyodide_runner.mjs"

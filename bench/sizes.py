@@ -19,8 +19,8 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
-from wasmbuild import config  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
+from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
+from wasmbuild.versions import config  # noqa: E402
 
 FILES = ("python.wasm", "python.data", "python.js")
 TARGETS = ("node", "browser")

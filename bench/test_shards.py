@@ -22,10 +22,10 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 from results import machine, publish  # noqa: E402
-from wasmbuild.context import Options, resolve  # noqa: E402
-from wasmbuild.expectations import Expectations, expectations_path  # noqa: E402
 from wasmbuild.steps.source import fetch_source  # noqa: E402
-from wasmbuild.test_modules import discover  # noqa: E402
+from wasmbuild.testing.expectations import Expectations, expectations_path  # noqa: E402
+from wasmbuild.testing.test_modules import discover  # noqa: E402
+from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
 
 import pytest  # noqa: E402
-from wasmbuild import config  # noqa: E402
+from wasmbuild.versions import config  # noqa: E402
 
 
 def built_cpython_version() -> str:

@@ -42,7 +42,7 @@ def browser_build() -> None:
 @pytest.fixture(scope="module")
 def server(browser_build: None) -> Iterator[str]:
     sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
-    from wasmbuild import serve
+    from wasmbuild.browser import serve
 
     running = serve.start(CHECKOUT, bind="127.0.0.1", port=0, log=lambda line: None)
     yield serve.url_for(running)
@@ -62,8 +62,8 @@ def chromium() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def firefox() -> Iterator[object]:
-    """Firefox ESR over WebDriver BiDi (Tools/wasm/wasmbuild/bidi.py)."""
-    from wasmbuild import bidi
+    """Firefox ESR over WebDriver BiDi (Tools/wasm/wasmbuild/browser/bidi.py)."""
+    from wasmbuild.browser import bidi
 
     if not (shutil.which("firefox-esr") or shutil.which("firefox")):
         pytest.fail("firefox-esr is not installed: `invoke wasm.setup` as root installs it")
@@ -74,8 +74,8 @@ def firefox() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def webkit() -> Iterator[object]:
-    """WebKitGTK's MiniBrowser over classic WebDriver, on Xvfb (Tools/wasm/wasmbuild/webkit.py)."""
-    from wasmbuild import webkit as webkit_driver
+    """WebKitGTK's MiniBrowser over classic WebDriver, on Xvfb (Tools/wasm/wasmbuild/browser/webkit.py)."""
+    from wasmbuild.browser import webkit as webkit_driver
 
     if not (shutil.which("WebKitWebDriver") and shutil.which("Xvfb")):
         pytest.fail("webkit2gtk-driver or xvfb is not installed: `invoke wasm.setup` as root "

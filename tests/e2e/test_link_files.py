@@ -20,7 +20,7 @@ CHECKED = ["nanosleep", "clock_nanosleep", "clock_gettime", "dlopen", "dlsym"]
 
 
 def test_configure_link_checks_pass_with_our_link_files(tmp_path: Path) -> None:
-    from wasmbuild.context import Options, resolve
+    from wasmbuild.toolchains.context import Options, resolve
 
     ctx = resolve(Options())
     emscripten = ctx.provide_emscripten()

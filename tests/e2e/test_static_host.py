@@ -258,7 +258,7 @@ def test_a_host_sending_the_headers_needs_no_worker(
 
 def test_behind_wasm_serve_the_page_registers_no_worker(
         request: pytest.FixtureRequest, browser_build: None) -> None:  # noqa: F811
-    from wasmbuild import serve
+    from wasmbuild.browser import serve
 
     running = serve.start(CHECKOUT, bind="127.0.0.1", port=0, log=lambda line: None)
     try:

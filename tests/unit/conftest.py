@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from wasmbuild import config, procs, wasi
-from wasmbuild.context import Context, Options, resolve
-from wasmbuild.layout import Layout
-from wasmbuild.wasi_config import parse_wasi
+from wasmbuild.core import procs
+from wasmbuild.core.layout import Layout
+from wasmbuild.toolchains import wasi
+from wasmbuild.toolchains.context import Context, Options, resolve
+from wasmbuild.versions import config
+from wasmbuild.versions.wasi_config import parse_wasi
 
 # Host programs a unit test may start besides the fakes and its own interpreter: harmless,
 # fast and not part of the toolchain (the clean-room tests clone with git and pack with tar).

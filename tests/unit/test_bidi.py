@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasmbuild import bidi, browser_tests
+from wasmbuild.browser import bidi, browser_tests
 
 # A stand-in for `firefox-esr --headless --remote-debugging-port=0`: a BiDi agent on a free
 # port, announced on stderr as Firefox does, answering the commands bidi.py sends and logging

@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from wasmbuild import bundles as test_bundles
+from wasmbuild.browser import bundles as test_bundles
 
 
 def test_bundles_shared_and_per_module_named_by_digest(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import io
 import json
 import os
@@ -10,15 +12,30 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasmbuild import cleanroom, cleanroom_report, config
-from wasmbuild.errors import CommandFailed, ConfigError
-from wasmbuild.layout import Layout
-from wasmbuild.roots import Roots, RootTools, apt_sources, host_mirror, trust_environment
-from wasmbuild.shell import Runner
+from wasmbuild.cleanroom import report as cleanroom_report
+from wasmbuild.cleanroom import room as cleanroom
+from wasmbuild.core.errors import CommandFailed, ConfigError
+from wasmbuild.core.layout import Layout
+from wasmbuild.core.shell import Runner
+from wasmbuild.toolchains import toolroots
+from wasmbuild.toolchains.roots import Roots, RootTools, apt_sources, host_mirror, trust_environment
+from wasmbuild.versions import config
 
 from ..conftest import CHECKOUT
 
-# debootstrap RELEASE DIR MIRROR: a "root" with the few programs the fake bwrap will run.
+# apt-get in a fake root: logs its arguments; `install` records the packages as dpkg would.
+FAKE_APT_GET = """#!/bin/sh
+echo "apt-get $*" >> "$FAKE_ROOT/apt.log"
+[ "$1" = install ] || exit 0
+mkdir -p "$FAKE_ROOT/var/lib/dpkg"
+for word in "$@"; do
+  case $word in -*|install|*=*) ;; *) printf 'Package: %s\\nVersion: 1.0\\n\\n' "$word" \\
+    >> "$FAKE_ROOT/var/lib/dpkg/status";; esac
+done
+"""
+
+# debootstrap RELEASE DIR MIRROR: a "root" with the few programs the fake bwrap will run (it
+# fails on a folder that exists, as an interrupted run's would).
 FAKE_DEBOOTSTRAP = """#!@PYTHON@
 import os, sys
 from pathlib import Path
@@ -28,9 +45,9 @@ tree = Path(sys.argv[-2])
 (tree / "root").mkdir()
 (tree / "made-by").write_text(" ".join(sys.argv[1:]))
 apt = tree / "usr" / "bin" / "apt-get"
-apt.write_text("#!/bin/sh\\necho \\"apt-get $*\\" >> $FAKE_ROOT/apt.log\\n")
+apt.write_text(@APT_GET@)
 apt.chmod(0o755)
-"""
+""".replace("@APT_GET@", repr(FAKE_APT_GET))
 
 # bwrap --dev-bind ROOT / ... --chdir DIR --clearenv --setenv K V ... ARGV: runs ARGV from ROOT/DIR
 # with only the --setenv variables (and FAKE_ROOT, so fakes inside can find the root).
@@ -292,8 +309,8 @@ def test_the_document_keeps_one_section_per_release(tmp_path: Path) -> None:
 
 def test_missing_root_tools_are_one_line_with_the_fix(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from wasmbuild.errors import ToolMissing
-    from wasmbuild.roots import choose_tools
+    from wasmbuild.core.errors import ToolMissing
+    from wasmbuild.toolchains.roots import choose_tools
 
     monkeypatch.setenv("PATH", str(tmp_path))  # nothing installed
     with pytest.raises(ToolMissing) as error:
@@ -301,3 +318,72 @@ def test_missing_root_tools_are_one_line_with_the_fix(tmp_path: Path,
     assert "debootstrap" in error.value.message or "mmdebstrap" in error.value.message
     assert "apt-get install" in error.value.fix
     assert choose_tools(dry_run=True).enter == "bwrap"  # a dry run shows what it would use
+
+
+def dry_run_of(roots: Roots) -> tuple[Roots, io.StringIO]:
+    """The same roots, with a runner that only shows what it would do."""
+    out = io.StringIO()
+    return dataclasses.replace(roots, runner=Runner(roots.runner.root, dry_run=True, out=out)), out
+
+
+def test_a_dry_run_shows_how_a_root_is_made_afresh_and_a_run_makes_it(
+        room: tuple[Roots, Path, io.StringIO]) -> None:
+    roots, _, out = room
+    today = datetime.date(2026, 12, 6)
+    release = roots.release("bookworm")
+    tarball = roots.tarball(release, today)
+    tree = tarball.with_suffix(".tree")
+    (tree / "etc" / "apt").mkdir(parents=True)  # an interrupted run's
+    yesterdays = roots.tarball(release, today - datetime.timedelta(days=1))
+    yesterdays.write_text("")
+    dry, shown = dry_run_of(roots)
+    assert dry.pristine("bookworm", today=today) == tarball
+    removals = [f"rm -rf {roots.runner.path(tree)}", f"rm {roots.runner.path(yesterdays)}"]
+    assert all(line in shown.getvalue().splitlines() for line in removals)
+    assert tree.is_dir() and yesterdays.is_file() and not tarball.exists()
+    assert not (roots.folder / ".lock").exists()  # nor is a lock taken
+    roots.pristine("bookworm", today=today)
+    assert all(line in out.getvalue().splitlines() for line in removals)
+    assert not tree.exists() and not yesterdays.exists() and tarball.is_file()
+
+
+def test_a_dry_run_shows_the_clean_rooms_own_writes_and_makes_nothing(
+        room: tuple[Roots, Path, io.StringIO]) -> None:
+    roots, checkout, out = room
+    commit_readme(checkout, "exit 9")
+    results = roots.layout.clean_room("bookworm")
+    results.mkdir(parents=True)
+    (results / "9-an-earlier-runs.log").write_text("an earlier run's\n")
+    clear = "mkdir -p builddir/clean-room/bookworm && rm -f builddir/clean-room/bookworm/*.log"
+    dry, shown = dry_run_of(roots)
+    cleanroom.run(dry, cleanroom.Options("bookworm", commands=1))
+    lines = shown.getvalue().splitlines()
+    assert clear in lines
+    runs = roots.runner.path(roots.folder / "run")
+    assert lines[-1].startswith(f"rm -rf {runs}/bookworm-")  # the root it would have unpacked
+    assert (results / "9-an-earlier-runs.log").is_file()
+    assert not roots.folder.exists() and not (roots.layout.root.parent / "bwrap.log").exists()
+    cleanroom.run(roots, cleanroom.Options("bookworm", commands=1))
+    assert clear in out.getvalue().splitlines()
+    assert not (results / "9-an-earlier-runs.log").exists()
+    assert not any((roots.folder / "run").iterdir())
+
+
+def test_a_toolchain_root_is_unpacked_afresh_over_an_interrupted_runs(
+        room: tuple[Roots, Path, io.StringIO], monkeypatch: pytest.MonkeyPatch) -> None:
+    roots, _, out = room
+    monkeypatch.setattr(toolroots, "choose_tools", lambda dry_run=False: roots.tools)
+    toolchain = toolroots.toolchain_root(roots.layout, roots.release("bookworm"))
+    partial = toolchain.folder / "root.partial"
+    (partial / "left-over").mkdir(parents=True)
+    dry, shown = dry_run_of(roots)
+    toolroots.provision(toolchain, roots.versions, roots.layout, dry.runner, packages=("emscripten",))
+    removal = f"rm -rf {roots.runner.path(partial)}"
+    assert removal in shown.getvalue().splitlines()
+    assert (partial / "left-over").is_dir() and not toolchain.root.exists()
+    assert not roots.folder.exists()
+    toolroots.provision(toolchain, roots.versions, roots.layout, roots.runner,
+                        packages=("emscripten",))
+    assert removal in out.getvalue().splitlines()
+    assert not partial.exists() and not (toolchain.root / "left-over").exists()
+    assert toolchain.installed() == {"emscripten": "1.0"}

@@ -7,9 +7,10 @@ import io
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, recipe
-from wasmbuild.errors import ConfigError
-from wasmbuild.matrix import Matrix, MatrixEntry, check_matrix
+from wasmbuild import recipe
+from wasmbuild.core.errors import ConfigError
+from wasmbuild.versions import config
+from wasmbuild.versions.matrix import Matrix, MatrixEntry, check_matrix
 
 from .conftest import FakeToolchain, make_cpython_tree
 from .test_tasks import invoke

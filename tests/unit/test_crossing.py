@@ -1,5 +1,5 @@
 """Where the build Python is built and run when a toolchain comes from a Debian root: never on
-a C library older than the one it was linked against (wasmbuild/crossing.py)."""
+a C library older than the one it was linked against (wasmbuild/toolchains/crossing.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, crossing, recipe, wasi
-from wasmbuild.toolroots import PACKAGES, toolchain_root
+from wasmbuild import recipe
+from wasmbuild.toolchains import crossing, wasi
+from wasmbuild.toolchains.toolroots import PACKAGES, toolchain_root
+from wasmbuild.versions import config
 
 from .conftest import FakeToolchain, write_script
 

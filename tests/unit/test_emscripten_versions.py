@@ -5,15 +5,17 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, doctor, recipe
-from wasmbuild.emscriptens import find_emscripten, provide_emscripten, where_from
-from wasmbuild.errors import ConfigError, ToolVersionError
-from wasmbuild.rules import TOOLS_WASM, EmscriptenFix
-from wasmbuild.shell import Runner
-from wasmbuild.toolroots import PACKAGES
+from wasmbuild import doctor, recipe
+from wasmbuild.core.errors import ConfigError, ToolVersionError
+from wasmbuild.core.shell import Runner
+from wasmbuild.toolchains.emscriptens import find_emscripten, provide_emscripten, where_from
+from wasmbuild.toolchains.toolroots import PACKAGES
+from wasmbuild.versions import config
+from wasmbuild.versions.rules import TOOLS_WASM, EmscriptenFix
 
 from .conftest import FakeToolchain
 
@@ -125,6 +127,28 @@ def test_a_version_the_system_lacks_comes_from_its_debian_root(fake: FakeToolcha
     assert (source.kind, source.describe()) == ("root", f"Debian trixie root ({folder / 'root'}), made")
 
 
+def test_a_dry_run_shows_the_enter_script_once_and_writes_none(fake: FakeToolchain) -> None:
+    folder = make_root(fake, "trixie", "3.1.69")
+    versions = trixie_versions(fake)
+    binds = [fake.checkout]
+
+    def provide(runner: Runner) -> Path:
+        described = find_emscripten(fake.layout, version="3.1.69", versions=versions, binds=binds)
+        return Path(provide_emscripten(described, fake.layout, versions, runner, binds).enter[0])
+
+    out = io.StringIO()
+    dry = Runner(fake.checkout, dry_run=True, out=out)
+    script = provide(dry)
+    assert provide(dry) == script  # a later step's call shows it no more
+    heredoc = f"cat > {script} <<'EOF' && chmod +x {script}\n"
+    assert out.getvalue().count(heredoc + "#!/bin/sh\n") == 1
+    assert not list(folder.glob("enter-*"))
+    out = io.StringIO()
+    assert provide(Runner(fake.checkout, out=out)) == script
+    assert heredoc + script.read_text() + "EOF\n" in out.getvalue()
+    assert os.access(script, os.X_OK)
+
+
 def test_a_version_with_no_provider_here_is_one_line(fake: FakeToolchain) -> None:
     # (an emsdk can install any version, so only find_emscripten knows it has no provider)
     with pytest.raises(ToolVersionError, match=r"names no Debian root for 9\.9\.9"):
@@ -176,7 +200,7 @@ def test_an_unknown_version_is_refused_before_any_work(fake: FakeToolchain) -> N
 
 
 def test_expectations_are_kept_per_cpython_release_emscripten_and_target() -> None:
-    from wasmbuild.expectations import EXPECTATIONS_DIR, expectations_path
+    from wasmbuild.testing.expectations import EXPECTATIONS_DIR, expectations_path
     path = expectations_path("3.11.2", "3.1.69", "node")
     assert path == EXPECTATIONS_DIR / "cpython-3.11" / "emscripten-3.1.69-node.toml"
     assert path.is_file()  # the shipped ones live there
@@ -185,7 +209,7 @@ def test_expectations_are_kept_per_cpython_release_emscripten_and_target() -> No
 
 def test_a_changed_link_only_file_relinks_without_reconfiguring(
         fake: FakeToolchain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wasmbuild import rules
+    from wasmbuild.versions import rules
     monkeypatch.setattr(rules, "TOOLS_WASM", tmp_path)
     (tmp_path / "glue.js").write_text("// one\n")
     with_fixes(fake, EmscriptenFix("glue", "a runtime bug", ldflags="--js-library {tools}/glue.js"))
@@ -205,7 +229,7 @@ def test_describing_a_build_makes_nothing_and_the_doctor_says_what_would_be_made
         fake: FakeToolchain, monkeypatch: pytest.MonkeyPatch) -> None:
     # Debian roots can be made here (the fake has debootstrap and bwrap on PATH or not: either
     # way nothing may run); the doctor of a build whose Emscripten comes from one reports it.
-    monkeypatch.setattr("wasmbuild.emscriptens.why_roots_unusable", lambda: None)
+    monkeypatch.setattr("wasmbuild.toolchains.emscriptens.why_roots_unusable", lambda: None)
     fake.versions = trixie_versions(fake)
     ctx = fake.build(emscripten="3.1.69", dry_run=False)
     assert ctx.emscripten.planned and ctx.emscripten.provider == "debian:trixie"

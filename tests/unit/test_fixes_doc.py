@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, fixes_doc
-from wasmbuild.errors import ConfigError
+from wasmbuild import fixes_doc
+from wasmbuild.core.errors import ConfigError
+from wasmbuild.versions import config
 
 NEW_RULES = """
 [[emscripten_fixes]]
@@ -72,3 +73,25 @@ def test_a_document_without_markers_is_refused_with_a_fix(tmp_path: Path) -> Non
     assert document.read_text() == "# intro\n\nno tables here\n"
     with pytest.raises(ConfigError):
         fixes_doc.is_current(document, config.load())
+
+
+def test_wasm_docs_rewrites_each_document_or_names_the_stale_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wasmbuild.core.errors import WasmBuildError
+    from wasmbuild.core.generated import regenerate
+
+    (tmp_path / "docs").mkdir()
+    document = tmp_path / "docs" / "emscripten-fixes.md"
+    document.write_text(f"# intro\n\n{fixes_doc.BEGIN}\nstale\n{fixes_doc.END}\n")
+    documents = [fixes_doc.generated(config.load(), document)]
+    with pytest.raises(WasmBuildError) as stale:
+        regenerate(documents, check=True, checkout=tmp_path)
+    assert stale.value.exit_code == 1 and stale.value.report() == (
+        "error: docs/emscripten-fixes.md stale\n"
+        "fix: run `invoke wasm.docs` and commit the result")
+    regenerate(documents, checkout=tmp_path)
+    regenerate(documents, checkout=tmp_path)
+    assert capsys.readouterr().out == ("docs/emscripten-fixes.md: rewritten\n"
+                                       "docs/emscripten-fixes.md: up to date\n")
+    regenerate(documents, check=True, checkout=tmp_path)

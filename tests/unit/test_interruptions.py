@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from wasmbuild import procs
-from wasmbuild.stamps import locked
+from wasmbuild.core import procs
+from wasmbuild.core.stamps import locked
 
 from ..conftest import CHECKOUT
 from .conftest import FakeToolchain
@@ -42,7 +42,7 @@ def test_kill_9_of_the_task_stops_its_child(tmp_path: Path) -> None:
     task = textwrap.dedent(f"""
         import sys; sys.path.insert(0, {str(CHECKOUT / 'Tools' / 'wasm')!r})
         from pathlib import Path
-        from wasmbuild.shell import Command, Runner
+        from wasmbuild.core.shell import Command, Runner
         Runner(Path({str(tmp_path)!r})).run(Command.of({str(slow)!r}, cwd=Path({str(tmp_path)!r})),
                                             log=Path({str(tmp_path / 'make.log')!r}))
     """)

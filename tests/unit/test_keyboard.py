@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from wasmbuild import targets
-from wasmbuild.shell import Command
+from wasmbuild.core.shell import Command
 
 from ..conftest import CHECKOUT
 from .conftest import FakeToolchain

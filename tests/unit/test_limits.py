@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from wasmbuild import limits
-from wasmbuild.limits import Finding
+from wasmbuild.testing import limits
+from wasmbuild.testing.limits import Finding
 
 
 def test_findings_from_probe_output() -> None:
@@ -86,7 +86,7 @@ def test_findings_per_cpython_and_emscripten_version_a_table_and_column_each(
 
 
 def test_every_build_the_matrix_makes_has_every_check_measured() -> None:
-    from wasmbuild import config
+    from wasmbuild.versions import config
 
     builds = limits.declared_builds(config.load())
     assert ("3.13.5", "3.1.69", "browser") in builds and ("3.11.2", "6.0.5", "node") in builds

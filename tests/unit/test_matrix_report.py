@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wasmbuild import config, matrix_report, testsuite
-from wasmbuild.errors import ConfigError
+from wasmbuild import matrix_report
+from wasmbuild.core.errors import ConfigError
+from wasmbuild.testing import testsuite
+from wasmbuild.versions import config
 
 from ..conftest import CHECKOUT
 
@@ -65,7 +67,7 @@ def test_a_row_goes_stale_when_what_its_run_depends_on_changes(tmp_path: Path) -
     (repo / "Tools" / "wasm" / "expectations" / "cpython-3.11").mkdir(parents=True)
     versions = repo / "Tools" / "wasm" / "versions.toml"
     versions.write_text('[wasi]\nclang = "19"\n[emscripten_fixes]\nx = 1\n[bench]\nn = 1\n')
-    runner = repo / "Tools" / "wasm" / "wasmbuild" / "testsuite.py"
+    runner = repo / "Tools" / "wasm" / "wasmbuild" / "testing" / "testsuite.py"
     runner.parent.mkdir(parents=True)
     runner.write_text("# runs the suite\n")
     git(repo, "init", "-q")
@@ -92,7 +94,7 @@ def test_a_row_goes_stale_when_what_its_run_depends_on_changes(tmp_path: Path) -
     runner.write_text("# runs the suite differently\n")
     assert matrix_report.changed_since(commit, wasi, repo) == [
         "Tools/wasm/expectations/cpython-3.11/wasi-x-wasi-wasmtime.toml",
-        "Tools/wasm/wasmbuild/testsuite.py"]
+        "Tools/wasm/wasmbuild/testing/testsuite.py"]
     row = matrix_report.Row("2026-12-02", commit, 1, 2, 3, 0, 0, 9, 1.0)
     table = matrix_report.render({wasi: row}, [wasi], matrix_report.staleness({wasi: row}, repo))
     assert ("2026-12-02, **stale**: `Tools/wasm/expectations/cpython-3.11/wasi-x-wasi-wasmtime.toml`"
@@ -137,7 +139,7 @@ def _fake_nox(tmp_path: Path, data: Path, behaviour: dict[str, str]) -> Callable
     having recorded nothing ('skip', as nox does for a skipped session) or fails ('fail')."""
     import sys
 
-    from wasmbuild.shell import Command
+    from wasmbuild.core.shell import Command
 
     def command(session: str, root: Path) -> Command:
         row = {"date": "2026-12-03", "commit": "fff", "passed": 1, "skipped": 0, "failed": 0,
@@ -159,7 +161,7 @@ def test_matrix_runs_each_session_keeps_going_and_fails_on_what_recorded_no_pass
     import io
 
     from wasmbuild import matrix_runs
-    from wasmbuild.shell import Runner
+    from wasmbuild.core.shell import Runner
 
     data = tmp_path / "matrix.json"
     wasi = "test_wasi(python='3.11.2', runtime='node')"
@@ -188,7 +190,7 @@ def test_matrix_shows_the_commands_a_run_would_run_as_they_are_typed(tmp_path: P
     import shlex
 
     from wasmbuild import matrix_runs
-    from wasmbuild.shell import Runner
+    from wasmbuild.core.shell import Runner
 
     out = io.StringIO()
     states = matrix_runs.states(config.load(), tmp_path / "none.json", tmp_path)
@@ -204,7 +206,7 @@ def test_matrix_says_when_nothing_is_due() -> None:
     import io
 
     from wasmbuild import matrix_runs
-    from wasmbuild.shell import Runner
+    from wasmbuild.core.shell import Runner
 
     row = matrix_report.Row("2026-12-03", "abc123", 1, 2, 3, 0, 0, 9, 1.0)
     states = [matrix_runs.State(NODE_24, row, []), matrix_runs.State(NODE_22, row, None)]

@@ -11,9 +11,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from wasmbuild.config import Download, NodeRelease
-from wasmbuild.context import Options, resolve
-from wasmbuild.errors import ConfigError, ToolVersionError
+from wasmbuild.core.errors import ConfigError, ToolVersionError
+from wasmbuild.toolchains.context import Options, resolve
+from wasmbuild.versions.config import Download, NodeRelease
 
 from .conftest import SCRIPT_HEAD, FakeToolchain
 
@@ -44,30 +44,44 @@ def with_default_node(fake: FakeToolchain, *, in_mirror: bool) -> FakeToolchain:
 def test_the_pinned_default_node_runs_python_js(fake: FakeToolchain) -> None:
     fake = with_default_node(fake, in_mirror=True)
     ctx = fake.build()
-    assert ctx.node.version == "24.9.0"
-    assert ctx.node.path == fake.layout.node_release("24.9.0") / "bin" / "node"
+    node = ctx.provide_node()
+    assert node.version == "24.9.0" and ctx.node == node
+    assert node.path == fake.layout.node_release("24.9.0") / "bin" / "node"
+
+
+def test_reading_the_context_describes_the_node_and_fetches_nothing(fake: FakeToolchain) -> None:
+    fake = with_default_node(fake, in_mirror=True)
+    out = io.StringIO()
+    ctx = fake.build(out=out)
+    node = ctx.node
+    assert (node.version, node.path) == ("24.9.0", fake.layout.node_release("24.9.0") / "bin" / "node")
+    assert not node.path.exists() and fake.calls() == [] and out.getvalue() == ""
+    ctx.provide_node()  # the step: shown, then done
+    assert node.path.is_file()
+    assert "# == Node 24.9.0, pinned in versions.toml, into the cache" in out.getvalue()
 
 
 def test_the_pinned_node_is_asked_its_version_once_while_it_is_the_same_file(
         fake: FakeToolchain) -> None:
     fake = with_default_node(fake, in_mirror=True)
-    assert fake.build().node.version == "24.9.0"
+    assert fake.build().provide_node().version == "24.9.0"
     asked = [c for c in fake.calls() if c.name == "pinned-node"]
     assert [c.argv for c in asked] == [["--version"]]
     fake.reset_calls()
-    assert fake.build().node.version == "24.9.0"
+    assert fake.build().provide_node().version == "24.9.0"
     assert [c for c in fake.calls() if c.name == "pinned-node"] == []  # its answer was kept
     node = fake.layout.node_release("24.9.0") / "bin" / "node"
     node.write_text(node.read_text().replace("v24.9.0", "v24.0.0"))  # another binary there
     with pytest.raises(ToolVersionError, match=r"is 24\.0\.0, expected 24\.9\.0"):
-        fake.build().node  # noqa: B018
+        fake.build().provide_node()
 
 
 def test_without_the_pinned_node_the_one_on_path_runs_it_and_says_so(fake: FakeToolchain) -> None:
     fake = with_default_node(fake, in_mirror=False)
     out = io.StringIO()
     ctx = fake.build(out=out)  # offline, and the mirror lacks the tarball
-    assert ctx.node.version == "20.1.0"  # the fake node on PATH
+    assert ctx.provide_node().version == "20.1.0"  # the fake node on PATH
+    assert ctx.node.version == "20.1.0"
     assert "pinned Node 24 unavailable" in out.getvalue()
     assert "using the node on PATH" in out.getvalue()
 

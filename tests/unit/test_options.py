@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, options
-from wasmbuild.errors import ConfigError
+from wasmbuild import options
+from wasmbuild.core.errors import ConfigError
+from wasmbuild.versions import config
 
 from ..conftest import CHECKOUT
 
@@ -150,3 +151,22 @@ def test_a_bad_value_through_invoke_is_one_line_and_exit_2(args: list[str], tmp_
     assert result.stderr.startswith("error: ") and "\nfix: " in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bench_scripts_take_the_build_options_of_the_tasks() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    options.add_build_options(parser)
+    given = parser.parse_args(["--python-version", "3.13.5", "--emscripten", "4.0.8"])
+    assert (given.python_version, given.emscripten) == ("3.13.5", "4.0.8")
+    left_out = parser.parse_args([])
+    assert (left_out.python_version, left_out.emscripten) == (None, None)  # the library decides
+    shown = parser.format_help()
+    for name in options.BUILD_OPTIONS:
+        row = next(o for o in options.for_task("node") if o.name == name)
+        assert row.flag in shown and row.help.split()[0] in shown
+    bench = CHECKOUT / "bench"
+    for script in bench.glob("*.py"):
+        text = script.read_text()
+        assert 'add_argument("--python-version"' not in text, script.name

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 import wasmbuild
-from wasmbuild import clean, config, recipe
-from wasmbuild.errors import CommandFailed, ConfigError, ToolMissing, ToolVersionError
+from wasmbuild import clean, recipe
+from wasmbuild.core.errors import CommandFailed, ConfigError, ToolMissing, ToolVersionError
 from wasmbuild.steps.source import fetch_source
 from wasmbuild.targets.node import run_python
+from wasmbuild.versions import config
 
 from .conftest import FakeToolchain
 
@@ -394,7 +395,7 @@ def test_answers_check_compares_the_shipped_answers_with_a_full_configure(
 
 
 def test_the_answers_key_is_the_same_in_any_checkout_and_home() -> None:
-    from wasmbuild import configcache
+    from wasmbuild.steps import configcache
 
     here = configcache.store_key(["-I/work/a/Tools/wasm/x", "/root/.cache/y"],
                                  {"/work/a/Tools/wasm": "{tools}", "/work/a": "{checkout}",

@@ -13,9 +13,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasmbuild import exports, extension, recipe, regrtest_report, site_files, test_modules, testsuite
-from wasmbuild.config import CHECKOUT
-from wasmbuild.errors import ConfigError
+from wasmbuild import extension, recipe
+from wasmbuild.core.errors import ConfigError
+from wasmbuild.steps import exports
+from wasmbuild.targets import site_files
+from wasmbuild.testing import regrtest_report, test_modules, testsuite
+from wasmbuild.versions.config import CHECKOUT
 
 from .conftest import FakeToolchain
 
@@ -77,7 +80,7 @@ def test_dynamic_profile_builds_pic_libraries_and_keeps_dynamic_linking(
 
 
 def test_fixes_for_static_builds_only_stay_out_of_dynamic_ones() -> None:
-    from wasmbuild import config
+    from wasmbuild.versions import config
 
     versions = config.load()
     static = {f.name for f in versions.fixes_for("6.0.5")}
@@ -211,7 +214,7 @@ def test_test_asyncio_runs_as_its_submodules(tmp_path: Path) -> None:
 
 
 def test_new_expectations_start_with_the_cause_an_error_line_shows() -> None:
-    from wasmbuild.expectations import draft_reason
+    from wasmbuild.testing.expectations import draft_reason
 
     assert draft_reason("RuntimeError: can't start new thread") == (
         "no threads in this build (only --profile threads has them): "
@@ -221,8 +224,8 @@ def test_new_expectations_start_with_the_cause_an_error_line_shows() -> None:
 
 
 def test_expectations_of_submodules_are_written_as_quoted_keys(tmp_path: Path) -> None:
-    from wasmbuild.expectations import Expectation, Expectations, write_expectations
-    from wasmbuild.testsuite import ModuleResult
+    from wasmbuild.testing.expectations import Expectation, Expectations, write_expectations
+    from wasmbuild.testing.testsuite import ModuleResult
 
     old = Expectations(tmp_path / "old.toml", {"test_asyncio": Expectation("skip", "sockets")}, {})
     results = [ModuleResult("test_asyncio.test_ssl", "skipped", note="No ssl module")]
@@ -235,7 +238,7 @@ def test_expectations_of_submodules_are_written_as_quoted_keys(tmp_path: Path) -
 
 def test_the_page_gets_the_stdlib_modules_its_terminal_needs(tmp_path: Path) -> None:
     """rlcompleter, which CPython's browser stdlib leaves out with readline, for PyREPL."""
-    from wasmbuild.shell import Runner
+    from wasmbuild.core.shell import Runner
 
     source = tmp_path / "src"
     (source / "Lib").mkdir(parents=True)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from wasmbuild import serve
-from wasmbuild.errors import ConfigError
-from wasmbuild.shell import Runner
+from wasmbuild.browser import serve
+from wasmbuild.core.errors import ConfigError
+from wasmbuild.core.shell import Runner
 
 
 @pytest.fixture

@@ -5,15 +5,19 @@ from __future__ import annotations
 import io
 import socket
 import subprocess
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, exports, procs, rules
-from wasmbuild.config import parse_version
-from wasmbuild.errors import ConfigError, ToolMissing
-from wasmbuild.nodejs import Node, node_flags
-from wasmbuild.shell import Command, Runner, render
-from wasmbuild.stamps import Stamp
+from wasmbuild.core import procs
+from wasmbuild.core.errors import ConfigError, ToolMissing
+from wasmbuild.core.shell import Command, Runner, render
+from wasmbuild.core.stamps import Stamp
+from wasmbuild.steps import exports
+from wasmbuild.toolchains.nodejs import Node, node_flags
+from wasmbuild.versions import config, rules, schema
+from wasmbuild.versions.config import parse_version
 
 ROOT = Path("/work/checkout")
 
@@ -203,8 +207,59 @@ def test_a_mistake_in_versions_toml_is_one_line_naming_its_place(change, message
     assert error.value.fix
 
 
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["node"]["24"].update(mirror="x"), "versions.toml: unknown key 'mirror' in [node.24]"),
+    (lambda d: d["cpython_recipes"][2].pop("why"), "versions.toml: [cpython_recipes[2]] lacks 'why'"),
+    (lambda d: d["cpython_recipes"][2].update(setup_local="yes"),
+     "versions.toml: setup_local in [cpython_recipes[2]] must be true or false"),
+    (lambda d: d["debian"]["releases"]["sid"].update(glibc=2.41),
+     "versions.toml: glibc in [debian.releases.sid] must be a string"),
+    (lambda d: d["cpython"]["3.13.5"]["sources"][1].update(url=["a", "b"]),
+     "versions.toml: url in [cpython.3.13.5.sources[1]] must be a string"),
+    (lambda d: d["matrix"][0].update(browsers=["firefox", 1]),
+     "versions.toml: browsers in [matrix[0]] must be an array (a string each)"),
+])
+def test_an_unknown_key_a_missing_key_and_a_wrong_type_name_the_file_table_and_key(  # type: ignore[no-untyped-def]
+        change, message) -> None:
+    data = tomllib.loads(config.VERSIONS_FILE.read_text())
+    change(data)
+    with pytest.raises(ConfigError) as error:
+        config.parse(data)
+    assert error.value.message == message
+    assert error.value.fix and "\n" not in error.value.fix
+
+
+def test_an_absent_key_takes_the_dataclass_default() -> None:
+    versions = config.parse({"defaults": {"cpython": "3.11.2"}, "emscripten": {"3.1.8": {}},
+                             "debian": {"releases": {"sid": {"number": "unstable", "glibc": "2.41"}}}})
+    assert versions.default_node is None
+    assert versions.emscripten["3.1.8"] == config.EmscriptenRelease("3.1.8")  # its defaults
+    assert versions.debian.mirror == config.DebianArchive().mirror
+    sid = versions.debian.releases["sid"]
+    assert (sid.suites, sid.security_suite, sid.check_valid_until) == (("sid",), None, True)
+    assert versions.matrix.releases == () and versions.wasi == config.WasiData()
+
+
+@dataclass(frozen=True)
+class NodeFlagRuleWithNote(rules.NodeFlagRule):
+    """[[node_flags]] with a key added the one way there is: a field."""
+
+    note: str = ""
+
+
+def test_a_new_optional_field_is_read_from_the_file_with_no_other_edit() -> None:
+    entry = {"flag": "--x", "why": "because", "note": "see the bug"}
+    with pytest.raises(ConfigError, match=r"unknown key 'note' in \[node_flags\[0\]\]"):
+        schema.from_toml(rules.NodeFlagRule, entry, "node_flags[0]")
+    rule = schema.from_toml(NodeFlagRuleWithNote, entry, "node_flags[0]")
+    assert rule == NodeFlagRuleWithNote("--x", "because", note="see the bug")
+    assert schema.from_toml(NodeFlagRuleWithNote, {"flag": "--x", "why": "w"}, "n").note == ""
+    with pytest.raises(ConfigError, match=r"note in \[node_flags\[0\]\] must be a string"):
+        schema.from_toml(NodeFlagRuleWithNote, {**entry, "note": 3}, "node_flags[0]")
+
+
 def test_a_file_given_to_nodes_require_is_printed_as_a_path(tmp_path: Path) -> None:
-    from wasmbuild.shell import Command, render
+    from wasmbuild.core.shell import Command, render
 
     preload = tmp_path / "Tools" / "wasm" / "node" / "hide-fetch.cjs"
     command = Command.of("node", f"--require={preload}", "--env", f"PWD={tmp_path}", cwd=tmp_path)

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from wasmbuild.config import Download
-from wasmbuild.errors import ChecksumMismatch, ConfigError, DownloadError
-from wasmbuild.shell import Runner
-from wasmbuild.sources import check_cpython_tree, fetch, sync_tree, unpack
+from wasmbuild.core.errors import ChecksumMismatch, ConfigError, DownloadError
+from wasmbuild.core.shell import Runner
+from wasmbuild.toolchains.sources import check_cpython_tree, fetch, sync_tree, unpack
+from wasmbuild.versions.config import Download
 
 from .conftest import make_archive, make_cpython_tree
 

@@ -8,9 +8,10 @@ import re
 import tarfile
 from pathlib import Path
 
-from wasmbuild import dist, recipe, serve
-from wasmbuild.config import TOOLS_WASM
+from wasmbuild import dist, recipe
+from wasmbuild.browser import serve
 from wasmbuild.targets.browser import page_files
+from wasmbuild.versions.config import TOOLS_WASM
 
 from .conftest import FakeToolchain
 

@@ -164,3 +164,29 @@ def test_a_reader_that_stops_early_gets_no_traceback(monkeypatch: pytest.MonkeyP
     with pytest.raises(Exit) as stopped:
         tasks.wasm_task(matrix)(Context())
     assert stopped.value.code == 141 and sys.stdout is None
+
+
+# `invoke --list` shows each task's first docstring line in a column that starts after the
+# longest name ("  wasm.test-browser   "): 58 characters fit on one row of an 80-column terminal.
+LISTING_WIDTH = 58
+
+
+def test_list_reads_as_a_table_of_contents(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each task's first docstring line, which `invoke --list` shows, is one whole sentence that
+    # fits one row; the details go in the following paragraph (`invoke --help wasm.TASK`).
+    from invoke.util import helpline
+
+    monkeypatch.syspath_prepend(str(CHECKOUT))
+    import tasks
+
+    wasm = tasks.namespace.collections["wasm"]
+    assert len(wasm.tasks) >= 20
+    for name, made in sorted(wasm.tasks.items()):
+        first = helpline(made)
+        doc = (made.__doc__ or "").strip().splitlines()
+        assert first and first == doc[0].strip(), name
+        assert len(doc) == 1 or not doc[1].strip(), f"wasm.{name}: the first line is its own paragraph"
+        assert first[0].isupper() and first.endswith("."), f"wasm.{name}: {first!r}"
+        assert not first.endswith(("e.g.", "i.e.", "etc.", "..")), f"wasm.{name}: {first!r}"
+        assert first.count("(") == first.count(")") and first.count("`") % 2 == 0, first
+        assert len(first) <= LISTING_WIDTH, f"wasm.{name}: {len(first)} characters: {first!r}"

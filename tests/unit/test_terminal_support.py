@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from wasmbuild.config import CHECKOUT
+from wasmbuild.versions.config import CHECKOUT
 
 sys.path.insert(0, str(CHECKOUT / "Lib" / "wasm_site"))
 import wasm_terminal

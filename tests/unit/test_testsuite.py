@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from wasmbuild import expectations, test_modules, testsuite
-from wasmbuild.errors import ConfigError
-from wasmbuild.expectations import Expectation, Expectations
-from wasmbuild.shell import Runner
-from wasmbuild.testsuite import ModuleResult, RunOptions
+from wasmbuild.core.errors import ConfigError
+from wasmbuild.core.shell import Runner
+from wasmbuild.testing import expectations, test_modules, testsuite
+from wasmbuild.testing.expectations import Expectation, Expectations
+from wasmbuild.testing.testsuite import ModuleResult, RunOptions
 
 FAKE_REGRTEST = """#!@PYTHON@
 import sys, time
@@ -293,8 +293,8 @@ def test_a_test_known_to_hang_is_left_out_of_its_module(fake_node: list[str],
 
 
 def test_an_outcome_that_depends_on_the_node_release_is_judged_per_release(tmp_path: Path) -> None:
-    from wasmbuild import expectations
-    from wasmbuild.testsuite import ModuleResult
+    from wasmbuild.testing import expectations
+    from wasmbuild.testing.testsuite import ModuleResult
 
     path = tmp_path / "e.toml"
     path.write_text('[modules]\ntest_call = { status = "crash", reason = "stack", '
@@ -317,7 +317,7 @@ def test_an_outcome_that_depends_on_the_node_release_is_judged_per_release(tmp_p
 
 
 def test_an_error_in_set_up_is_drafted_from_its_last_exception_line(tmp_path: Path) -> None:
-    from wasmbuild import regrtest_report
+    from wasmbuild.testing import regrtest_report
 
     junit = tmp_path / "junit.xml"
     junit.write_text(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from wasmbuild import doctor, provision, recipe
-from wasmbuild.emscriptens import find_emscripten
-from wasmbuild.errors import DownloadError, ToolMissing
-from wasmbuild.shell import Runner
+from wasmbuild.core.errors import DownloadError, ToolMissing
+from wasmbuild.core.shell import Runner
 from wasmbuild.steps.ports import build_ports, port_fetch
+from wasmbuild.toolchains.emscriptens import find_emscripten
 
 from .conftest import FakeToolchain, write_script
 
@@ -32,7 +32,7 @@ def test_acorn_from_the_system_node_modules(fake: FakeToolchain, monkeypatch: py
     shutil.rmtree(fake.emscripten_root / "node_modules")
     shared = tmp_path / "usr-share-nodejs"
     (shared / "acorn").mkdir(parents=True)
-    monkeypatch.setattr("wasmbuild.toolchain.NODE_MODULE_DIRS", (tmp_path / "none", shared))
+    monkeypatch.setattr("wasmbuild.toolchains.toolchain.NODE_MODULE_DIRS", (tmp_path / "none", shared))
     assert find_emscripten(fake.layout).env["NODE_PATH"] == str(shared)
     shutil.rmtree(shared / "acorn")
     with pytest.raises(ToolMissing, match="acorn"):

@@ -7,9 +7,11 @@ import io
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, recipe, wasi
-from wasmbuild.errors import ToolMissing
+from wasmbuild import recipe
+from wasmbuild.core.errors import ConfigError, ToolMissing
 from wasmbuild.targets import wasi as wasi_target
+from wasmbuild.toolchains import wasi
+from wasmbuild.versions import config
 
 from .conftest import FakeToolchain
 
@@ -76,3 +78,26 @@ def test_the_wasi_matrix_is_declared_per_runtime() -> None:
     for python, runtime in versions.wasi.matrix:
         assert runtime in ("wasmtime", "node")
         versions.wasi.recipe_for(python)  # every declared CPython has a WASI recipe
+
+
+def test_each_target_name_has_its_target_and_toolchain() -> None:
+    # The layers below targets/ go by core/layout.py's names (toolchains/context.py picks a
+    # target's toolchain by uses_wasi); each Target must say the same of itself.
+    from wasmbuild.core.layout import (
+        EMSCRIPTEN_TARGETS,
+        PROCESS_TARGETS,
+        TARGET_NAMES,
+        check_target,
+        uses_wasi,
+    )
+    from wasmbuild.targets import registry
+
+    assert TARGET_NAMES == ("node", "browser", "wasi")
+    assert set(EMSCRIPTEN_TARGETS) | set(PROCESS_TARGETS) == set(TARGET_NAMES)
+    for name in TARGET_NAMES:
+        target = registry.get(name)
+        assert target.name == check_target(name) == name
+        assert target.emscripten == (name in EMSCRIPTEN_TARGETS) == (not uses_wasi(name))
+    with pytest.raises(ConfigError, match="unknown target 'wasm'") as raised:
+        check_target("wasm")
+    assert raised.value.fix == "use one of: node, browser, wasi"

@@ -10,9 +10,11 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from wasmbuild import config, doctor, recipe, serve, web_packages
+from wasmbuild import doctor, recipe
+from wasmbuild.browser import serve, web_packages
+from wasmbuild.core.errors import ChecksumMismatch, DownloadError
 from wasmbuild.dist import make_dist
-from wasmbuild.errors import ChecksumMismatch, DownloadError
+from wasmbuild.versions import config
 
 from .conftest import FAKE_XTERM, FakeToolchain, make_archive
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasmbuild import browser_tests, webkit
-from wasmbuild.errors import ToolMissing
+from wasmbuild.browser import browser_tests, webkit
+from wasmbuild.core.errors import ToolMissing
 
 # A stand-in for `WebKitWebDriver --port=N`: answers the commands webkit.py sends and logs
 # each, with the window it went to, to FAKE_WEBDRIVER_LOG; the first line logs the environment

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import nox.registry
-from wasmbuild import config
+from wasmbuild.versions import config
 
 from ..conftest import CHECKOUT
 

@@ -10,11 +10,11 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import web_packages
-from .context import Context
-from .errors import ToolMissing
-from .site_files import BROWSER_BUNDLE
+from .browser import web_packages
+from .core.errors import ToolMissing
 from .targets.browser import page_files
+from .targets.site_files import BROWSER_BUNDLE
+from .toolchains.context import Context
 
 BUILD_OUTPUTS = ("python.js", "python.wasm", "python.data", BROWSER_BUNDLE)
 HEADERS_NOTE = """Serve this folder from any static host over HTTPS, or over plain HTTP on

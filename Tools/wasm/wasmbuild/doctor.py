@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .context import Context
-from .emscriptens import where_from
-from .errors import WasmBuildError
-from .nodejs import node_flags, pinned_node_binary
+from .core.errors import WasmBuildError
+from .core.layout import TargetName
 from .provision import REQUIREMENTS, missing_packages
 from .steps.ports import PORTS, library_path, port_fetch
-from .toolchain import Emscripten
+from .toolchains.context import Context
+from .toolchains.emscriptens import where_from
+from .toolchains.nodejs import node_flags, pinned_node_binary
+from .toolchains.toolchain import Emscripten
 
 MIN_FREE_GB = 5.0
 
@@ -106,10 +107,9 @@ def _examine_rest(ctx: Context, report: Report, emscripten: Emscripten | None) -
 
 
 def _node_rows(ctx: Context, report: Report, emscripten: Emscripten | None) -> None:
-    default = ctx.versions.default_node
-    pinned = ctx.versions.node_release(default) if default else None
-    chosen = ctx.options.node is not None or ctx.options.node_version
-    if pinned and not chosen and not pinned_node_binary(ctx.paths, pinned).is_file():
+    major = ctx.options.node_version or ctx.versions.default_node
+    pinned = ctx.versions.node_release(major) if major and ctx.options.node is None else None
+    if pinned and not pinned_node_binary(ctx.paths, pinned).is_file():
         # The doctor reports; the first `wasm.run` fetches (no download from here).
         report.add("node", "warn", f"pinned Node {pinned.version} not fetched yet: the first "
                    "wasm.run/wasm.test fetches it from the npm registry (the node on PATH if "
@@ -142,7 +142,8 @@ def _wasi_rows(ctx: Context, report: Report) -> None:
 
 def _build_python_rows(ctx: Context, report: Report) -> None:
     """Where each toolchain's build runs its build Python, and why (crossing.py)."""
-    for target, toolchain in (("node", "Emscripten"), ("wasi", "WASI")):
+    rows: tuple[tuple[TargetName, str], ...] = (("node", "Emscripten"), ("wasi", "WASI"))
+    for target, toolchain in rows:
         try:
             place = ctx.build_python_place(target)
         except WasmBuildError:  # reported by the toolchain's own row
@@ -229,3 +230,10 @@ def render(report: Report) -> str:
     verdict = "ready to build" if report.ok else "not ready: fix the XX rows"
     lines.append(f"\n{verdict}")
     return "\n".join(lines)
+
+
+def check(ctx: Context) -> bool:
+    """`invoke wasm.doctor`: examine, print the table; whether the build is ready."""
+    report = examine(ctx)
+    print(render(report))
+    return report.ok

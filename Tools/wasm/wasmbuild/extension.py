@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .context import Context
-from .errors import ConfigError, ToolMissing
-from .shell import Command
-from .site_files import node_site_dir
+from .core.errors import ConfigError, ToolMissing
+from .core.shell import Command
+from .targets.site_files import node_site_dir
+from .toolchains.context import Context
 
 MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 

@@ -3,7 +3,8 @@
 The document's prose is written by hand; between its two markers it carries tables rendered
 from the loaded rules (our fixes to the build, the Node flags, the Emscripten advisories), one
 row per rule with its version range and reason, so the document and the data cannot drift.
-`update` rewrites the part between the markers; `is_current` says whether it matches the data.
+`update` rewrites the part between the markers; `is_current` says whether it matches the data;
+`generated` is the document as `invoke wasm.docs` regenerates it.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .config import CHECKOUT, VERSIONS_FILE, Versions, parse_version
-from .errors import ConfigError
-from .rules import Advisory, EmscriptenFix, NodeFlagRule, describe_range
+from .core.errors import ConfigError
+from .core.generated import Generated
+from .versions.config import CHECKOUT, VERSIONS_FILE, Versions, parse_version
+from .versions.rules import Advisory, EmscriptenFix, NodeFlagRule, describe_range
 
 DOCUMENT = CHECKOUT / "docs" / "emscripten-fixes.md"
 BEGIN, END = "<!-- rules:begin -->", "<!-- rules:end -->"
@@ -116,3 +118,9 @@ def update(document: Path, versions: Versions) -> bool:
         return False
     document.write_text(text)
     return True
+
+
+def generated(versions: Versions, document: Path = DOCUMENT) -> Generated:
+    """The document as `invoke wasm.docs` checks and rewrites it."""
+    return Generated(document, lambda: is_current(document, versions),
+                     lambda: update(document, versions))

@@ -25,8 +25,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .config import CHECKOUT, Versions
-from .errors import ConfigError
+from .core.errors import ConfigError
+from .core.generated import Generated
+from .versions.config import CHECKOUT, Versions
 
 DATA = CHECKOUT / "docs" / "matrix.json"
 DOCUMENT = CHECKOUT / "docs" / "matrix.md"
@@ -49,22 +50,22 @@ class Row:
     minutes: float
 
 
-_RUNNING = ["Tools/wasm/wasmbuild/testsuite.py", "Tools/wasm/wasmbuild/regrtest_report.py",
-            "Tools/wasm/wasmbuild/expectations.py", "Tools/wasm/wasmbuild/test_modules.py"]
+_RUNNING = ["Tools/wasm/wasmbuild/testing/testsuite.py", "Tools/wasm/wasmbuild/testing/regrtest_report.py",
+            "Tools/wasm/wasmbuild/testing/expectations.py", "Tools/wasm/wasmbuild/testing/test_modules.py"]
 _EMSCRIPTEN_BUILD = ["Tools/wasm/emscripten", "config.site-wasm32-emscripten",
                      "Modules/Setup.local", "Lib/wasm_site/sitecustomize.py",
                      "Lib/wasm_site/wasm_asyncio.py"]
 SUITE_INPUTS = {
     "test_node": [*_RUNNING, *_EMSCRIPTEN_BUILD, "Tools/wasm/node/hide-fetch.cjs",
-                  "Tools/wasm/wasmbuild/targets/node.py", "Tools/wasm/wasmbuild/nodejs.py"],
+                  "Tools/wasm/wasmbuild/targets/node.py", "Tools/wasm/wasmbuild/toolchains/nodejs.py"],
     "test_browser": [*_RUNNING, *_EMSCRIPTEN_BUILD, "Tools/wasm/web/tests.html",
                      "Tools/wasm/web/tests.js", "Tools/wasm/web/python.worker.js",
                      "Tools/wasm/wasmbuild/targets/browser.py",
-                     "Tools/wasm/wasmbuild/browser_tests.py", "Tools/wasm/wasmbuild/bundles.py",
-                     "Tools/wasm/wasmbuild/bidi.py"],
+                     "Tools/wasm/wasmbuild/browser/browser_tests.py",
+                     "Tools/wasm/wasmbuild/browser/bundles.py", "Tools/wasm/wasmbuild/browser/bidi.py"],
     "test_wasi": [*_RUNNING, "Tools/wasm/wasi", "Lib/wasi_site",
-                  "Tools/wasm/wasmbuild/targets/wasi.py", "Tools/wasm/wasmbuild/wasi.py",
-                  "Tools/wasm/wasmbuild/wasi_config.py"],
+                  "Tools/wasm/wasmbuild/targets/wasi.py", "Tools/wasm/wasmbuild/toolchains/wasi.py",
+                  "Tools/wasm/wasmbuild/versions/wasi_config.py"],
 }
 """Per session kind, the files a change of which makes a recorded pass stale (besides the
 expectations of the session's CPython release and the VERSIONS_SECTIONS)."""
@@ -136,9 +137,8 @@ def declared_sessions(versions: Versions) -> list[str]:
 
 
 def commit_of(checkout: Path = CHECKOUT) -> str:
-    out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short=12", "HEAD"],
-                         capture_output=True, text=True)
-    return out.stdout.strip() or "uncommitted"
+    """The checkout's commit; "uncommitted" where git cannot say (a copy without git)."""
+    return (_git(checkout, "rev-parse", "--short=12", "HEAD") or "").strip() or "uncommitted"
 
 
 def load(path: Path = DATA) -> dict[str, Row]:
@@ -161,6 +161,18 @@ def record(session: str, row: Row, versions: Versions, *, data: Path = DATA,
 def current_table(versions: Versions, data: Path = DATA) -> str:
     rows = load(data)
     return render(rows, declared_sessions(versions), staleness(rows))
+
+
+def generated(versions: Versions, document: Path = DOCUMENT, data: Path = DATA) -> Generated:
+    """The document as `invoke wasm.docs` checks and rewrites it; the table is rendered now."""
+    table = current_table(versions, data)
+
+    def update() -> bool:
+        changed = table_in(document) != table
+        update_document(document, table)
+        return changed
+
+    return Generated(document, lambda: table_in(document) == table, update)
 
 
 def table_in(document: Path = DOCUMENT) -> str:

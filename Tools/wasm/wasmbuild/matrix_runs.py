@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import matrix_report
-from .config import CHECKOUT, Versions
-from .errors import CommandFailed, WasmBuildError
+from .core.errors import CommandFailed, WasmBuildError
+from .core.layout import Layout
+from .core.shell import Command, Runner
 from .matrix_report import Row
-from .shell import Command, Runner
+from .versions import config
+from .versions.config import CHECKOUT, Versions
 
 
 class MatrixRunsFailed(WasmBuildError):
@@ -119,3 +121,15 @@ def run(runner: Runner, chosen: Sequence[State], logs: Path,
             "(commit docs/matrix.json and docs/matrix.md)")
     if chosen and not runner.dry_run:
         runner.note(f"all {len(chosen)} recorded: commit docs/matrix.json and docs/matrix.md")
+
+
+def show_or_run(*, every: bool = False, match: str = "", run_them: bool = False,
+                dry_run: bool = False, logs: Path | None = None) -> None:
+    """`invoke wasm.matrix`: the chosen sessions' states, or with `run_them` their runs."""
+    versions, runner = config.load(), Runner(CHECKOUT, dry_run=dry_run)
+    all_states = states(versions)
+    chosen = select(all_states, every=every, match=match)
+    if run_them:
+        run(runner, chosen, logs or Layout.default().builddir / "matrix-logs")
+    else:
+        show(runner, all_states, chosen)

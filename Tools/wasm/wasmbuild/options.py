@@ -17,14 +17,17 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import config, profiles
-from .context import Options
-from .errors import ConfigError
-from .layout import TARGETS
-from .matrix import ENGINES
-from .wasi_config import RUNTIMES
+from .core.errors import ConfigError
+from .core.layout import EMSCRIPTEN_TARGETS, PROCESS_TARGETS, TARGET_NAMES, TargetName, check_target
+from .toolchains.context import Options
+from .versions import config, profiles
+from .versions.matrix import ENGINES
+from .versions.wasi_config import RUNTIMES
+
+if TYPE_CHECKING:  # only the bench scripts' parsers: `invoke` loads no argparse for it
+    import argparse
 
 Kind = Literal["text", "path", "number", "flag", "list"]
 
@@ -92,7 +95,7 @@ OPTIONS: tuple[Option, ...] = (
            must_be="folder"),
     Option("force", "build with an Emscripten outside the CPython version's known range anyway",
            USES_A_BUILD | {"ports", "deps"}, kind="flag", inherited=True),
-    Option("profile", "build profile, each in its own folder (Tools/wasm/wasmbuild/profiles.py)",
+    Option("profile", "build profile, each in its own folder (Tools/wasm/wasmbuild/versions/profiles.py)",
            USES_A_BUILD | WASI | {"serve"}, default=lambda: profiles.DEFAULT_PROFILE,
            choices=lambda: tuple(profiles.PROFILES), inherited=True),
     Option("debug", "short for --profile debug: DWARF debug info, no optimisation",
@@ -118,7 +121,7 @@ OPTIONS: tuple[Option, ...] = (
            frozenset({"test-browser", "limits"}), default=lambda: ENGINES[0],
            choices=lambda: ENGINES),
     Option("target", "which build to run: node (Emscripten's python.js) or wasi (python.wasm)",
-           frozenset({"run", "test"}), default=lambda: "node", choices=lambda: ("node", "wasi")),
+           frozenset({"run", "test"}), default=lambda: "node", choices=lambda: PROCESS_TARGETS),
     Option("runtime", "what runs the WASI build: wasmtime (the PyPI package) or node "
            "(node:wasi, the Node of --node/--node-version)", frozenset({"run", "test", "limits"}),
            default=lambda: "wasmtime", choices=lambda: RUNTIMES),
@@ -142,7 +145,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("check", "run a full configure and compare its answers with the shipped ones instead "
            "of writing them", frozenset({"answers"}), kind="flag"),
     Option("target", "whose configure: node or browser", frozenset({"answers"}),
-           default=lambda: "node", choices=lambda: ("node", "browser")),
+           default=lambda: "node", choices=lambda: EMSCRIPTEN_TARGETS),
     Option("check", "fail if a generated document is stale instead of rewriting it",
            frozenset({"docs"}), kind="flag"),
     Option("run", "run the due sessions (or, with --all, every one) one after another, each "
@@ -162,7 +165,7 @@ OPTIONS: tuple[Option, ...] = (
            frozenset({"serve"}), kind="flag"),
     Option("what", "what to delete (build: the build Python; cpython: all of this CPython's)",
            frozenset({"clean"}), default=lambda: "all",
-           choices=lambda: ("node", "browser", "wasi", "build", "cpython", "all")),
+           choices=lambda: (*TARGET_NAMES, "build", "cpython", "all")),
     Option("downloads", "also delete the download cache (never deleted otherwise)",
            frozenset({"clean"}), kind="flag"),
     Option("clean_room", "also what `wasm.fresh` needs: debootstrap, bubblewrap, git",
@@ -186,6 +189,30 @@ OPTIONS: tuple[Option, ...] = (
     Option("traceback", "show a Python traceback for expected errors too", EVERY_TASK,
            kind="flag"),
 )
+
+
+BUILD_OPTIONS = ("python_version", "emscripten")
+"""The options that say which build is meant, as scripts outside the tasks (bench/) take them."""
+
+
+def add_build_options(parser: argparse.ArgumentParser, names: Sequence[str] = BUILD_OPTIONS) -> None:
+    """Give an argparse parser (a bench script's) the build options `names` as `invoke wasm.node`
+    has them: the same flags, help and defaults (None where the library decides), so that
+    `Options(**{name: getattr(args, name) ...})` means the build the task would make."""
+    rows = {o.name: o for o in for_task("node")}
+    for name in names:
+        option = rows[name]
+        kwargs: dict[str, Any] = {"help": option.help_text().replace("%", "%%"),
+                                  "default": option.default()}
+        if option.kind == "flag":
+            kwargs.update(action="store_true", default=bool(kwargs["default"]))
+        elif option.kind == "number":
+            kwargs["type"] = int
+        elif option.kind == "path":
+            kwargs["type"] = Path
+        if option.choices is not None:
+            kwargs["choices"] = option.choices()
+        parser.add_argument(option.flag, **kwargs)
 
 
 def for_task(task: str) -> tuple[Option, ...]:
@@ -256,13 +283,13 @@ def _bind_address(text: str) -> str:
     return text
 
 
-def _targets(text: str) -> tuple[str, ...]:
+def _targets(text: str) -> tuple[TargetName, ...]:
     chosen = tuple(t.strip() for t in text.split(","))
-    unknown = [t for t in chosen if t not in TARGETS]
+    unknown = [t for t in chosen if t not in TARGET_NAMES]
     if unknown or not all(chosen):
         raise ConfigError(f"--targets {text}: {', '.join(unknown) or 'an empty name'} is not a "
-                          f"target", fix=f"pass some of {', '.join(TARGETS)}, comma-separated")
-    return chosen
+                          f"target", fix=f"pass some of {', '.join(TARGET_NAMES)}, comma-separated")
+    return tuple(check_target(t) for t in chosen)
 
 
 def _number(option: Option, text: str) -> int:

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import CHECKOUT, load
-from .errors import ToolMissing
-from .shell import Command, Runner
-from .toolchain import NODE_MODULE_DIRS
+from .core import host
+from .core.errors import ToolMissing
+from .core.shell import Command, Runner
+from .toolchains.toolchain import NODE_MODULE_DIRS
+from .versions.config import CHECKOUT, load
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Requirement:
 
 
 def _has_acorn() -> bool:
-    return any((folder / "acorn").is_dir() for folder in NODE_MODULE_DIRS)
+    return any(host.has_folder(folder / "acorn") for folder in NODE_MODULE_DIRS)
 
 
 def _default_wasi_installs() -> dict[str, str]:
@@ -41,7 +43,7 @@ def _default_wasi_installs() -> dict[str, str]:
 
 
 def _installed(shows: str) -> bool:
-    return Path(shows).is_file() if shows.startswith("/") else bool(shutil.which(shows))
+    return host.has(shows)
 
 
 def _uses_system_emscripten() -> bool:
@@ -50,51 +52,51 @@ def _uses_system_emscripten() -> bool:
 
 REQUIREMENTS = (
     Requirement("a C compiler for the build Python", "build-essential",
-                lambda: bool(shutil.which("cc") or shutil.which("gcc"))),
-    Requirement("make", "make", lambda: bool(shutil.which("make"))),
+                lambda: host.has_program("cc") or host.has_program("gcc")),
+    Requirement("make", "make", lambda: host.has_program("make")),
     Requirement("zlib headers (the build Python zips the stdlib)", "zlib1g-dev",
-                lambda: Path("/usr/include/zlib.h").is_file()),
-    Requirement("Node.js", "nodejs", lambda: bool(shutil.which("node"))),
+                lambda: host.has_file("/usr/include/zlib.h")),
+    Requirement("Node.js", "nodejs", lambda: host.has_program("node")),
     Requirement("tclsh, which SQLite's build runs to generate its sources", "tcl",
-                lambda: bool(shutil.which("tclsh"))),
+                lambda: host.has_program("tclsh")),
     # libffi's source comes as a git snapshot without a configure script.
     Requirement("autoreconf, which generates libffi's configure script", "autoconf",
-                lambda: bool(shutil.which("autoreconf"))),
-    Requirement("automake, for autoreconf", "automake", lambda: bool(shutil.which("automake"))),
-    Requirement("libtoolize, for autoreconf", "libtool", lambda: bool(shutil.which("libtoolize"))),
+                lambda: host.has_program("autoreconf")),
+    Requirement("automake, for autoreconf", "automake", lambda: host.has_program("automake")),
+    Requirement("libtoolize, for autoreconf", "libtool", lambda: host.has_program("libtoolize")),
     # libffi's configure.ac calls LT_SYS_SYMBOL_USCORE, defined in ltdl.m4, which Debian ships in
     # libltdl-dev, not libtool: without it autoreconf stops with "possibly undefined macro".
     Requirement("libtool's ltdl.m4 macros, for libffi's configure.ac", "libltdl-dev",
-                lambda: Path("/usr/share/aclocal/ltdl.m4").is_file()),
+                lambda: host.has_file("/usr/share/aclocal/ltdl.m4")),
     Requirement("Emscripten (emcc)", "emscripten",
-                lambda: not _uses_system_emscripten() or bool(shutil.which("emcc"))),
+                lambda: not _uses_system_emscripten() or host.has_program("emcc")),
     Requirement("acorn, for Emscripten's JS optimizer", "node-acorn",
                 lambda: not _uses_system_emscripten() or _has_acorn()),
     Requirement("ccache, so rebuilds reuse earlier compilations", "ccache",
-                lambda: bool(shutil.which("ccache"))),
+                lambda: host.has_program("ccache")),
     Requirement("Chromium, for the browser tests", "chromium",
-                lambda: bool(shutil.which("chromium") or shutil.which("chromium-browser")),
+                lambda: host.has_program("chromium") or host.has_program("chromium-browser"),
                 "browser"),
     Requirement("Firefox ESR, the browser tests' second engine (driven over WebDriver BiDi)",
-                "firefox-esr", lambda: bool(shutil.which("firefox-esr") or shutil.which("firefox")),
+                "firefox-esr", lambda: host.has_program("firefox-esr") or host.has_program("firefox"),
                 "browser"),
     Requirement("WebKitWebDriver and MiniBrowser (WebKitGTK), the browser tests' third engine",
-                "webkit2gtk-driver", lambda: bool(shutil.which("WebKitWebDriver")), "browser"),
+                "webkit2gtk-driver", lambda: host.has_program("WebKitWebDriver"), "browser"),
     Requirement("Xvfb, the screen MiniBrowser draws on", "xvfb",
-                lambda: bool(shutil.which("Xvfb")), "browser"),
+                lambda: host.has_program("Xvfb"), "browser"),
     # An Emscripten release the system lacks (CPython 3.13's default on Debian 12) comes from a
     # Debian root: small packages, installed up front so that such a build does not stop after
     # minutes of work for want of them.
     Requirement("debootstrap, which makes minimal Debian roots (other Emscripten releases)",
-                "debootstrap", lambda: bool(shutil.which("debootstrap"))),
+                "debootstrap", lambda: host.has_program("debootstrap")),
     Requirement("bwrap (bubblewrap), which enters them", "bubblewrap",
-                lambda: bool(shutil.which("bwrap"))),
+                lambda: host.has_program("bwrap")),
     # The WASI toolchain of the default CPython's WASI recipe (versions.toml [wasi]).
     *(Requirement(f"{package}, for the WASI build", package, functools.partial(_installed, shows),
                   "wasi")
       for package, shows in _default_wasi_installs().items()),
     Requirement("git, which clones the checkout into them", "git",
-                lambda: bool(shutil.which("git")), "clean-room"),
+                lambda: host.has_program("git"), "clean-room"),
 )
 
 
@@ -155,3 +157,10 @@ def setup(*, dry_run: bool = False, runner: Runner | None = None,
         if still:
             raise ToolMissing(f"still missing after apt-get: {', '.join(r.what for r in still)}",
                               fix="check the apt-get output above")
+
+
+def setup_for(command: str, *, clean_room: bool = False, dry_run: bool = False) -> None:
+    """`invoke wasm.setup`: what `command` (a shell line; none: everything) needs, and with
+    `clean_room` what the clean room needs."""
+    purposes = purposes_for(shlex.split(command))
+    setup(dry_run=dry_run, purposes=(*purposes, "clean-room") if clean_room else purposes)

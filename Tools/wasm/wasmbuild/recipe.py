@@ -20,11 +20,13 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import provision, targets
-from .beside import Beside, forget, ready
-from .context import Context
+from . import provision
+from .core.layout import TargetName
 from .steps import answers, deps, native, ports, source
 from .steps.base import exclusive
+from .steps.beside import Beside, forget, ready
+from .targets import registry
+from .toolchains.context import Context
 
 
 def _lock(ctx: Context) -> Path:
@@ -32,12 +34,12 @@ def _lock(ctx: Context) -> Path:
     return ctx.paths.cpython_dir(ctx.cpython.key) / ".lock"
 
 
-def _show_setup(ctx: Context, target: str = "") -> None:
+def _show_setup(ctx: Context, target: TargetName = "node") -> None:
     """A dry run starts with the system packages `invoke wasm.setup` would install for it, so
     the first look at the recipe, before anything is installed, shows the whole of it."""
     if ctx.dry_run:
         provision.setup(dry_run=True, runner=ctx.runner,
-                        purposes=provision.purposes_for(["invoke", f"wasm.{target or 'node'}"]))
+                        purposes=provision.purposes_for(["invoke", f"wasm.{target}"]))
 
 
 def build_python(ctx: Context) -> Path:
@@ -58,9 +60,9 @@ def build_deps(ctx: Context) -> list[deps.BuiltDependency]:
     return deps.deps(ctx)
 
 
-def build_target(ctx: Context, target: str) -> Path:
+def build_target(ctx: Context, target: TargetName) -> Path:
     """Every step, for `target` (node, browser): the folder holding python.js."""
-    chosen = targets.get(target)
+    chosen = registry.get(target)
     chosen.check(ctx)
     _show_setup(ctx, target)
     with exclusive(_lock(ctx), ctx.runner):
@@ -72,7 +74,7 @@ def build_target(ctx: Context, target: str) -> Path:
 
 
 @contextlib.contextmanager
-def _build_python_beside(ctx: Context, tree: source.Source, target: str) -> Iterator[Path]:
+def _build_python_beside(ctx: Context, tree: source.Source, target: TargetName) -> Iterator[Path]:
     """The build Python of `target`'s build, built beside the steps in the block; they get
     its path, and the first to run it waits for it (beside.ready). One built inside the
     toolchain's root (crossing.py) starts once that root is made."""
@@ -89,7 +91,7 @@ def _build_python_beside(ctx: Context, tree: source.Source, target: str) -> Iter
         forget(python)
 
 
-def configure_answers(ctx: Context, target: str, *, check: bool) -> Path:
+def configure_answers(ctx: Context, target: TargetName, *, check: bool) -> Path:
     """The cross configure of `target` in full, its answers shipped or checked (configcache.py)."""
     _show_setup(ctx)
     with exclusive(_lock(ctx), ctx.runner):
@@ -99,4 +101,5 @@ def configure_answers(ctx: Context, target: str, *, check: bool) -> Path:
             ports.ports(ctx)
             libraries = deps.deps(ctx)
             return answers.answers_check(ctx, target, tree, ready(build_python), libraries,
-                                         check=check)
+                                         check=check,
+                                         setup_extras=registry.get(target).setup_extras)

@@ -9,15 +9,18 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from . import expectations, limits, matrix_report, targets, test_modules, testsuite
-from .context import Context
-from .errors import ConfigError
+from . import matrix_report, targets
+from .core.errors import ConfigError
+from .core.layout import TargetName
+from .targets import registry
+from .testing import expectations, limits, test_modules, testsuite
+from .toolchains.context import Context
 
 
-def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.ModuleResult]:
+def run_tests(ctx: Context, target: TargetName, args: Sequence[str]) -> list[testsuite.ModuleResult]:
     """CPython's test suite on the `target` build (every module unless some are named); fails
     only on deviations from expectations."""
-    chosen = targets.get(target)
+    chosen = registry.get(target)
     options = testsuite.parse_run_args(args)
     if options.record and ctx.cpython.release is None:
         raise ConfigError("--record records runs of a pinned release (a session of `nox -l`)",
@@ -26,6 +29,7 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     # The commit the run reads its expectations and runner code at: a commit made while the
     # suite runs must not be the row's, or a change the run never saw would look tested.
     commit = matrix_report.commit_of()
+    chosen.provide_runtime(ctx)
     runtime = chosen.runtime(ctx)
     results_dir = ctx.results_dir(target, runtime)
     variant = ctx.variant(target)
@@ -47,8 +51,8 @@ def run_tests(ctx: Context, target: str, args: Sequence[str]) -> list[testsuite.
     for line in verdict.unexpected_passes:
         ctx.runner.note(f"unexpected pass: {line}")
     if options.update_expectations:
-        toolchain = (ctx.toolchain_label(target) if target == "wasi"
-                     else f"Emscripten {ctx.emscripten.version}")
+        toolchain = (f"Emscripten {ctx.emscripten.version}" if chosen.emscripten
+                     else ctx.toolchain_label(target))
         header = (f"Expected results of CPython {ctx.cpython.version}'s test suite on the {variant} "
                   f"build, {toolchain}{chosen.where(ctx)}.\n"
                   "Regenerate with `-- --update-expectations` after the test task; reasons and "
@@ -83,14 +87,14 @@ def _row(results: Sequence[testsuite.ModuleResult], seconds: float,
                              sum(r.tests for r in results), round(seconds / 60, 1))
 
 
-def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
+def probe_limits(ctx: Context, names: Sequence[TargetName], *, update: bool = False,
                  check: bool = False) -> str:
     """Run Lib/wasm_limits.py's checks on the built targets; returns the Markdown table."""
-    chosen = [targets.get(name) for name in names]
+    chosen = [registry.get(name) for name in names]
     groups = limits.group_of()
     findings: dict[str, list[limits.Finding]] = {}
     for target in chosen:
-        column = limits.column_of(target.name, ctx.options.engine)
+        column = target.limits_column(ctx)
         ctx.runner.heading(f"limitations: each check in a fresh {target.name} runtime"
                            f"{target.where(ctx)}")
         with target.check_runner(ctx, limits.CHECK_TIMEOUT) as run_check:
@@ -107,8 +111,8 @@ def probe_limits(ctx: Context, names: Sequence[str], *, update: bool = False,
         return ""
     by_toolchain: dict[str, dict[str, list[limits.Finding]]] = {}
     for target in chosen:  # the WASI build's findings are kept under its toolchain
-        key = ctx.toolchain_label(target.name) if target.name == "wasi" else ctx.emscripten.version
-        column = limits.column_of(target.name, ctx.options.engine)
+        key = ctx.emscripten.version if target.emscripten else ctx.toolchain_label(target.name)
+        column = target.limits_column(ctx)
         by_toolchain.setdefault(key, {})[column] = findings[column]
     table = limits.render(limits.columns(by_toolchain), limits.toolchains_text(list(by_toolchain)),
                           ctx.cpython.version)

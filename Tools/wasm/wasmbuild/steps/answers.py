@@ -10,9 +10,10 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import configcache
-from ..context import Context
-from ..errors import ConfigError
+from ..core.errors import ConfigError
+from ..core.layout import TargetName
+from ..toolchains.context import Context
+from . import configcache
 from .cross import (
     answers_key,
     configure_command,
@@ -25,14 +26,15 @@ from .deps import BuiltDependency
 from .source import Source
 
 
-def answers_check(ctx: Context, target: str, source: Source, build_python: Path,
-                  built_deps: Sequence[BuiltDependency], *, check: bool) -> Path:
+def answers_check(ctx: Context, target: TargetName, source: Source, build_python: Path,
+                  built_deps: Sequence[BuiltDependency], *, check: bool,
+                  setup_extras: Sequence[str] = ()) -> Path:
     """A full configure (nothing seeded) in a scratch folder, then its answers shipped in the
     checkout (configcache.py) or, with `check`, compared with the shipped ones. Returns the
     shipped file."""
     runner, shipped = ctx.runner, ctx.paths.shipped_configure_answers
     folder = ctx.target_dir(target).with_name(f"configure-answers-{ctx.variant(target)}")
-    build = plan(ctx, target, source, built_deps, folder)
+    build = plan(ctx, target, source, built_deps, folder, setup_extras=setup_extras)
     key = answers_key(build)
     shipped_file = configcache.shipped_path(shipped, key)
     emscripten = ctx.emscripten
@@ -50,7 +52,7 @@ def answers_check(ctx: Context, target: str, source: Source, build_python: Path,
                           f"{runner.path(shipped_file)}")
     runner.action(f"rm -rf {runner.path(folder)}", lambda: shutil.rmtree(folder, ignore_errors=True))
     for action in [*write_setup_local(build, setup_local_text(
-            ctx.paths.root, built_deps, ctx.recipe.setup_local, target)),
+            ctx.paths.root, built_deps, ctx.recipe.setup_local, setup_extras)),
                    placeholder_exports(build)]:
         runner.do(action)
     runner.run(configure_command(build, build_python), log=folder / "logs" / "configure.log")

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..layout import Layout
-from ..shell import Action, Command, Runner
-from ..stamps import Stamp, locked
+from ..core.layout import Layout
+from ..core.shell import Action, Command, Runner
+from ..core.stamps import Stamp, locked
 
 Work = Command | Action | Callable[[], None]
 """A command; an action (a shell line and the Python that does it); or a function that shows and

@@ -18,17 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import configcache
-from .. import exports as exports_module
-from ..beside import ready
-from ..config import TOOLS_WASM
-from ..context import Context
-from ..errors import ConfigError, ToolMissing
-from ..layout import EMSCRIPTEN_TARGETS
-from ..rules import EmscriptenFix, file_digests
-from ..shell import Action, Command
-from ..stamps import file_digest
+from ..core.errors import ConfigError, ToolMissing
+from ..core.layout import EMSCRIPTEN_TARGETS, TargetName
+from ..core.shell import Action, Command
+from ..core.stamps import file_digest
+from ..toolchains.context import Context
+from ..versions.config import TOOLS_WASM
+from ..versions.rules import EmscriptenFix, file_digests
+from . import configcache
+from . import exports as exports_module
 from .base import Step, link_recipe_path, merge_configure_env, run_step
+from .beside import ready
 from .deps import BuiltDependency
 from .source import Source
 
@@ -71,16 +71,16 @@ def site_files(checkout: Path, cpython_site: Path) -> list[Path]:
 
 
 def setup_local_text(checkout: Path, built_deps: Sequence[BuiltDependency],
-                     module_lines: bool = True, target: str = "node") -> str:
+                     module_lines: bool = True, extras: Sequence[str] = ()) -> str:
     """Modules/Setup.local for a cross build: our module lines (when the CPython version's
-    recipe uses them), after the library prefixes they use; for a browser build, the
-    terminal's module (Modules/Setup.terminal)."""
+    recipe uses them), after the library prefixes they use, then the target's own Setup files
+    (its Target's `setup_extras`: the browser's terminal module)."""
     template = checkout / "Modules" / "Setup.local"
     variables = "".join(f"{d.setup_variable}\n" for d in built_deps)
     body = template.read_text() if module_lines and template.is_file() else ""
-    terminal = checkout / "Modules" / "Setup.terminal"
-    if target == "browser" and terminal.is_file():
-        body += terminal.read_text()
+    for name in extras:
+        extra = checkout / "Modules" / name
+        body += extra.read_text() if extra.is_file() else ""
     return variables + body
 
 
@@ -90,13 +90,15 @@ class CrossBuild:
     the fixes that apply, and the files the build writes besides its own."""
 
     ctx: Context
-    target: str
+    target: TargetName
     source: Source
     built_deps: Sequence[BuiltDependency]
     folder: Path
     cpython_site: Path
     env: dict[str, str]
     fixes: Sequence[EmscriptenFix]
+    setup_extras: Sequence[str] = ()
+    """Modules/Setup.* files of the target added to Setup.local (setup_local_text)."""
 
     @property
     def exports_file(self) -> Path:
@@ -107,9 +109,9 @@ class CrossBuild:
         return site_files(self.ctx.paths.root, self.cpython_site)
 
 
-def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
-                built_deps: Sequence[BuiltDependency]) -> Path:
-    build = plan(ctx, target, source, built_deps)
+def cross_build(ctx: Context, target: TargetName, source: Source, build_python: Path,
+                built_deps: Sequence[BuiltDependency], setup_extras: Sequence[str] = ()) -> Path:
+    build = plan(ctx, target, source, built_deps, setup_extras=setup_extras)
     ready(build_python)  # built beside the steps before this one (beside.py)
     runner = ctx.runner
     runner.heading(f"cross build: {target} target with Emscripten {ctx.emscripten.version} "
@@ -125,8 +127,8 @@ def cross_build(ctx: Context, target: str, source: Source, build_python: Path,
     return build.folder
 
 
-def plan(ctx: Context, target: str, source: Source, built_deps: Sequence[BuiltDependency],
-         folder: Path | None = None) -> CrossBuild:
+def plan(ctx: Context, target: TargetName, source: Source, built_deps: Sequence[BuiltDependency],
+         folder: Path | None = None, *, setup_extras: Sequence[str] = ()) -> CrossBuild:
     """configure's environment: our site file first, the profile, the libraries, the CPython
     recipe's variables, the Emscripten fixes, and the C API exports on python.js's link."""
     folder = folder or ctx.target_dir(target)
@@ -146,7 +148,8 @@ def plan(ctx: Context, target: str, source: Source, built_deps: Sequence[BuiltDe
     # In LIBS, which the Makefile puts on python.js's link only; the extension modules it links
     # as separate files (unusable here) would fail on names they don't define.
     env = merge_configure_env(env, {"LIBS": f"-sEXPORTED_FUNCTIONS=@{folder / 'c-api-exports.json'}"})
-    return CrossBuild(ctx, target, source, built_deps, folder, cpython_site, env, fixes)
+    return CrossBuild(ctx, target, source, built_deps, folder, cpython_site, env, fixes,
+                      setup_extras)
 
 
 def configure_command(build: CrossBuild, build_python: Path) -> Command:
@@ -181,7 +184,7 @@ def configure(build: CrossBuild, build_python: Path) -> dict[str, object]:
     fingerprints = {d.dependency.name: d.dependency.fingerprint for d in build.built_deps}
     site_digests = [file_digest(p) if p.is_file() else "missing" for p in build.sites]
     setup_local = setup_local_text(ctx.paths.root, build.built_deps, ctx.recipe.setup_local,
-                                   build.target)
+                                   build.setup_extras)
     inputs: dict[str, object] = {
         "configure": build.source.configure_digest(),
         "argv": list(command.argv[len(emscripten.enter):]),  # not where the root is entered

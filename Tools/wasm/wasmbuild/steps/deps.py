@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Dependency, Versions
-from ..context import Context
-from ..layout import Layout
-from ..rules import EmscriptenFix
-from ..shell import Runner
-from ..sources import fetch, unpack
-from ..stamps import file_digest, locked
-from ..toolchain import Emscripten, prepare_cache
+from ..core.layout import Layout
+from ..core.shell import Runner
+from ..core.stamps import file_digest, locked
+from ..toolchains.context import Context
+from ..toolchains.sources import fetch, unpack
+from ..toolchains.toolchain import Emscripten, prepare_cache
+from ..versions.config import Dependency, Versions
+from ..versions.rules import EmscriptenFix
 from .base import Step, merge_configure_env, run_step
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..context import Context
-from ..crossing import BuildPythonPlace
-from ..shell import Action
+from ..core.shell import Action
+from ..toolchains.context import Context
+from ..toolchains.crossing import BuildPythonPlace
 from .base import Step, link_recipe_path, run_step
 from .source import Source
 

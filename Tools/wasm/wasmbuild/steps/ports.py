@@ -20,14 +20,14 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from ..config import Versions
-from ..context import Context
-from ..errors import ConfigError, DownloadError, ToolVersionError
-from ..layout import Layout
-from ..shell import Runner
-from ..sources import fetch, unpack
-from ..stamps import locked
-from ..toolchain import Emscripten, prepare_cache
+from ..core.errors import ConfigError, DownloadError, ToolVersionError
+from ..core.layout import Layout
+from ..core.shell import Runner
+from ..core.stamps import locked
+from ..toolchains.context import Context
+from ..toolchains.sources import fetch, unpack
+from ..toolchains.toolchain import Emscripten, prepare_cache
+from ..versions.config import Versions
 from .base import Step, run_step
 
 PORTS = ("zlib", "bzip2")

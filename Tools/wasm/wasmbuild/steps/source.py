@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..context import Context
-from ..sources import fetch, sync_tree, unpack
-from ..stamps import file_digest, locked
+from ..core.stamps import file_digest, locked
+from ..toolchains.context import Context
+from ..toolchains.sources import fetch, sync_tree, unpack
 from .base import Step, run_step
 
 

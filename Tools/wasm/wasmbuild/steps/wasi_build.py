@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..beside import ready
-from ..context import Context
-from ..errors import ConfigError
-from ..shell import Action
-from ..stamps import file_digest
+from ..core.errors import ConfigError
+from ..core.shell import Action
+from ..core.stamps import file_digest
+from ..toolchains.context import Context
 from .base import Step, link_recipe_path, run_step
+from .beside import ready
 from .cross import build_triple
 from .source import Source
 

@@ -1,6 +1,8 @@
 """Targets: what a build runs in. Each says how to finish a build, how to run one module of
 CPython's test suite and one limits check on it; the suite (runs.py) and the probe are written
-once over this interface. A new target (WASI, say) is one more module here.
+once over this interface, defined here. There are three, one module each: node, browser and
+wasi; registry finds one by name, and site_files puts Lib/wasm_site/ where the node and browser
+builds find it. May import core, versions, testing, toolchains, steps and browser.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..context import Context, check_target
-from ..shell import Command
+from ..core.layout import TargetName
+from ..core.shell import Command
+from ..toolchains.context import Context
 
 if TYPE_CHECKING:  # `invoke wasm.run` loads neither (bench/task_overhead.py)
     from ..steps.source import Source
-    from ..testsuite import ModuleResult
+    from ..testing.testsuite import ModuleResult
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,17 @@ class SuiteRunner:
 
 
 class Target(Protocol):
-    name: str
+    name: TargetName
+    emscripten: bool
+    """Whether Emscripten builds it (python.js); otherwise WASI's clang (python.wasm). Agrees
+    with core/layout.py's EMSCRIPTEN_TARGETS, which the layers below this one go by."""
     parallel_checks: bool
     """Whether limits checks run side by side (Node processes) or one at a time (pages)."""
+    setup_extras: tuple[str, ...]
+    """Modules/Setup.* files its cross build adds to Setup.local (the browser's terminal)."""
+
+    def limits_column(self, ctx: Context) -> str:
+        """The column of its findings in docs/limits.md: one per browser engine."""
 
     def check(self, ctx: Context) -> None:
         """Refuse, before any work, a build this target cannot make."""
@@ -63,6 +74,9 @@ class Target(Protocol):
     def finish(self, ctx: Context, folder: Path) -> None:
         """What the target adds to a finished cross build."""
 
+    def provide_runtime(self, ctx: Context) -> None:
+        """The step that makes what runs this build usable (a pinned Node), before a run."""
+
     def runtime(self, ctx: Context) -> str:
         """Names the runtime of a test run (node20, chromium): part of its results folder."""
 
@@ -80,31 +94,22 @@ class Target(Protocol):
         target runs Python for people: (limits status, detail)."""
 
 
-def get(name: str) -> Target:
-    from .browser import BrowserTarget
-    from .node import NodeTarget
-    from .wasi import WasiTarget
-
-    chosen: dict[str, Target] = {"node": NodeTarget(), "browser": BrowserTarget(),
-                                 "wasi": WasiTarget()}
-    return chosen[check_target(name)]
-
-
-
-def emscripten_build(ctx: Context, target: str, source: Source, build_python: Path) -> Path:
+def emscripten_build(ctx: Context, target: Target, source: Source, build_python: Path) -> Path:
     """The Emscripten targets' steps: the toolchain, the ports, the libraries, the cross build."""
     from ..steps import cross, deps, ports
 
     ctx.provide_emscripten()
     ports.ports(ctx)
     libraries = deps.deps(ctx)
-    return cross.cross_build(ctx, target, source, build_python, libraries)
+    return cross.cross_build(ctx, target.name, source, build_python, libraries,
+                             target.setup_extras)
 
 
 def process_checks(ctx: Context, prefix: Sequence[str], timeout: float) -> Callable[[str], CheckRun]:
     """Limits checks run as `prefix wasm_limits.py --check NAME`, each a process of its own in
     the scratch folder (the Node and WASI targets)."""
-    from .. import limits, procs
+    from ..core import procs
+    from ..testing import limits
 
     ctx.runner.show(Command.of(*prefix, limits.PROBE, "--check", "NAME", cwd=ctx.paths.root))
     scratch = ctx.paths.limits_scratch

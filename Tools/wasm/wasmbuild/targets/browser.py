@@ -12,12 +12,14 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .. import browser_tests, bundles, expectations, limits, site_files, web_packages
-from ..config import CHECKOUT, TOOLS_WASM
-from ..context import Context
+from ..browser import browser_tests, bundles, web_packages
+from ..core.layout import TargetName
 from ..steps.source import Source
-from ..testsuite import ModuleResult
-from . import INTERRUPT_GRACE, INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, emscripten_build
+from ..testing import expectations, limits
+from ..testing.testsuite import ModuleResult
+from ..toolchains.context import Context
+from ..versions.config import CHECKOUT, TOOLS_WASM
+from . import INTERRUPT_GRACE, INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, emscripten_build, site_files
 from .node import built_python_js
 
 
@@ -41,14 +43,19 @@ def install_page(ctx: Context, folder: Path) -> None:
 
 
 class BrowserTarget:
-    name = "browser"
+    name: TargetName = "browser"
+    emscripten = True
     parallel_checks = False  # one page at a time: pages compete for the browser's threads
+    setup_extras: tuple[str, ...] = ("Setup.terminal",)  # the page gives Python a terminal (termios)
+
+    def limits_column(self, ctx: Context) -> str:
+        return limits.browser_column(ctx.options.engine)
 
     def check(self, ctx: Context) -> None:
         """Emscripten is found when the toolchain step needs it (a dry run shows the rest)."""
 
     def build(self, ctx: Context, source: Source, build_python: Path) -> Path:
-        return emscripten_build(ctx, self.name, source, build_python)
+        return emscripten_build(ctx, self, source, build_python)
 
     def expectations_file(self, ctx: Context) -> Path:
         """Chromium's results are the browser's expectations; another engine has its own."""
@@ -65,6 +72,9 @@ class BrowserTarget:
 
     def finish(self, ctx: Context, folder: Path) -> None:
         install_page(ctx, folder)
+
+    def provide_runtime(self, ctx: Context) -> None:
+        """The engine is a system package (`wasm.setup`): nothing to fetch."""
 
     def runtime(self, ctx: Context) -> str:
         return ctx.options.engine

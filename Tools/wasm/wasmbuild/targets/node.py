@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import TOOLS_WASM
-from ..context import Context
-from ..errors import ToolMissing
-from ..nodejs import node_flags
-from ..shell import Command
+from ..core.errors import ToolMissing
+from ..core.layout import TargetName
+from ..core.shell import Command
+from ..toolchains.context import Context
+from ..toolchains.nodejs import node_flags
+from ..versions.config import TOOLS_WASM
 
 if TYPE_CHECKING:
     from ..steps.source import Source
@@ -26,7 +27,7 @@ from . import (
 )
 
 
-def built_python_js(ctx: Context, target: str) -> Path:
+def built_python_js(ctx: Context, target: TargetName) -> Path:
     python_js = ctx.python_js(target)
     if not python_js.is_file() and not ctx.dry_run:
         same = f" --profile {ctx.profile.name}" if ctx.options.profile else ""
@@ -45,14 +46,15 @@ PYTHON_RUNNER = TOOLS_WASM / "node" / "python_runner.cjs"
 
 def node_command(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> Command:
     """`node <flags this Node and Emscripten need> python_runner.cjs python.js args...`"""
-    flags = node_flags(ctx.versions, ctx.node, ctx.emscripten.version)
+    node = ctx.provide_node()
+    flags = node_flags(ctx.versions, node, ctx.emscripten.version)
     if optimize:
         # V8 starts wasm in its baseline compiler and has no on-stack replacement for wasm:
         # the interpreter loop, entered once per program, never leaves baseline code.
         # Compiling with the optimising tier from the start runs Python code faster under
         # older Node releases, for more start-up (bench/RESULTS.md, "Runtime").
         flags.append("--no-liftoff")
-    return Command.of(ctx.node.path, *flags, PYTHON_RUNNER, ctx.python_js("node"), *args,
+    return Command.of(node.path, *flags, PYTHON_RUNNER, ctx.python_js("node"), *args,
                       cwd=Path.cwd())
 
 
@@ -63,17 +65,22 @@ def run_python(ctx: Context, args: Sequence[str], *, optimize: bool = False) -> 
 
 
 class NodeTarget:
-    name = "node"
+    name: TargetName = "node"
+    emscripten = True
     parallel_checks = True
+    setup_extras: tuple[str, ...] = ()
+
+    def limits_column(self, ctx: Context) -> str:
+        return self.name
 
     def check(self, ctx: Context) -> None:
         """Emscripten is found when the toolchain step needs it (a dry run shows the rest)."""
 
     def build(self, ctx: Context, source: Source, build_python: Path) -> Path:
-        return emscripten_build(ctx, self.name, source, build_python)
+        return emscripten_build(ctx, self, source, build_python)
 
     def expectations_file(self, ctx: Context) -> Path:
-        from .. import expectations  # not loaded by `invoke wasm.run` (bench/task_overhead.py)
+        from ..testing import expectations  # not loaded by `invoke wasm.run` (bench/task_overhead.py)
 
         return expectations.expectations_path(ctx.cpython.version, ctx.emscripten.version,
                                               ctx.variant(self.name))
@@ -86,22 +93,26 @@ class NodeTarget:
         return ""
 
     def finish(self, ctx: Context, folder: Path) -> None:
-        from .. import site_files
+        from . import site_files
 
         site_files.install_for_node(ctx.runner, folder)
+
+    def provide_runtime(self, ctx: Context) -> None:
+        ctx.provide_node()
 
     def runtime(self, ctx: Context) -> str:
         return f"node{ctx.node.version.split('.')[0]}"
 
     def _prefix(self, ctx: Context) -> list[str]:
         python_js = built_python_js(ctx, "node")
-        return [str(ctx.node.path), *node_flags(ctx.versions, ctx.node, ctx.emscripten.version),
+        node = ctx.provide_node()
+        return [str(node.path), *node_flags(ctx.versions, node, ctx.emscripten.version),
                 str(python_js)]
 
     @contextlib.contextmanager
     def suite_runner(self, ctx: Context, modules: list[str], timeout: float, results_dir: Path,
                      jobs: int) -> Iterator[SuiteRunner]:
-        from .. import testsuite
+        from ..testing import testsuite
 
         prefix = self._prefix(ctx)
         ctx.runner.note(f"Node {ctx.node.version} ({ctx.runner.path(ctx.node.path)})")

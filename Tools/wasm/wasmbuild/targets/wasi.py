@@ -18,14 +18,15 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .. import expectations, testsuite
-from ..config import CHECKOUT, TOOLS_WASM
-from ..context import Context
-from ..errors import ToolMissing
-from ..shell import Action, Command
-from ..stamps import file_digest
+from ..core.errors import ToolMissing
+from ..core.layout import TargetName
+from ..core.shell import Action, Command
+from ..core.stamps import file_digest
 from ..steps.source import Source
 from ..steps.wasi_build import wasi_build
+from ..testing import expectations, testsuite
+from ..toolchains.context import Context
+from ..versions.config import CHECKOUT, TOOLS_WASM
 from . import INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, interrupt_process, process_checks, run_in_foreground
 
 RUNNERS = {"wasmtime": TOOLS_WASM / "wasi" / "run_wasmtime.py",
@@ -59,7 +60,7 @@ def runtime_prefix(ctx: Context, runtime: str, cwd: str | None = None) -> list[s
               "--env", f"PWD={cwd or os.getcwd()}", "--env", "PYTHONDONTWRITEBYTECODE=1"]
     wasm = str(built_python_wasm(ctx))
     if runtime == "node":
-        return [str(ctx.node.path), "--no-warnings", str(RUNNERS["node"]), *mapped, wasm]
+        return [str(ctx.provide_node().path), "--no-warnings", str(RUNNERS["node"]), *mapped, wasm]
     return [sys.executable, str(RUNNERS["wasmtime"]), *mapped, wasm]
 
 
@@ -70,8 +71,13 @@ def run_wasi(ctx: Context, args: Sequence[str]) -> int:
 
 
 class WasiTarget:
-    name = "wasi"
+    name: TargetName = "wasi"
+    emscripten = False
     parallel_checks = True
+    setup_extras: tuple[str, ...] = ()
+
+    def limits_column(self, ctx: Context) -> str:
+        return self.name
 
     def check(self, ctx: Context) -> None:
         ctx.versions.wasi.recipe_for(ctx.cpython.version)  # no WASI recipe: before any work
@@ -96,6 +102,10 @@ class WasiTarget:
 
         shown = ctx.runner.path(launcher)
         ctx.runner.do(Action(f"cat > {shown} <<'EOF' && chmod +x {shown}\n{text}EOF", write))
+
+    def provide_runtime(self, ctx: Context) -> None:
+        if ctx.options.runtime == "node":
+            ctx.provide_node()
 
     def runtime(self, ctx: Context) -> str:
         if ctx.options.runtime == "node":

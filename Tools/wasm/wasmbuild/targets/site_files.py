@@ -1,0 +1,75 @@
+"""The build's site configuration: Lib/wasm_site/ (sitecustomize.py, wasm_asyncio.py,
+wasm_completion.py), put where each target's Python finds it at start-up.
+
+- Node: the build's `build/lib.<platform>` folder (pybuilddir.txt names it), which a Python
+  run from its build folder has on sys.path, like its compiled stdlib.
+- Browser: `wasm-site.json`, written by the page's worker into site-packages of the in-memory
+  file system before Python starts (python.data is made by CPython's own make), with the
+  stdlib modules the page's terminal needs and that stdlib leaves out (terminal_stdlib).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..core.errors import ConfigError
+from ..core.shell import Runner
+from ..versions.config import CHECKOUT
+
+SITE_DIR = CHECKOUT / "Lib" / "wasm_site"
+BROWSER_BUNDLE = "wasm-site.json"
+
+
+def site_files() -> list[Path]:
+    return sorted(SITE_DIR.glob("*.py"))
+
+
+def node_site_dir(folder: Path) -> Path:
+    """The folder a Python run from the build folder `folder` has on sys.path for its build
+    products (pybuilddir.txt, written by CPython's make)."""
+    marker = folder / "pybuilddir.txt"
+    if not marker.is_file():
+        raise ConfigError(f"{marker} is missing: the cross build did not finish",
+                          fix="run the build again (`invoke wasm.node`)")
+    return folder / marker.read_text().strip()
+
+
+def install_for_node(runner: Runner, folder: Path) -> None:
+    files = site_files()
+    shown = folder / "$(cat pybuilddir.txt)"
+    runner.say(f"cp {' '.join(runner.path(f) for f in files)} {runner.path(shown)}/")
+    if runner.dry_run:
+        return
+    target = node_site_dir(folder)
+    for source in files:
+        shutil.copyfile(source, target / source.name)
+
+
+def browser_site_packages(python_version: str) -> str:
+    major_minor = ".".join(python_version.split(".")[:2])
+    return f"/usr/local/lib/python{major_minor}/site-packages"
+
+
+def terminal_stdlib(source_dir: Path) -> list[Path]:
+    """Stdlib modules the page's terminal needs that CPython's browser stdlib leaves out:
+    rlcompleter goes with the readline module (Tools/wasm/wasm_assets.py), which a browser
+    build lacks, yet CPython 3.13's own REPL (PyREPL) completes names with it."""
+    wanted = source_dir / "Lib" / "rlcompleter.py"
+    return [wanted] if wanted.is_file() else []
+
+
+def install_for_browser(runner: Runner, folder: Path, python_version: str,
+                        stdlib: Sequence[Path] = ()) -> None:
+    files = [*site_files(), *stdlib]
+    packages = browser_site_packages(python_version)
+    bundle = folder / BROWSER_BUNDLE
+    runner.say(f"# pack {' '.join(runner.path(f) for f in files)} as {packages}/* into "
+               f"{runner.path(bundle)} (the page writes them before Python starts)")
+    if runner.dry_run:
+        return
+    content = {f"{packages}/{f.name}": base64.b64encode(f.read_bytes()).decode() for f in files}
+    bundle.write_text(json.dumps(content, sort_keys=True))
