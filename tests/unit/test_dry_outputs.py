@@ -99,7 +99,10 @@ def printed(fake: FakeToolchain, args: tuple[str, ...], monkeypatch: pytest.Monk
         status = stop.code
     out, err = capsys.readouterr()
     text = f"exit {status}\n{out}" + (f"--- stderr\n{err}" if err else "")
+    # The Python running the tasks, as printed: absolute, or relative to the checkout when it
+    # lives inside it (.venv/bin/python, .nox/tests/bin/python).
     text = text.replace(sys.executable, "$PYTHON")
+    text = text.replace(os.path.relpath(sys.executable, CHECKOUT), "$PYTHON")
     text = text.replace(str(fake.tmp), "$TMP").replace(str(CHECKOUT), "$CHECKOUT")
     text = text.replace(platform.python_version(), "$VERSION")
     for pattern, replacement in VARYING:
