@@ -155,3 +155,27 @@ def test_a_requirements_file_option_other_than_hash_is_refused(tmp_path: Path) -
     listed.write_text("--index-url https://example.invalid\nlib\n")
     with pytest.raises(ConfigError, match="option --index-url is not supported"):
         requirements.read_file(listed)
+
+
+def test_the_page_loads_the_browser_builds_packages_and_nothing_when_there_are_none(
+        fake: FakeToolchain) -> None:
+    import base64
+    import json
+
+    make_wheel(fake.mirror, "lib", "1.0")
+    ctx = built(fake, "browser")
+    folder = ctx.target_dir("browser")
+    packages = "/usr/local/lib/python3.11/site-packages"
+    from wasmbuild.targets import browser
+
+    browser.install_page(ctx, folder)
+    plain = json.loads((folder / "wasm-site.json").read_text())
+    assert plain and all(path.count("/") == packages.count("/") + 1 for path in plain)
+    install(ctx, "lib", target="browser")
+    bundle = json.loads((folder / "wasm-site.json").read_text())
+    assert set(bundle) - set(plain) == {f"{packages}/lib/__init__.py",
+                                        f"{packages}/lib-1.0.dist-info/METADATA",
+                                        f"{packages}/lib-1.0.dist-info/WHEEL",
+                                        f"{packages}/lib-1.0.dist-info/RECORD",
+                                        f"{packages}/lib-1.0.dist-info/INSTALLER"}
+    assert base64.b64decode(bundle[f"{packages}/lib/__init__.py"]) == b"VERSION = '1.0'\n"

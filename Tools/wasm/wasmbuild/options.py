@@ -36,7 +36,7 @@ BUILDS = frozenset({"node", "browser", "answers"})
 USES_A_BUILD = BUILDS | {"run", "extension", "test", "test-browser", "limits", "dist", "pip"}
 WASI = frozenset({"wasi"})  # the WASI build: no Emscripten options
 FETCHES = BUILDS | WASI | {"build-python", "ports", "deps", "run", "test", "test-browser",
-                           "limits", "doctor"}
+                           "limits", "doctor", "pip"}
 RUNS_NODE = frozenset({"run", "test", "limits", "doctor"})
 MAKES = BUILDS | WASI | {"build-python", "deps", "limits"}
 EVERY_TASK = USES_A_BUILD | FETCHES | {"serve", "clean", "setup", "fresh", "docs", "matrix"}

@@ -105,6 +105,7 @@ def install(ctx: Context, target: Target, wanted: Sequence[requirements.Wanted],
         for pick in picks:
             runner.note(f"{pick.name} {pick.version}: {pick.file.filename} (for {pick.needed_by})")
         _replace(ctx, site_packages(folder), picks)
+    target.take_packages(ctx, folder)
     return picks
 
 

@@ -62,6 +62,10 @@ class Target(Protocol):
     def require_built(self, ctx: Context) -> Path:
         """The build's folder; a ToolMissing naming the task that builds it when it is not."""
 
+    def take_packages(self, ctx: Context, folder: Path) -> None:
+        """What it does once `wasm.pip` changed the build's site-packages (the page packs them
+        into the files it loads; processes read the folder itself)."""
+
     def check(self, ctx: Context) -> None:
         """Refuse, before any work, a build this target cannot make."""
 

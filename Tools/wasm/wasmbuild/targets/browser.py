@@ -63,6 +63,10 @@ class BrowserTarget:
     def require_built(self, ctx: Context) -> Path:
         return built_python_js(ctx, self.name).parent
 
+    def take_packages(self, ctx: Context, folder: Path) -> None:
+        site_files.install_for_browser(ctx.runner, folder, ctx.cpython.version,
+                                       site_files.terminal_stdlib(ctx.source_dir))
+
     def limits_column(self, ctx: Context) -> str:
         return limits.browser_column(ctx.options.engine)
 

@@ -78,6 +78,9 @@ class NodeTarget:
     def require_built(self, ctx: Context) -> Path:
         return built_python_js(ctx, self.name).parent
 
+    def take_packages(self, ctx: Context, folder: Path) -> None:
+        """Its Python reads site-packages where wasm.pip put it."""
+
     def limits_column(self, ctx: Context) -> str:
         return self.name
 

@@ -91,6 +91,9 @@ class WasiTarget:
     def require_built(self, ctx: Context) -> Path:
         return built_python_wasm(ctx).parent
 
+    def take_packages(self, ctx: Context, folder: Path) -> None:
+        """Its Python reads site-packages where wasm.pip put it."""
+
     def limits_column(self, ctx: Context) -> str:
         return self.name
 
