@@ -87,9 +87,11 @@ def _sdist_builder(ctx: Context, scratch: Path) -> Callable[[Path, str], Path]:
 
 
 def install(ctx: Context, target: Target, wanted: Sequence[requirements.Wanted], *,
-            require_hashes: bool = False, index_url: str | None = None) -> list[resolver.Pick]:
+            require_hashes: bool = False, index_url: str | None = None,
+            into: Path | None = None) -> list[resolver.Pick]:
     """Choose, fetch and install `wanted` and what it requires into the build's
-    site-packages; returns what was chosen."""
+    site-packages (or into the folder `into`, which no build reads: for measurements);
+    returns what was chosen."""
     folder = target.require_built(ctx)
     runner = ctx.runner
     markers = target.marker_environment(ctx)
@@ -104,8 +106,9 @@ def install(ctx: Context, target: Target, wanted: Sequence[requirements.Wanted],
         picks = resolver.resolve(wanted, env)
         for pick in picks:
             runner.note(f"{pick.name} {pick.version}: {pick.file.filename} (for {pick.needed_by})")
-        _replace(ctx, site_packages(folder), picks)
-    target.take_packages(ctx, folder)
+        _replace(ctx, into or site_packages(folder), picks)
+    if into is None:
+        target.take_packages(ctx, folder)
     return picks
 
 
