@@ -169,6 +169,21 @@ def run(c: InvokeContext, o: Values) -> None:
         raise Exit(code=status)
 
 
+def pip(c: InvokeContext, o: Values) -> None:
+    """Install packages from PyPI into a build's site-packages.
+
+    Packages after `--` (e.g. -- attrs 'six>=1.16') or from --requirements FILE, chosen for the
+    build's own Python (sys_platform emscripten or wasi, wasm32), pure-Python wheels and sdists
+    only, each file sha256-verified; into builddir/<target build>/site-packages.
+    """
+    from wasmbuild import pip as pip_module
+    from wasmbuild.targets import registry
+
+    wanted = pip_module.wanted_from(python_args(c), [Path(p) for p in o["requirements"]])
+    pip_module.install(context(c, o), registry.get(o["target"]), wanted,
+                       require_hashes=o["require_hashes"])
+
+
 def extension(c: InvokeContext, o: Values) -> None:
     """Compile a C extension module for a dynamic Node build.
 
@@ -315,7 +330,7 @@ def matrix(c: InvokeContext, o: Values) -> None:
 
 namespace = Collection()
 wasm = Collection("wasm")
-for body in (build_python, ports, deps, node, browser, answers, wasi, run, extension, test,
+for body in (build_python, ports, deps, node, browser, answers, wasi, run, pip, extension, test,
              test_browser, limits, serve, clean, dist, doctor, setup, fresh, docs, matrix):
     wasm.add_task(wasm_task(body))
 namespace.add_collection(wasm)

@@ -4,6 +4,15 @@ native Python would; the runners show the host's files at the same paths."""
 
 import contextlib
 import os
+import sys
+
+# The build's site-packages (`invoke wasm.pip`) comes on PYTHONPATH; its .pth files are read
+# as for any site folder.
+for _entry in list(sys.path):
+    if _entry.endswith("/site-packages") and os.path.isdir(_entry):
+        import site
+
+        site.addsitedir(_entry)
 
 if os.environ.get("PWD"):
     with contextlib.suppress(OSError):

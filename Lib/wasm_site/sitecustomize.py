@@ -10,6 +10,23 @@ creates becomes wasm_asyncio.WasmEventLoop.
 import sys
 
 
+def _add_third_party_packages():
+    """The Node build's own site-packages (`invoke wasm.pip` installs there), beside python.js:
+    this file lies in the build's build/lib.*/ folder, which pybuilddir.txt names. (The page's
+    packages are written into the site-packages folder Python finds by itself.)"""
+    import os
+
+    build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    packages = os.path.join(build, "site-packages")
+    if os.path.isfile(os.path.join(build, "pybuilddir.txt")) and os.path.isdir(packages):
+        import site
+
+        site.addsitedir(packages)  # its .pth files too, as for any site-packages
+
+
+_add_third_party_packages()
+
+
 def _install_event_loop(load_asyncio):
     load_asyncio()
     import wasm_asyncio

@@ -13,7 +13,8 @@ import wasmbuild
 PACKAGE = Path(wasmbuild.__file__).parent
 TASKS = PACKAGE.parent.parent.parent / "tasks.py"
 MAX_LINES = 330
-LAYERS = ["core", "versions", "testing", "toolchains", "steps", "browser", "targets", "cleanroom"]
+LAYERS = ["core", "versions", "testing", "toolchains", "steps", "packages", "browser", "targets",
+          "cleanroom"]
 """The subpackages, lowest first; the modules directly in wasmbuild/ sit above them all."""
 
 

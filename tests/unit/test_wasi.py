@@ -67,7 +67,8 @@ def test_each_runtime_sees_the_hosts_files_and_the_stdlib(
     env = {w.split("=", 1)[0]: w.split("=", 1)[1] for w in words if "=" in w and "/" in w}
     assert env["PWD"] == "/some/where"
     paths = env["PYTHONPATH"].split(":")
-    assert paths[0].endswith("Lib/wasi_site") and paths[-1].endswith("/src/Lib")
+    assert paths[0].endswith("Lib/wasi_site") and paths[-2].endswith("/src/Lib")
+    assert paths[-1] == str(ctx.target_dir("wasi") / "site-packages")  # wasm.pip's
     runner = wasi_target.RUNNERS[runtime]
     assert str(runner) in words and runner.is_file()
 

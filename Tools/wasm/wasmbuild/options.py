@@ -33,10 +33,10 @@ Kind = Literal["text", "path", "number", "flag", "list"]
 
 # Groups of tasks, by what they do with a build.
 BUILDS = frozenset({"node", "browser", "answers"})
-USES_A_BUILD = BUILDS | {"run", "extension", "test", "test-browser", "limits", "dist"}
+USES_A_BUILD = BUILDS | {"run", "extension", "test", "test-browser", "limits", "dist", "pip"}
 WASI = frozenset({"wasi"})  # the WASI build: no Emscripten options
 FETCHES = BUILDS | WASI | {"build-python", "ports", "deps", "run", "test", "test-browser",
-                           "limits", "doctor"}
+                           "limits", "doctor", "pip"}
 RUNS_NODE = frozenset({"run", "test", "limits", "doctor"})
 MAKES = BUILDS | WASI | {"build-python", "deps", "limits"}
 EVERY_TASK = USES_A_BUILD | FETCHES | {"serve", "clean", "setup", "fresh", "docs", "matrix"}
@@ -146,6 +146,12 @@ OPTIONS: tuple[Option, ...] = (
            "of writing them", frozenset({"answers"}), kind="flag"),
     Option("target", "whose configure: node or browser", frozenset({"answers"}),
            default=lambda: "node", choices=lambda: EMSCRIPTEN_TARGETS),
+    Option("target", "the build that gets the packages", frozenset({"pip"}),
+           default=lambda: "node", choices=lambda: TARGET_NAMES),
+    Option("requirements", "a requirements file (pip's format, with --hash), repeatable",
+           frozenset({"pip"}), kind="list"),
+    Option("require_hashes", "take only files whose sha256 the requirements list (all pinned)",
+           frozenset({"pip"}), kind="flag"),
     Option("check", "fail if a generated document is stale instead of rewriting it",
            frozenset({"docs"}), kind="flag"),
     Option("run", "run the due sessions (or, with --all, every one) one after another, each "
@@ -206,10 +212,8 @@ def add_build_options(parser: argparse.ArgumentParser, names: Sequence[str] = BU
                                   "default": option.default()}
         if option.kind == "flag":
             kwargs.update(action="store_true", default=bool(kwargs["default"]))
-        elif option.kind == "number":
-            kwargs["type"] = int
-        elif option.kind == "path":
-            kwargs["type"] = Path
+        elif option.kind in ("number", "path"):
+            kwargs["type"] = int if option.kind == "number" else Path
         if option.choices is not None:
             kwargs["choices"] = option.choices()
         parser.add_argument(option.flag, **kwargs)

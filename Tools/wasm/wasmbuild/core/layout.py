@@ -28,6 +28,9 @@ from .errors import ConfigError
 TOOLS_WASM = Path(__file__).resolve().parents[2]  # Tools/wasm
 CHECKOUT = TOOLS_WASM.parent.parent
 
+SITE_PACKAGES = "site-packages"
+"""A build's folder of third-party packages (`wasm.pip`), beside python.js or python.wasm."""
+
 TargetName = Literal["node", "browser", "wasi"]
 """What a build runs in: one module each in targets/, whose `Target` says how it differs."""
 TARGET_NAMES: tuple[TargetName, ...] = get_args(TargetName)

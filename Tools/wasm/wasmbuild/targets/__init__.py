@@ -2,7 +2,7 @@
 CPython's test suite and one limits check on it; the suite (runs.py) and the probe are written
 once over this interface, defined here. There are three, one module each: node, browser and
 wasi; registry finds one by name, and site_files puts Lib/wasm_site/ where the node and browser
-builds find it. May import core, versions, testing, toolchains, steps and browser.
+builds find it. May import core, versions, testing, toolchains, steps, packages and browser.
 """
 
 from __future__ import annotations
@@ -56,6 +56,16 @@ class Target(Protocol):
     def limits_column(self, ctx: Context) -> str:
         """The column of its findings in docs/limits.md: one per browser engine."""
 
+    def marker_environment(self, ctx: Context) -> dict[str, str]:
+        """PEP 508 marker values of its Python, for choosing packages (`wasm.pip`)."""
+
+    def require_built(self, ctx: Context) -> Path:
+        """The build's folder; a ToolMissing naming the task that builds it when it is not."""
+
+    def take_packages(self, ctx: Context, folder: Path) -> None:
+        """What it does once `wasm.pip` changed the build's site-packages (the page packs them
+        into the files it loads; processes read the folder itself)."""
+
     def check(self, ctx: Context) -> None:
         """Refuse, before any work, a build this target cannot make."""
 
@@ -92,6 +102,24 @@ class Target(Protocol):
     def keyboard_interrupt(self, ctx: Context) -> tuple[str, str]:
         """Ctrl-C from outside, as a person gives it, during time.sleep(60) in the way this
         target runs Python for people: (limits status, detail)."""
+
+
+def marker_environment(python_version: str, sys_platform: str, system: str, release: str,
+                       version: str) -> dict[str, str]:
+    """What `packaging.markers.default_environment()` gives inside a wasm32 CPython: the
+    platform values differ between Emscripten and WASI, as `platform.uname()` reports them
+    there (tests/e2e compare them with a running build's)."""
+    return {"implementation_name": "cpython", "implementation_version": python_version,
+            "os_name": "posix", "platform_machine": "wasm32",
+            "platform_python_implementation": "CPython", "platform_release": release,
+            "platform_system": system, "platform_version": version,
+            "python_full_version": python_version,
+            "python_version": ".".join(python_version.split(".")[:2]),
+            "sys_platform": sys_platform}
+
+
+# Emscripten's uname(): sysname "Emscripten", release "1.0", version "#1".
+EMSCRIPTEN_PLATFORM = ("emscripten", "Emscripten", "1.0", "#1")
 
 
 def emscripten_build(ctx: Context, target: Target, source: Source, build_python: Path) -> Path:

@@ -19,7 +19,16 @@ from ..testing import expectations, limits
 from ..testing.testsuite import ModuleResult
 from ..toolchains.context import Context
 from ..versions.config import CHECKOUT, TOOLS_WASM
-from . import INTERRUPT_GRACE, INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, emscripten_build, site_files
+from . import (
+    EMSCRIPTEN_PLATFORM,
+    INTERRUPT_GRACE,
+    INTERRUPTED_PROGRAM,
+    CheckRun,
+    SuiteRunner,
+    emscripten_build,
+    marker_environment,
+    site_files,
+)
 from .node import built_python_js
 
 
@@ -47,6 +56,16 @@ class BrowserTarget:
     emscripten = True
     parallel_checks = False  # one page at a time: pages compete for the browser's threads
     setup_extras: tuple[str, ...] = ("Setup.terminal",)  # the page gives Python a terminal (termios)
+
+    def marker_environment(self, ctx: Context) -> dict[str, str]:
+        return marker_environment(ctx.cpython.version, *EMSCRIPTEN_PLATFORM)
+
+    def require_built(self, ctx: Context) -> Path:
+        return built_python_js(ctx, self.name).parent
+
+    def take_packages(self, ctx: Context, folder: Path) -> None:
+        site_files.install_for_browser(ctx.runner, folder, ctx.cpython.version,
+                                       site_files.terminal_stdlib(ctx.source_dir))
 
     def limits_column(self, ctx: Context) -> str:
         return limits.browser_column(ctx.options.engine)

@@ -17,11 +17,13 @@ from ..versions.config import TOOLS_WASM
 if TYPE_CHECKING:
     from ..steps.source import Source
 from . import (
+    EMSCRIPTEN_PLATFORM,
     INTERRUPTED_PROGRAM,
     CheckRun,
     SuiteRunner,
     emscripten_build,
     interrupt_process,
+    marker_environment,
     process_checks,
     run_in_foreground,
 )
@@ -69,6 +71,15 @@ class NodeTarget:
     emscripten = True
     parallel_checks = True
     setup_extras: tuple[str, ...] = ()
+
+    def marker_environment(self, ctx: Context) -> dict[str, str]:
+        return marker_environment(ctx.cpython.version, *EMSCRIPTEN_PLATFORM)
+
+    def require_built(self, ctx: Context) -> Path:
+        return built_python_js(ctx, self.name).parent
+
+    def take_packages(self, ctx: Context, folder: Path) -> None:
+        """Its Python reads site-packages where wasm.pip put it."""
 
     def limits_column(self, ctx: Context) -> str:
         return self.name

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.errors import ConfigError
+from ..core.layout import SITE_PACKAGES
 from ..core.shell import Runner
 from ..versions.config import CHECKOUT
 
@@ -62,14 +63,31 @@ def terminal_stdlib(source_dir: Path) -> list[Path]:
     return [wanted] if wanted.is_file() else []
 
 
+def third_party_files(site_packages: Path) -> dict[str, Path]:
+    """The files of the packages `wasm.pip` put into a build, by their path in site-packages
+    (no compiled bytecode: Python writes its own)."""
+    if not site_packages.is_dir():
+        return {}
+    return {p.relative_to(site_packages).as_posix(): p for p in sorted(site_packages.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+
+
 def install_for_browser(runner: Runner, folder: Path, python_version: str,
                         stdlib: Sequence[Path] = ()) -> None:
+    """The page's site bundle: our site configuration, the stdlib modules the terminal needs,
+    and the build's third-party packages (`wasm.pip`, in site-packages beside python.js): they
+    load with the page, and add nothing to it when none are installed."""
     files = [*site_files(), *stdlib]
     packages = browser_site_packages(python_version)
     bundle = folder / BROWSER_BUNDLE
-    runner.say(f"# pack {' '.join(runner.path(f) for f in files)} as {packages}/* into "
+    third_party = third_party_files(folder / SITE_PACKAGES)
+    shown = f" and the {len(third_party)} files of {runner.path(folder / SITE_PACKAGES)}" \
+        if third_party else ""
+    runner.say(f"# pack {' '.join(runner.path(f) for f in files)}{shown} as {packages}/* into "
                f"{runner.path(bundle)} (the page writes them before Python starts)")
     if runner.dry_run:
         return
     content = {f"{packages}/{f.name}": base64.b64encode(f.read_bytes()).decode() for f in files}
+    content |= {f"{packages}/{name}": base64.b64encode(path.read_bytes()).decode()
+                for name, path in third_party.items()}
     bundle.write_text(json.dumps(content, sort_keys=True))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..core.errors import ToolMissing
-from ..core.layout import TargetName
+from ..core.layout import SITE_PACKAGES, TargetName
 from ..core.shell import Action, Command
 from ..core.stamps import file_digest
 from ..steps.source import Source
@@ -27,7 +27,15 @@ from ..steps.wasi_build import wasi_build
 from ..testing import expectations, testsuite
 from ..toolchains.context import Context
 from ..versions.config import CHECKOUT, TOOLS_WASM
-from . import INTERRUPTED_PROGRAM, CheckRun, SuiteRunner, interrupt_process, process_checks, run_in_foreground
+from . import (
+    INTERRUPTED_PROGRAM,
+    CheckRun,
+    SuiteRunner,
+    interrupt_process,
+    marker_environment,
+    process_checks,
+    run_in_foreground,
+)
 
 RUNNERS = {"wasmtime": TOOLS_WASM / "wasi" / "run_wasmtime.py",
            "node": TOOLS_WASM / "wasi" / "run_node.mjs"}
@@ -45,12 +53,12 @@ def built_python_wasm(ctx: Context) -> Path:
 
 def stdlib_path(ctx: Context) -> list[str]:
     """PYTHONPATH: our start-up folder, the build's own modules (pybuilddir.txt names the
-    folder of its sysconfig data), and the source tree's Lib."""
+    folder of its sysconfig data), the source tree's Lib and the build's site-packages."""
     folder = ctx.target_dir("wasi")
     named = folder / "pybuilddir.txt"
     build_lib = folder / (named.read_text().strip() if named.is_file()
                           else f"build/lib.wasi-wasm32-{'.'.join(ctx.cpython.version.split('.')[:2])}")
-    return [str(SITE), str(build_lib), str(ctx.source_dir / "Lib")]
+    return [str(SITE), str(build_lib), str(ctx.source_dir / "Lib"), str(folder / SITE_PACKAGES)]
 
 
 def runtime_prefix(ctx: Context, runtime: str, cwd: str | None = None) -> list[str]:
@@ -75,6 +83,16 @@ class WasiTarget:
     emscripten = False
     parallel_checks = True
     setup_extras: tuple[str, ...] = ()
+
+    def marker_environment(self, ctx: Context) -> dict[str, str]:
+        # wasi-libc's uname(): sysname "wasi", release and version "0.0.0".
+        return marker_environment(ctx.cpython.version, "wasi", "wasi", "0.0.0", "0.0.0")
+
+    def require_built(self, ctx: Context) -> Path:
+        return built_python_wasm(ctx).parent
+
+    def take_packages(self, ctx: Context, folder: Path) -> None:
+        """Its Python reads site-packages where wasm.pip put it."""
 
     def limits_column(self, ctx: Context) -> str:
         return self.name

@@ -44,14 +44,15 @@ def _check(path: Path, expected: str, origin: str) -> None:
         )
 
 
-def _download(download: Download, dest: Path) -> None:
+def download(source: Download, dest: Path) -> None:
+    """`source` into `dest`, verified by its sha256 (no partial or wrong file is left)."""
     import requests  # imported here: only a real download needs it
 
     part = dest.with_name(dest.name + ".part")
     digest = hashlib.sha256()
     try:
         with requests.get(
-            download.url, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
+            source.url, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
         ) as response:
             response.raise_for_status()
             with part.open("wb") as out:
@@ -60,11 +61,11 @@ def _download(download: Download, dest: Path) -> None:
                     out.write(chunk)
     except (requests.RequestException, OSError) as exc:
         part.unlink(missing_ok=True)
-        raise DownloadError(f"{download.url}: {type(exc).__name__}") from exc
-    if digest.hexdigest() != download.sha256:
+        raise DownloadError(f"{source.url}: {type(exc).__name__}") from exc
+    if digest.hexdigest() != source.sha256:
         part.unlink(missing_ok=True)
         raise ChecksumMismatch(
-            f"sha256 mismatch for {download.url}: expected {download.sha256}, "
+            f"sha256 mismatch for {source.url}: expected {source.sha256}, "
             f"got {digest.hexdigest()}",
             fix="the server sent different bytes than the pinned release; "
             "use --mirror DIR with a verified copy, or report the address",
@@ -115,7 +116,7 @@ def fetch(
             try:
                 def work(candidate: Download = candidate, dest: Path = dest) -> None:
                     dest.parent.mkdir(parents=True, exist_ok=True)
-                    _download(candidate, dest)
+                    download(candidate, dest)
 
                 runner.action(shown, work)
             except DownloadError as exc:
