@@ -51,7 +51,7 @@ def variant(ctx: Context, build: Path, names: list[str], number: int) -> tuple[P
         pip.install(ctx, registry.get("browser"), [requirements.parse(n) for n in names],
                     into=site)
     site_files.install_for_browser(ctx.runner, folder, ctx.cpython.version,
-                                   site_files.terminal_stdlib(ctx.source_dir))
+                                   site_files.terminal_stdlib(ctx.source_dir), ctx.source_dir)
     files = site_files.third_party_files(site)
     bundle = (folder / site_files.BROWSER_BUNDLE).read_bytes()
     return folder, sum(p.stat().st_size for p in files.values()), len(gzip.compress(bundle, 6))

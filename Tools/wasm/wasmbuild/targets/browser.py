@@ -48,7 +48,7 @@ def install_page(ctx: Context, folder: Path) -> None:
             shutil.copyfile(source, folder / source.name)
     web_packages.install(ctx, folder)
     site_files.install_for_browser(ctx.runner, folder, ctx.cpython.version,
-                                   site_files.terminal_stdlib(ctx.source_dir))
+                                   site_files.terminal_stdlib(ctx.source_dir), ctx.source_dir)
 
 
 class BrowserTarget:
@@ -65,7 +65,7 @@ class BrowserTarget:
 
     def take_packages(self, ctx: Context, folder: Path) -> None:
         site_files.install_for_browser(ctx.runner, folder, ctx.cpython.version,
-                                       site_files.terminal_stdlib(ctx.source_dir))
+                                       site_files.terminal_stdlib(ctx.source_dir), ctx.source_dir)
 
     def limits_column(self, ctx: Context) -> str:
         return limits.browser_column(ctx.options.engine)

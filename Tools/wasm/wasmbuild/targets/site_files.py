@@ -72,17 +72,33 @@ def third_party_files(site_packages: Path) -> dict[str, Path]:
             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
 
 
+# Stdlib packages CPython's browser build leaves out (Tools/wasm/wasm_assets.py drops the
+# networking modules) that third-party packages need: importlib.metadata imports email, and
+# http.client, http.cookies are widely imported. The page carries them only with packages.
+STDLIB_FOR_PACKAGES = ("email", "http")
+
+
+def stdlib_for_packages(source_dir: Path) -> dict[str, Path]:
+    lib = source_dir / "Lib"
+    return {p.relative_to(lib).as_posix(): p for name in STDLIB_FOR_PACKAGES
+            for p in sorted((lib / name).rglob("*.py"))}
+
+
 def install_for_browser(runner: Runner, folder: Path, python_version: str,
-                        stdlib: Sequence[Path] = ()) -> None:
+                        stdlib: Sequence[Path] = (), source_dir: Path | None = None) -> None:
     """The page's site bundle: our site configuration, the stdlib modules the terminal needs,
-    and the build's third-party packages (`wasm.pip`, in site-packages beside python.js): they
-    load with the page, and add nothing to it when none are installed."""
+    and the build's third-party packages (`wasm.pip`, in site-packages beside python.js) with
+    the stdlib packages they need that the build leaves out (from `source_dir`): they load
+    with the page, and add nothing to it when none are installed."""
     files = [*site_files(), *stdlib]
     packages = browser_site_packages(python_version)
     bundle = folder / BROWSER_BUNDLE
     third_party = third_party_files(folder / SITE_PACKAGES)
     shown = f" and the {len(third_party)} files of {runner.path(folder / SITE_PACKAGES)}" \
         if third_party else ""
+    if third_party and source_dir is not None:
+        third_party = {**stdlib_for_packages(source_dir), **third_party}
+        shown += f" (with Lib/{', Lib/'.join(STDLIB_FOR_PACKAGES)})"
     runner.say(f"# pack {' '.join(runner.path(f) for f in files)}{shown} as {packages}/* into "
                f"{runner.path(bundle)} (the page writes them before Python starts)")
     if runner.dry_run:
