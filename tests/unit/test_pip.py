@@ -182,3 +182,23 @@ def test_the_page_loads_the_browser_builds_packages_and_nothing_when_there_are_n
                                         f"{packages}/lib-1.0.dist-info/RECORD",
                                         f"{packages}/lib-1.0.dist-info/INSTALLER"}
     assert base64.b64decode(bundle[f"{packages}/lib/__init__.py"]) == b"VERSION = '1.0'\n"
+
+
+def test_a_compiled_project_whose_sdist_does_not_build_is_one_line(fake: FakeToolchain) -> None:
+    import tarfile
+
+    make_wheel(fake.mirror, "fast", "1.0", tag="cp311-cp311-manylinux_2_17_x86_64", purelib=False)
+    source = fake.tmp / "fast-1.0"
+    source.mkdir()
+    (source / "setup.py").write_text("from setuptools import setup, Extension\n"
+                                     "setup(ext_modules=[Extension('fast', ['fast.c'])])\n")
+    with tarfile.open(fake.mirror / "fast-1.0.tar.gz", "w:gz") as archive:
+        archive.add(source, arcname="fast-1.0")
+    ctx = built(fake)
+    with pytest.raises(ConfigError) as failed:
+        install(ctx, "fast")  # offline: pip finds no setuptools to build it with, and stops
+    message = failed.value.message
+    assert message.startswith("fast 1.0 has only wheels with compiled code "
+                              "(cp311-cp311-manylinux_2_17_x86_64) and its sdist does not build")
+    assert message.endswith("there is no wasm wheel for this build") and "\n" not in message
+    assert not site(ctx).exists()

@@ -21,7 +21,7 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from ..core.errors import ConfigError
+from ..core.errors import ConfigError, WasmBuildError
 from .index import File, Index
 from .requirements import Wanted
 from .wheels import Metadata, is_pure_for, metadata
@@ -89,8 +89,7 @@ def _choose(name: NormalizedName, spec: SpecifierSet, pinned: bool, env: Environ
         if wheels or usable:
             return (wheels or usable)[0]
     version = allowed[0]
-    platform_tags = sorted({str(t) for f in by_version[version] if f.is_wheel
-                            for t in parse_wheel_filename(f.filename)[3]})
+    platform_tags = _compiled_tags(by_version[version], version)
     if platform_tags and not any(not f.is_wheel for f in by_version[version]):
         raise ConfigError(f"{name} {version} has only wheels with compiled code "
                           f"({', '.join(platform_tags[:3])}) and no sdist: {NO_WASM_WHEEL}",
@@ -98,6 +97,12 @@ def _choose(name: NormalizedName, spec: SpecifierSet, pinned: bool, env: Environ
     raise ConfigError(f"no release of {name} matching {spec or 'any version'} supports "
                       f"Python {env.python_version}",
                       fix=f"pin a release of {name} whose Requires-Python allows it")
+
+
+def _compiled_tags(files: Sequence[File], version: Version) -> list[str]:
+    """The tags of `version`'s wheels (which _choose found unusable: compiled code)."""
+    return sorted({str(t) for f in files if f.is_wheel and f.version() == version
+                   for t in parse_wheel_filename(f.filename)[3]})
 
 
 def resolve(wanted: Sequence[Wanted], env: Environment) -> list[Pick]:
@@ -149,7 +154,16 @@ def _pick(name: NormalizedName, spec: SpecifierSet, needed_by: str,
     version = file.version()
     assert version is not None
     path = env.obtain(file, f"{name} {version}")
-    wheel = path if file.is_wheel else env.build_sdist(path, f"{name} {version}")
+    try:
+        wheel = path if file.is_wheel else env.build_sdist(path, f"{name} {version}")
+    except WasmBuildError as failed:
+        compiled = _compiled_tags(env.index.files(name), version)
+        if not compiled:
+            raise
+        raise ConfigError(f"{name} {version} has only wheels with compiled code "
+                          f"({', '.join(compiled[:3])}) and its sdist does not build here "
+                          f"({failed.message}): {NO_WASM_WHEEL}",
+                          fix=f"use a pure-Python release of {name}, or leave it out") from None
     if not is_pure_for(wheel.name, env.tags):
         raise ConfigError(f"{name} {version}'s sdist builds a wheel with compiled code "
                           f"({wheel.name}): {NO_WASM_WHEEL}",
