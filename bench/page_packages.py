@@ -11,7 +11,7 @@ a space-separated list; the empty set first), each with its own site bundle, and
 fresh Firefox ESR or WebKit) from navigation to the first prompt; the order changes from
 round to round; the table gives medians, the packages' size on disk, the bundle's size as
 sent (gzip -6, as a server compresses it) and the growth per MB of packages against the empty
-set. Nothing is asserted: this is a measurement.
+set (for sets of a MB or more). Nothing is asserted: this is a measurement.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def main() -> None:
             empty = statistics.median(times[0])
             for names, (_, size, sent), taken in zip(sets, variants, times, strict=True):
                 median = statistics.median(taken)
-                per_mb = f"{(median - empty) * 1000 / (size / MB):.0f} ms" if size else ""
+                # Below a MB the difference is the machine's noise, not the packages'.
+                per_mb = f"{(median - empty) * 1000 / (size / MB):.0f} ms" if size >= MB else ""
                 rows.append(f"| {engine} | {' '.join(names) or '(none)'} | {size / MB:.2f} MB | "
                             f"{sent / MB:.2f} MB | {median:.2f} s | {per_mb} |")
     lines = [f"{machine()}, CPython {ctx.cpython.version}, Emscripten {ctx.emscripten.version}; "

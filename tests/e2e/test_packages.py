@@ -6,6 +6,7 @@ page's site bundle) is put back as it was afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -69,11 +70,10 @@ def mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture()
-def kept(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each build's packages and the page's site bundle as they were before the test."""
+@contextlib.contextmanager
+def packages_kept(backup: Path) -> Iterator[None]:
+    """Each build's packages and the page's site bundle as they were before."""
     saved: dict[Path, Path | None] = {}
-    backup = Path(request.getfixturevalue("tmp_path")) / "kept"
     for name, link in BUILDS.items():
         for path in (link / "site-packages", link / "wasm-site.json"):
             if not link.exists():
@@ -86,16 +86,24 @@ def kept(request: pytest.FixtureRequest) -> Iterator[None]:
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(real, copy)
             saved[real] = copy if copy.exists() else None
-    yield
-    for real, copy in saved.items():
-        if real.is_dir():
-            shutil.rmtree(real)
-        elif real.exists():
-            real.unlink()
-        if copy is not None and copy.is_dir():
-            shutil.copytree(copy, real, symlinks=True)
-        elif copy is not None:
-            shutil.copy2(copy, real)
+    try:
+        yield
+    finally:
+        for real, copy in saved.items():
+            if real.is_dir():
+                shutil.rmtree(real)
+            elif real.exists():
+                real.unlink()
+            if copy is not None and copy.is_dir():
+                shutil.copytree(copy, real, symlinks=True)
+            elif copy is not None:
+                shutil.copy2(copy, real)
+
+
+@pytest.fixture()
+def kept(tmp_path: Path) -> Iterator[None]:
+    with packages_kept(tmp_path / "kept"):
+        yield
 
 
 def pip(mirror: Path, target: str) -> None:

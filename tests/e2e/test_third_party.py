@@ -1,0 +1,122 @@
+"""End to end: other projects' own test suites (tests/e2e/data/third_party.toml), installed with
+`wasm.pip --require-hashes` and run with their own runner, pytest, inside the Node and WASI
+builds, beside the same suites run natively from the same wheels. A test fails when a build
+fails a test that the native run passes and that is not a recorded difference, or when a
+recorded difference passes now (the record, and docs/packages.md, must then change).
+
+The wheels and sdists are pinned with sha256 and come from PyPI, the download cache, or the
+mirror folder of CPYTHON_WASM_MIRROR (as every download of the kit)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ..conftest import CHECKOUT
+from .test_node_build import explain, invoke
+from .test_packages import packages_kept
+
+pytestmark = pytest.mark.e2e
+
+DATA = Path(__file__).parent / "data"
+SUITES = tomllib.loads((DATA / "third_party.toml").read_text())
+REQUIREMENTS = DATA / SUITES["requirements"]
+SUMMARY = re.compile(r"^(FAILED|ERROR) (\S+)", re.MULTILINE)
+
+
+def failing(output: str) -> set[str]:
+    """The tests pytest's short summary (-rfE) names as failed or in error."""
+    return {match.group(2) for match in SUMMARY.finditer(output)}
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suites' packages in the Node and WASI builds, for as long as this module runs."""
+    for task in ("wasm.node", "wasm.wasi"):
+        result = invoke(task)
+        assert result.returncode == 0, explain(result)
+    with packages_kept(tmp_path_factory.mktemp("kept")):
+        for target in ("node", "wasi"):
+            result = invoke("wasm.pip", "--target", target, "--require-hashes",
+                            "--requirements", str(REQUIREMENTS), timeout=1200)
+            assert result.returncode == 0, explain(result)
+        yield
+
+
+@pytest.fixture(scope="module")
+def native(tmp_path_factory: pytest.TempPathFactory, installed: None) -> Path:
+    """A native venv with the same wheels, taken from the download cache wasm.pip filled."""
+    sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
+    from wasmbuild.core.layout import Layout
+
+    venv = tmp_path_factory.mktemp("native") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                             "--no-index", "--find-links", str(Layout.default().downloads),
+                             "--require-hashes", "-r", str(REQUIREMENTS)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return venv / "bin" / "python"
+
+
+def suite(name: str, tmp_path: Path) -> Path:
+    """The project's test files from its verified sdist, in a folder of their own."""
+    sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
+    from wasmbuild.core.layout import Layout
+    from wasmbuild.core.shell import Runner
+    from wasmbuild.toolchains import sources
+    from wasmbuild.versions.config import Download
+
+    project = SUITES["projects"][name]
+    layout = Layout.default()
+    fetched = sources.fetch([Download("PyPI", project["sdist"], project["sha256"])],
+                            what=f"{name} {project['version']} sdist", downloads=layout.downloads,
+                            mirror=sources_mirror(), runner=Runner(CHECKOUT))
+    with tarfile.open(fetched.path) as archive:
+        archive.extractall(tmp_path / "sdist", filter="data")
+    top = next((tmp_path / "sdist").iterdir())
+    folder = tmp_path / name
+    folder.mkdir()
+    for part in project["copy"]:
+        source = top / part
+        if source.is_dir():
+            shutil.copytree(source, folder / part)
+        else:
+            shutil.copy2(source, folder / part)
+    return folder
+
+
+def sources_mirror() -> Path | None:
+    import os
+
+    mirror = os.environ.get("CPYTHON_WASM_MIRROR")
+    return Path(mirror) if mirror else None
+
+
+@pytest.mark.parametrize("name", sorted(SUITES["projects"]))
+def test_a_projects_own_suite_differs_from_native_only_where_recorded(
+        name: str, native: Path, tmp_path: Path) -> None:
+    folder = suite(name, tmp_path)
+    project = SUITES["projects"][name]
+    pytest_args = ["-m", "pytest", *SUITES["pytest"], *project["args"]]
+    ran = subprocess.run([str(native), *pytest_args], cwd=folder, capture_output=True,
+                         text=True, timeout=1200)
+    native_failing = failing(ran.stdout)
+    assert " passed" in ran.stdout, ran.stdout[-3000:]
+    for target in ("node", "wasi"):
+        result = subprocess.run([sys.executable, "-m", "invoke", "-r", str(CHECKOUT), "wasm.run",
+                                 "--target", target, "--", *pytest_args], cwd=folder,
+                                capture_output=True, text=True, timeout=1800)
+        assert " passed" in result.stdout, explain(result)
+        differences = failing(result.stdout) - native_failing
+        recorded = set(project["differences"][target])
+        assert sorted(differences - recorded) == [], f"{name} under {target}: new failures"
+        assert sorted(recorded - differences) == [], f"{name} under {target}: now passing"
