@@ -120,3 +120,47 @@ def test_a_projects_own_suite_differs_from_native_only_where_recorded(
         recorded = set(project["differences"][target])
         assert sorted(differences - recorded) == [], f"{name} under {target}: new failures"
         assert sorted(recorded - differences) == [], f"{name} under {target}: now passing"
+
+
+PAGE_SUITE = "more-itertools"
+"""The suite also run in the page (Chromium), from the browser build's site bundle."""
+
+
+def test_a_projects_suite_in_the_page_differs_from_native_only_where_recorded(
+        native: Path, tmp_path: Path) -> None:
+    import base64
+    import json
+
+    from wasmbuild.browser import browser_tests
+
+    project = SUITES["projects"][PAGE_SUITE]
+    folder = suite(PAGE_SUITE, tmp_path)
+    pytest_args = [*SUITES["pytest"], *project["args"]]
+    ran = subprocess.run([str(native), "-m", "pytest", *pytest_args], cwd=folder,
+                         capture_output=True, text=True, timeout=1200)
+    build = CHECKOUT / "builddir" / "emscripten-browser"
+    result = invoke("wasm.browser")
+    assert result.returncode == 0, explain(result)
+    with packages_kept(tmp_path / "kept"):
+        result = invoke("wasm.pip", "--target", "browser", "--require-hashes", "--requirements",
+                        str(REQUIREMENTS), timeout=1200)
+        assert result.returncode == 0, explain(result)
+        bundle = build / "third-party-bundle.json"
+        bundle.write_text(json.dumps({f"/suite/{p.relative_to(folder).as_posix()}":
+                                      base64.b64encode(p.read_bytes()).decode()
+                                      for p in sorted(folder.rglob("*")) if p.is_file()}))
+        runner = browser_tests.BrowserRunner(CHECKOUT, "builddir/emscripten-browser/tests.html",
+                                             1200, tmp_path)
+        try:
+            with browser_tests.serving(CHECKOUT) as base_url:
+                output, _, timed_out, _ = runner.run_args(base_url, [
+                    "-c", "import os, sys, pytest; os.chdir('/suite'); "
+                    f"sys.exit(pytest.main({pytest_args!r}))"], bundle=bundle.name)
+        finally:
+            runner.close()
+            bundle.unlink()
+    assert not timed_out and " passed" in output, output[-3000:]
+    differences = failing(output) - failing(ran.stdout)
+    unexpected = sorted(differences ^ set(project["differences"]["browser"]))
+    assert unexpected == [], "\n".join(line for line in output.splitlines()
+                                       if any(name in line for name in unexpected))
