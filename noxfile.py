@@ -36,7 +36,14 @@ def tests(session: nox.Session) -> None:
 def e2e(session: nox.Session) -> None:
     """The end-to-end tests: real builds with emcc, run in Node and in Chromium."""
     session.install("-e", ".[test]")
-    session.run("pytest", "-m", "e2e", *session.posargs)
+    session.run("pytest", "-m", "e2e and not by_hand", *session.posargs)
+
+
+@nox.session
+def third_party(session: nox.Session) -> None:
+    """Other projects' own test suites in the builds, all of them (CI runs a slice)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "e2e", "tests/e2e/test_third_party.py", *session.posargs)
 
 
 @nox.session
