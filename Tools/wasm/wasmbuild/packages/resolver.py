@@ -21,7 +21,7 @@ from packaging.tags import Tag
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from ..core.errors import ConfigError, WasmBuildError
+from ..core.errors import ConfigError
 from .index import File, Index
 from .requirements import Wanted
 from .wheels import Metadata, is_pure_for, metadata
@@ -83,16 +83,24 @@ def _choose(name: NormalizedName, spec: SpecifierSet, pinned: bool, env: Environ
         raise ConfigError(f"no release of {name} matches {spec or 'any version'} on "
                           f"{env.index.where} (newest: {newest})",
                           fix=f"ask for a release that exists: `{name}=={newest.split(',')[0]}`")
+    compiled = False
     for version in allowed:
         usable = [f for f in by_version[version] if _usable(f, env)]
         wheels = [f for f in usable if f.is_wheel]
-        if wheels or usable:
-            return (wheels or usable)[0]
+        if wheels:
+            return wheels[0]
+        # A release with wheels but no pure one has compiled code, and so, presumably, do the
+        # sdists of it and of older releases (building one is a long native build for
+        # nothing): only an older pure wheel is taken then.
+        compiled = compiled or any(f.is_wheel for f in by_version[version])
+        if usable and not compiled:
+            return usable[0]
     version = allowed[0]
     platform_tags = _compiled_tags(by_version[version], version)
-    if platform_tags and not any(not f.is_wheel for f in by_version[version]):
+    if platform_tags:
         raise ConfigError(f"{name} {version} has only wheels with compiled code "
-                          f"({', '.join(platform_tags[:3])}) and no sdist: {NO_WASM_WHEEL}",
+                          f"({', '.join(platform_tags[:3])}), and no release of it that "
+                          f"{spec or 'any version'} allows is pure Python: {NO_WASM_WHEEL}",
                           fix=f"use a pure-Python release of {name}, or leave it out")
     raise ConfigError(f"no release of {name} matching {spec or 'any version'} supports "
                       f"Python {env.python_version}",
@@ -154,16 +162,7 @@ def _pick(name: NormalizedName, spec: SpecifierSet, needed_by: str,
     version = file.version()
     assert version is not None
     path = env.obtain(file, f"{name} {version}")
-    try:
-        wheel = path if file.is_wheel else env.build_sdist(path, f"{name} {version}")
-    except WasmBuildError as failed:
-        compiled = _compiled_tags(env.index.files(name), version)
-        if not compiled:
-            raise
-        raise ConfigError(f"{name} {version} has only wheels with compiled code "
-                          f"({', '.join(compiled[:3])}) and its sdist does not build here "
-                          f"({failed.message}): {NO_WASM_WHEEL}",
-                          fix=f"use a pure-Python release of {name}, or leave it out") from None
+    wheel = path if file.is_wheel else env.build_sdist(path, f"{name} {version}")
     if not is_pure_for(wheel.name, env.tags):
         raise ConfigError(f"{name} {version}'s sdist builds a wheel with compiled code "
                           f"({wheel.name}): {NO_WASM_WHEEL}",
