@@ -37,6 +37,8 @@ class Pick:
     wheel: Path
     """The wheel to install: the downloaded one, or the one built from the sdist."""
     needed_by: str
+    requires: tuple[Requirement, ...] = ()
+    """Its Requires-Dist, read once from the wheel."""
 
 
 @dataclass
@@ -96,7 +98,7 @@ def _choose(name: NormalizedName, spec: SpecifierSet, pinned: bool, env: Environ
         if usable and not compiled:
             return usable[0]
     version = allowed[0]
-    platform_tags = _compiled_tags(by_version[version], version)
+    platform_tags = _compiled_tags(by_version[version])
     if platform_tags:
         raise ConfigError(f"{name} {version} has only wheels with compiled code "
                           f"({', '.join(platform_tags[:3])}), and no release of it that "
@@ -107,10 +109,9 @@ def _choose(name: NormalizedName, spec: SpecifierSet, pinned: bool, env: Environ
                       fix=f"pin a release of {name} whose Requires-Python allows it")
 
 
-def _compiled_tags(files: Sequence[File], version: Version) -> list[str]:
-    """The tags of `version`'s wheels (which _choose found unusable: compiled code)."""
-    return sorted({str(t) for f in files if f.is_wheel and f.version() == version
-                   for t in parse_wheel_filename(f.filename)[3]})
+def _compiled_tags(files: Sequence[File]) -> list[str]:
+    """The tags of a release's wheels (which _choose found unusable: compiled code)."""
+    return sorted({str(t) for f in files if f.is_wheel for t in parse_wheel_filename(f.filename)[3]})
 
 
 def resolve(wanted: Sequence[Wanted], env: Environment) -> list[Pick]:
@@ -142,7 +143,7 @@ def resolve(wanted: Sequence[Wanted], env: Environment) -> list[Pick]:
         new = {"", *requirement.extras} - expanded.setdefault(name, set())
         if new:
             expanded[name] |= new
-            for dependency in metadata(pick.wheel).requires:
+            for dependency in pick.requires:
                 queue.append((dependency, tuple(sorted(new)), f"{name} {pick.version}"))
     return list(env.picks.values())
 
@@ -171,4 +172,4 @@ def _pick(name: NormalizedName, spec: SpecifierSet, needed_by: str,
     if found.version != version or found.name != name:
         raise ConfigError(f"{file.filename} holds {found.name} {found.version}",
                           fix="the index serves a wrong file: report it")
-    return Pick(name, version, file, wheel, needed_by)
+    return Pick(name, version, file, wheel, needed_by, found.requires)
