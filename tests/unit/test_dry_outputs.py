@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from invoke.program import Program
 from wasmbuild.core import host
-from wasmbuild.toolchains import wasi
+from wasmbuild.toolchains import roots, wasi
 
 from ..conftest import CHECKOUT
 from .conftest import FakeToolchain
@@ -78,6 +78,11 @@ def printed(fake: FakeToolchain, args: tuple[str, ...], monkeypatch: pytest.Monk
     monkeypatch.setenv("CPYTHON_WASM_CACHE", str(fake.tmp / "cache"))
     monkeypatch.setenv("CPYTHON_WASM_BUILDDIR", str(fake.layout.builddir))
     monkeypatch.setattr(host, "has_file", lambda path: False)
+    monkeypatch.setattr(host, "is_root", lambda: True)
+    # A root is entered with the host's TERM and its proxy and CA variables: none here.
+    monkeypatch.setenv("TERM", "xterm")
+    for name in [name for name in os.environ if roots.TRUST_VARIABLES.match(name)]:
+        monkeypatch.delenv(name)
     monkeypatch.setattr(host, "has_folder", lambda path: False)
     monkeypatch.setattr(wasi, "_installed_version", lambda package: None)
     git = shutil.which("git", path=os.defpath)  # the matrix and the clean room ask the checkout's history

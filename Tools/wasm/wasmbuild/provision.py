@@ -143,7 +143,7 @@ def setup(*, dry_run: bool = False, runner: Runner | None = None,
             fix="install them with your package manager; for Emscripten see "
             "https://emscripten.org/docs/getting_started/downloads.html (then pass --emsdk DIR)",
         )
-    if os.geteuid() != 0 and not dry_run:
+    if not host.is_root() and not dry_run:
         raise ToolMissing(
             f"missing {', '.join(packages)} and installing needs root",
             fix=f"sudo apt-get install -y {' '.join(packages)}",

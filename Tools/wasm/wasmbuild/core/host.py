@@ -3,8 +3,13 @@ Debian package installs. Asked here only, so that a test can stand in for a bare
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
 
 
 def has_program(name: str) -> bool:

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core import host
 from ..core.errors import ConfigError, ToolMissing
 from ..core.layout import Layout, remove
 from ..core.shell import Command, Runner
@@ -54,7 +55,7 @@ class RootTools:
 
 def choose_tools(*, dry_run: bool = False) -> RootTools:
     """The programs that make and enter roots on this machine, or a one-line error naming them."""
-    as_root = os.geteuid() == 0
+    as_root = host.is_root()
     if as_root and shutil.which("debootstrap"):
         maker = "debootstrap"
     elif shutil.which("mmdebstrap"):
@@ -211,7 +212,7 @@ class Roots:
         variables = {"HOME": "/root", "PATH": ROOT_PATH, "LANG": "C.UTF-8",
                      "TERM": os.environ.get("TERM", "dumb"), **trust_environment(os.environ),
                      **(env or {})}
-        shared = [(p, str(p), True) for p in TRUST_FILES if p.exists()]
+        shared = [(p, str(p), True) for p in TRUST_FILES if host.has_file(p)]
         shared += [(p, str(p), False) for p in binds]
         shared += [(p, inside, True) for p, inside in (ro_binds or {}).items()]
         if self.tools.enter == "bwrap":
@@ -219,22 +220,22 @@ class Roots:
             # own, as a build of an Emscripten the root's release lacks does).
             words: list[str | Path] = ["bwrap", "--dev-bind", root, "/", "--dev", "/dev", "--proc",
                                        "/proc", "--unshare-pid", "--die-with-parent"]
-            if os.geteuid() != 0:
+            if not host.is_root():
                 # Without root on the host, a user namespace makes us root inside (apt needs it).
                 words += ["--unshare-user", "--uid", "0", "--gid", "0"]
-            for host, inside, read_only in shared:
-                words += ["--ro-bind" if read_only else "--bind", host, inside]
+            for outside, inside, read_only in shared:
+                words += ["--ro-bind" if read_only else "--bind", outside, inside]
             words += ["--chdir", cwd, "--clearenv"]
             for key, value in variables.items():
                 words += ["--setenv", key, value]
             return Command.of(*words, *argv, cwd=self.runner.root)
         # chroot: mounts made in a private namespace disappear when the command ends.
         mounts = [f"mount --rbind /dev {root}/dev", f"mount -t proc proc {root}/proc"]
-        for host, inside, read_only in shared:
+        for outside, inside, read_only in shared:
             target = f"{root}{inside}"
-            parent = target if host.is_dir() else str(Path(target).parent)
-            make = f"mkdir -p {parent}" + ("" if host.is_dir() else f" && touch {target}")
-            mounts.append(f"{make} && mount --bind {host} {target}"
+            parent = target if outside.is_dir() else str(Path(target).parent)
+            make = f"mkdir -p {parent}" + ("" if outside.is_dir() else f" && touch {target}")
+            mounts.append(f"{make} && mount --bind {outside} {target}"
                           + (f" && mount -o remount,bind,ro {target}" if read_only else ""))
         assignments = [f"{k}={v}" for k, v in variables.items()]
         script = " && ".join(mounts) + ' && exec chroot "$0" env -i "$@"'
