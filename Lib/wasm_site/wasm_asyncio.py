@@ -1,10 +1,12 @@
-"""An asyncio event loop for CPython on wasm32-emscripten.
+"""An asyncio event loop for CPython on wasm32-emscripten and wasm32-wasi.
 
-asyncio's standard loop wakes itself through a socket pair, and Emscripten has none: making
-one ended the runtime on Node and raised OSError in the browser, so `asyncio.run()` could not
-start. This loop is asyncio's own selector loop with two changes:
+asyncio's standard loop wakes itself through a socket pair, and neither platform has one:
+making one ended the runtime on Node and raised OSError in the browser and under WASI, so
+`asyncio.run()` could not start. This loop is asyncio's own selector loop with two changes:
 
-- it wakes itself through os.pipe() (Emscripten's in-memory pipes), which select() sees;
+- it wakes itself through os.pipe() (Emscripten's in-memory pipes), which select() sees; WASI
+  has no pipes, and nothing to wake a loop from outside (no threads, no signal handlers), so
+  there it has no self-pipe at all;
 - it waits by sleeping, because select() on Emscripten returns at once whatever its timeout.
 
 Timers, tasks, futures, queues, locks, `wait_for`, `call_later`, pipes and `add_reader` are
@@ -36,6 +38,8 @@ POLL_INTERVAL = 0.005
 
 def threads_available() -> bool:
     """False in a wasm build without pthreads (every profile but `threads`)."""
+    if sys.platform == "wasi":
+        return False
     info = getattr(sys, "_emscripten_info", None)
     return info is None or bool(info.pthreads)
 
@@ -131,6 +135,9 @@ class WasmEventLoop(asyncio.unix_events._UnixSelectorEventLoop):  # type: ignore
         super().__init__(selector or SleepingSelector())
 
     def _make_self_pipe(self) -> None:
+        if not hasattr(os, "pipe"):  # WASI: call_soon_threadsafe() has no thread to come from
+            self._ssock = self._csock = None
+            return
         reader, writer = os.pipe()
         self._ssock = _PipeEnd(reader)
         self._csock = _PipeEnd(writer)
@@ -138,6 +145,14 @@ class WasmEventLoop(asyncio.unix_events._UnixSelectorEventLoop):  # type: ignore
         if isinstance(self._selector, SleepingSelector):
             self._selector.own_fds.add(reader)
         self._add_reader(reader, self._read_from_self)
+
+    def _close_self_pipe(self) -> None:
+        if self._ssock is not None:
+            super()._close_self_pipe()
+
+    def _write_to_self(self) -> None:
+        if self._csock is not None:
+            super()._write_to_self()
 
     def run_in_executor(self, executor: concurrent.futures.Executor | None,
                         func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:

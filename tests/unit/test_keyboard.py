@@ -81,6 +81,10 @@ if mode == "raises":  # Python's default handler: KeyboardInterrupt, status 130
     signal.signal(signal.SIGINT, stop)
 elif mode == "ignores":
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+elif mode == "dies":  # no handler: the signal ends the process, silently
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+# "ends": Python's own uncaught KeyboardInterrupt, its line and then death by SIGINT (what the
+# WASI runners do when they cannot raise it inside the program)
 print("sleeping", flush=True)
 time.sleep(30)
 """
@@ -90,8 +94,9 @@ time.sleep(30)
     ("raises", "works", "KeyboardInterrupt"),
     ("dies", "fails", "no KeyboardInterrupt: the runtime ends (killed by signal 2)"),
     ("ignores", "hangs", "still sleeping 1 s after SIGINT"),
+    ("ends", "fails", "Python cannot catch it: the run ends as on an uncaught KeyboardInterrupt"),
 ])
-def test_the_ctrl_c_probe_tells_the_three_outcomes(fake: FakeToolchain, tmp_path: Path,
+def test_the_ctrl_c_probe_tells_the_four_outcomes(fake: FakeToolchain, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch, mode: str,
                                                    status: str, detail: str) -> None:
     program = tmp_path / "runtime.py"

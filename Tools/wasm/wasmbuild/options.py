@@ -3,10 +3,9 @@
 A row of `OPTIONS` says what an option is called, what it takes, its default, its help, which
 tasks take it, and whether a task chained after another in one invocation (`invoke wasm.node
 --emscripten 3.1.69 wasm.run -- ...`) inherits it: the options that say which build is meant.
-The front end generates each task's signature (and so its `--help`) from this table, hands the
-raw values to `parse`, and builds the library's `context.Options` by name with `build_options`.
-Values are checked here, once, with one-line errors; invoke sees every non-flag option as text,
-so a bad number is our error with a fix, not a traceback from the argument parser.
+The front end generates each task's signature (and --help) from this table, hands the raw values
+to `parse`, and builds `context.Options` by name with `build_options`. Values are checked here,
+once, with one-line errors: a bad number is our error with a fix, not the parser's traceback.
 """
 
 from __future__ import annotations
@@ -125,6 +124,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("runtime", "what runs the WASI build: wasmtime (the PyPI package) or node "
            "(node:wasi, the Node of --node/--node-version)", frozenset({"run", "test", "limits"}),
            default=lambda: "wasmtime", choices=lambda: RUNTIMES),
+    Option("dir", "a host folder the WASI build sees, HOST[::GUEST], repeatable: only these and "
+           "the build's own (default: all files, at the same paths)", frozenset({"run"}), kind="list"),
     Option("optimize", "compile with V8's optimising tier first (--no-liftoff): more start-up "
            "for faster Python code under older Node releases (bench/RESULTS.md)",
            frozenset({"run"}), kind="flag"),

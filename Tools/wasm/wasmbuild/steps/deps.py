@@ -10,7 +10,7 @@ would find the host's libraries).
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +46,19 @@ class BuiltDependency:
 BUILD_TRIPLE = f"{platform.machine()}-{'pc' if platform.machine() == 'x86_64' else 'unknown'}-linux-gnu"
 
 
+def fetch_and_unpack(dep: Dependency, source: Path, layout: Layout, runner: Runner, *,
+                     mirror: Path | None, offline: bool) -> Callable[[], None]:
+    """The first work of a library's build: its verified archive, unpacked into `source`."""
+    def work() -> None:
+        archive = fetch([dep.download], what=f"{dep.name} {dep.version}",
+                        downloads=layout.downloads, mirror=mirror, runner=runner, offline=offline)
+        runner.action(f"mkdir -p {runner.path(source)} && tar -xf {runner.path(archive.path)} "
+                      f"-C {runner.path(source)} --strip-components=1",
+                      lambda: unpack(archive.path, source))
+
+    return work
+
+
 def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, runner: Runner, *,
                      jobs: int, mirror: Path | None, offline: bool,
                      pthreads: bool = False, pic: bool = False,
@@ -73,18 +86,10 @@ def build_dependency(dep: Dependency, emscripten: Emscripten, layout: Layout, ru
     if fixes:
         inputs["fixes"] = [f.fingerprint for f in fixes]
     source = state / "src" / variant
-
-    def fetch_and_unpack() -> None:
-        archive = fetch([dep.download], what=f"{dep.name} {dep.version}",
-                        downloads=layout.downloads, mirror=mirror, runner=runner, offline=offline)
-        runner.action(f"mkdir -p {runner.path(source)} && tar -xf {runner.path(archive.path)} "
-                      f"-C {runner.path(source)} --strip-components=1",
-                      lambda: unpack(archive.path, source))
-
     env = emscripten.env
     prepare = [emscripten.command(*dep.prepare, cwd=source)] if dep.prepare else []
     step = Step(variant, state, inputs, work=[
-        fetch_and_unpack,
+        fetch_and_unpack(dep, source, layout, runner, mirror=mirror, offline=offline),
         *prepare,
         emscripten.command(emscripten.tool("emconfigure"), source / "configure",
                    "--host=wasm32-unknown-emscripten", f"--build={BUILD_TRIPLE}",
@@ -104,13 +109,14 @@ def build_all(versions: Versions, emscripten: Emscripten, layout: Layout, runner
     return [build_dependency(dep, emscripten, layout, runner, jobs=jobs, mirror=mirror,
                              offline=offline, pthreads=pthreads, pic=pic,
                              fixes=versions.fixes_for(emscripten.version, dep.name))
-            for dep in versions.deps]
+            for dep in versions.deps if dep.emscripten]
 
 
 def deps(ctx: Context) -> list[BuiltDependency]:
     """Step 2b: the libraries stdlib modules need (xz for _lzma, ...), built with emcc."""
     emscripten = ctx.emscripten
-    names = ", ".join(f"{d.name} {d.version} ({d.module})" for d in ctx.versions.deps)
+    names = ", ".join(f"{d.name} {d.version} ({d.module})" for d in ctx.versions.deps
+                      if d.emscripten)
     ctx.runner.heading(f"libraries for stdlib modules: {names or 'none'}")
     with locked(ctx.paths.emscripten_state(emscripten.key) / ".lock"):
         prepare_cache(emscripten, ctx.runner)

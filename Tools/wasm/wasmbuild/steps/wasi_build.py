@@ -3,8 +3,9 @@
 Debian's clang, llvm tools and wasi-libc in place of the WASI SDK's (wasi.py), in one folder
 per CPython x WASI toolchain.
 
-Around the recipe: the clang versions' fixes from versions.toml ([[wasi.fixes]]) and an empty
-Modules/Setup.local, as CPython's own WASI build makes one.
+Around the recipe: the libraries of zlib, _bz2, _lzma and _sqlite3 (wasi_deps.py), the clang
+versions' fixes from versions.toml ([[wasi.fixes]]) and an empty Modules/Setup.local, as
+CPython's own WASI build makes one.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from ..core.errors import ConfigError
 from ..core.shell import Action
 from ..core.stamps import file_digest
 from ..toolchains.context import Context
-from .base import Step, link_recipe_path, run_step
+from .base import Step, link_recipe_path, merge_configure_env, run_step
 from .beside import ready
 from .cross import build_triple
 from .source import Source
+from .wasi_deps import wasi_libraries
 
 
 def wasi_build(ctx: Context, source: Source, build_python: Path) -> Path:
@@ -38,18 +40,24 @@ def wasi_build(ctx: Context, source: Source, build_python: Path) -> Path:
     if fixes:
         runner.note(f"fixes for clang {compiler.toolchain.clang}: "
                     + ", ".join(f.name for f in fixes) + " (versions.toml [[wasi.fixes]])")
+    libraries = wasi_libraries(ctx, compiler)
     env = {"CONFIG_SITE": str(site), **compiler.env([c for f in fixes for c in f.cflags])}
+    for extra in (*(library.configure_env for library in libraries),
+                  dict(ctx.profile.configure_env)):
+        env = merge_configure_env(env, extra)
     configure = compiler.command(
         source.tree / "configure", "-C", "--host=wasm32-unknown-wasi",
         f"--build={build_triple(source)}", f"--with-build-python={python}",
         *recipe.configure, *ctx.profile.configure_args, cwd=folder, env=env)
     inputs = {"configure": source.configure_digest(), "argv": list(configure.argv),
               "env": env, "site": file_digest(site) if site.is_file() else "missing",
-              "toolchain": [compiler.provider, compiler.toolchain.wasi_libc]}
+              "toolchain": [compiler.provider, compiler.toolchain.wasi_libc],
+              "libraries": [library.dependency.wasi_fingerprint for library in libraries]}
     run_step(runner, Step("configure", folder, inputs, [configure], [folder / "Makefile"],
                           before=_fresh_folder(ctx, folder)))
-    make = compiler.command("make", f"-j{ctx.options.jobs}", cwd=folder)
-    run_step(runner, Step("make", folder, {**inputs, "source": source.digest}, [make],
+    make = compiler.command("make", f"-j{ctx.options.jobs}", *ctx.profile.make_args, cwd=folder)
+    run_step(runner, Step("make", folder, {**inputs, "source": source.digest,
+                                           "make_args": list(ctx.profile.make_args)}, [make],
                           [folder / "python.wasm"]))
     link_recipe_path(runner, ctx.paths.recipe_link(ctx.variant("wasi")), folder)
     return folder

@@ -210,6 +210,11 @@ def interrupt_process(ctx: Context, command: Command) -> tuple[str, str]:
     took = time.monotonic() - started
     if "KeyboardInterrupt" in errors and process.returncode == 130:
         return "works", f"KeyboardInterrupt {took:.1f} s after SIGINT"
+    if errors.strip().endswith("KeyboardInterrupt") and process.returncode == -signal.SIGINT:
+        # The WASI runners: the runtime cannot raise it inside Python, so the run ends as an
+        # uncaught one ends a native Python (its line, then death by SIGINT).
+        return "fails", ("Python cannot catch it: the run ends as on an uncaught "
+                         "KeyboardInterrupt (its line, then killed by SIGINT)")
     status = process.returncode
     ended = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
     return "fails", f"no KeyboardInterrupt: the runtime ends ({ended})"

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from ..core.errors import ToolMissing
+from ..core.errors import ConfigError, ToolMissing
 from ..core.layout import SITE_PACKAGES, TargetName
 from ..core.shell import Action, Command
 from ..core.stamps import file_digest
@@ -40,6 +40,7 @@ from . import (
 RUNNERS = {"wasmtime": TOOLS_WASM / "wasi" / "run_wasmtime.py",
            "node": TOOLS_WASM / "wasi" / "run_node.mjs"}
 SITE = CHECKOUT / "Lib" / "wasi_site"
+SHARED_SITE = CHECKOUT / "Lib" / "wasm_site"
 LAUNCHER = "python.sh"
 
 
@@ -52,24 +53,53 @@ def built_python_wasm(ctx: Context) -> Path:
 
 
 def stdlib_path(ctx: Context) -> list[str]:
-    """PYTHONPATH: our start-up folder, the build's own modules (pybuilddir.txt names the
-    folder of its sysconfig data), the source tree's Lib and the build's site-packages."""
+    """PYTHONPATH: our start-up folder and the modules it shares with the Emscripten builds
+    (the asyncio loop), the build's own modules (pybuilddir.txt names the folder of its
+    sysconfig data), the source tree's Lib and the build's site-packages."""
     folder = ctx.target_dir("wasi")
     named = folder / "pybuilddir.txt"
     build_lib = folder / (named.read_text().strip() if named.is_file()
                           else f"build/lib.wasi-wasm32-{'.'.join(ctx.cpython.version.split('.')[:2])}")
-    return [str(SITE), str(build_lib), str(ctx.source_dir / "Lib"), str(folder / SITE_PACKAGES)]
+    return [str(SITE), str(SHARED_SITE), str(build_lib), str(ctx.source_dir / "Lib"),
+            str(folder / SITE_PACKAGES)]
 
 
-def runtime_prefix(ctx: Context, runtime: str, cwd: str | None = None) -> list[str]:
+def launcher_python() -> str:
+    """The Python a launcher runs wasmtime's runner with: the checkout's own environment
+    (bootstrap.py's .venv, which has the wasmtime package), which outlives the environment a
+    build ran in (a nox session's, removed with .nox)."""
+    checkout_python = CHECKOUT / ".venv" / "bin" / "python"
+    return str(checkout_python) if checkout_python.is_file() else sys.executable
+
+
+def runtime_prefix(ctx: Context, runtime: str, cwd: str | None = None,
+                   python: str = sys.executable) -> list[str]:
     """The words before Python's own arguments: the runtime, what it maps, python.wasm."""
-    mapped = ["--dir", "/::/", "--inherit-env",
+    mapped = [word for folder in mapped_folders(ctx) for word in ("--dir", folder)]
+    mapped += ["--inherit-env",
               "--env", f"PYTHONPATH={':'.join(stdlib_path(ctx))}",
               "--env", f"PWD={cwd or os.getcwd()}", "--env", "PYTHONDONTWRITEBYTECODE=1"]
     wasm = str(built_python_wasm(ctx))
     if runtime == "node":
         return [str(ctx.provide_node().path), "--no-warnings", str(RUNNERS["node"]), *mapped, wasm]
-    return [sys.executable, str(RUNNERS["wasmtime"]), *mapped, wasm]
+    return [python, str(RUNNERS["wasmtime"]), *mapped, wasm]
+
+
+def mapped_folders(ctx: Context) -> list[str]:
+    """What python.wasm sees of the host, as HOST::GUEST: by default all of it at the same
+    paths, as a native Python sees it; with --dir, only those folders and the build's own
+    (its folder, stdlib and site-packages, at the same paths)."""
+    if not ctx.options.dir:
+        return ["/::/"]
+    for given in ctx.options.dir:
+        host = given.partition("::")[0]
+        if not Path(host).is_dir():
+            raise ConfigError(f"--dir {given}: {host} is not a folder on this machine",
+                              fix="pass an existing folder, as HOST or HOST::GUEST")
+    build = ctx.target_dir("wasi")  # python.wasm's folder: its start-up looks there too
+    own = [str(build), *(folder for folder in stdlib_path(ctx)
+                         if Path(folder).is_dir() and not Path(folder).is_relative_to(build))]
+    return [*ctx.options.dir, *(f"{folder}::{folder}" for folder in own)]
 
 
 def run_wasi(ctx: Context, args: Sequence[str]) -> int:
@@ -108,7 +138,8 @@ class WasiTarget:
         runs without the tasks (`builddir/wasi/python.sh -c ...`)."""
         launcher = folder / LAUNCHER
         mark = "@PWD@"
-        line = " ".join(shlex.quote(w) for w in runtime_prefix(ctx, "wasmtime", cwd=mark))
+        line = " ".join(shlex.quote(w) for w in runtime_prefix(ctx, "wasmtime", cwd=mark,
+                                                               python=launcher_python()))
         line = line.replace(f"PWD={mark}", '"PWD=$PWD"')
         text = ("#!/bin/sh\n# Runs this WASI build of CPython under wasmtime (the PyPI package, "
                 "through the kit's runner), in the current folder.\n"

@@ -40,7 +40,7 @@ PYTHON_VARIABLE = "CPYTHON_WASM_PYTHON"
 
 @dataclass(frozen=True)
 class Options:
-    """What a user asked for, as the front ends pass it."""
+    """What a user asked for, as the front ends pass it (options.py's table says what each is)."""
 
     python_version: str | None = None
     source: Path | None = None
@@ -48,7 +48,6 @@ class Options:
     emsdk: Path | None = None
     node: Path | None = None
     node_version: str | None = None
-    """Major version of a pinned Node release (npm registry) to run python.js with."""
     mirror: Path | None = None
     offline: bool = False
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
@@ -59,9 +58,10 @@ class Options:
     force: bool = False
     """Build a CPython x Emscripten pair outside the CPython recipe's known range anyway."""
     engine: str = "chromium"
-    """The browser the browser build's tests and checks run in: chromium, firefox or webkit."""
     runtime: str = "wasmtime"
     """What runs the WASI build: wasmtime or node (wasi_config.RUNTIMES)."""
+    dir: tuple[str, ...] = ()
+    """Host folders the WASI build sees, HOST[::GUEST]; none: the whole file system."""
 
 
 @dataclass

