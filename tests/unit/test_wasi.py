@@ -3,7 +3,9 @@ toolchain's checks, the runtimes' command lines, the launcher."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,98 @@ def test_each_target_name_has_its_target_and_toolchain() -> None:
     with pytest.raises(ConfigError, match="unknown target 'wasm'") as raised:
         check_target("wasm")
     assert raised.value.fix == "use one of: node, browser, wasi"
+
+
+def _with_libraries(fake: FakeToolchain, *builds: tuple[str, config.WasiLibraryBuild]) -> None:
+    """fakelib of the fake versions.toml, once per (name, WASI build) given, WASI-only."""
+    [fakelib] = fake.versions.deps
+    fake.versions = dataclasses.replace(fake.versions, deps=tuple(
+        dataclasses.replace(fakelib, name=name, emscripten=False, wasi=how)
+        for name, how in builds))
+
+
+def test_the_wasi_build_links_the_libraries_it_builds_first(with_wasi: FakeToolchain) -> None:
+    _with_libraries(with_wasi,
+                    ("auto", config.WasiLibraryBuild(cflags=("-include", "{tools}/wasi/x.h"))),
+                    ("plain", config.WasiLibraryBuild(configure="none", make=("libplain.a",),
+                                                      install={"include": ("configure",)})))
+    ctx = with_wasi.build()
+    recipe.build_target(ctx, "wasi")
+    deps = with_wasi.layout.cache_root / "wasi" / "bookworm-clang19" / "deps"
+    [configure] = with_wasi.find("configure", arg="--host=wasm32-unknown-wasi",
+                                 cwd=deps / "src" / "auto-1.0")
+    assert f"--prefix={deps / 'auto-1.0'}" in configure.argv and "--disable-shared" in configure.argv
+    assert configure.env["CFLAGS"].startswith("-O2 -include ") and "/Tools/wasm/wasi/x.h" in \
+        configure.env["CFLAGS"] and "--target=wasm32-wasi" in configure.env["CC"]
+    assert (deps / "auto-1.0" / "lib" / "libfake.a").is_file()  # its `make install`
+    # A Makefile alone: no configure, the cross tools as make's variables, named files copied.
+    assert with_wasi.find("configure", cwd=deps / "src" / "plain-1.0") == []
+    [make] = with_wasi.find("make", cwd=deps / "src" / "plain-1.0")
+    assert "libplain.a" in make.argv and any(a.startswith("CC=") and "wasm32-wasi" in a
+                                              for a in make.argv)
+    assert (deps / "plain-1.0" / "include" / "configure").is_file()
+    # CPython's configure finds each through the variables it reads, not pkg-config.
+    [cpython] = with_wasi.find("configure", arg="--with-build-python=")
+    assert cpython.env["LIBFAKE_CFLAGS"] in (f"-I{deps / 'auto-1.0'}/include",
+                                             f"-I{deps / 'plain-1.0'}/include")
+    # Built once: a second build finds them current.
+    with_wasi.reset_calls()
+    recipe.build_target(with_wasi.build(), "wasi")
+    assert with_wasi.find("configure", cwd=deps / "src" / "auto-1.0") == []
+
+
+def test_a_wasi_only_library_is_not_built_for_emscripten(with_wasi: FakeToolchain) -> None:
+    _with_libraries(with_wasi, ("auto", config.WasiLibraryBuild()))
+    recipe.build_target(with_wasi.build(), "node")
+    assert not [c for c in with_wasi.find("configure") if "auto-1.0" in c.cwd]
+
+
+def test_an_unknown_way_to_configure_is_a_one_line_error() -> None:
+    with pytest.raises(ConfigError, match="configure = 'cmake' is none of autoconf, plain, none"):
+        config.WasiLibraryBuild(configure="cmake")
+
+
+def test_dir_maps_only_the_folders_given_and_the_builds_own(with_wasi: FakeToolchain,
+                                                             tmp_path: Path) -> None:
+    recipe.build_target(with_wasi.build(), "wasi")
+    data = tmp_path / "data"
+    data.mkdir()
+    ctx = with_wasi.build(dir=(f"{data}::/data",))
+    folders = wasi_target.mapped_folders(ctx)
+    assert folders[0] == f"{data}::/data" and "/::/" not in folders
+    build = str(ctx.target_dir("wasi"))
+    assert f"{build}::{build}" in folders
+    words = wasi_target.runtime_prefix(ctx, "wasmtime")
+    assert words.count("--dir") == len(folders)
+    with pytest.raises(ConfigError, match="is not a folder on this machine") as error:
+        wasi_target.mapped_folders(with_wasi.build(dir=(str(tmp_path / "missing"),)))
+    assert "HOST::GUEST" in error.value.fix
+
+
+def test_wasmtimes_runner_keeps_the_compiled_code_between_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    import wasmtime
+
+    spec = importlib.util.spec_from_file_location("run_wasmtime", wasi_target.RUNNERS["wasmtime"])
+    assert spec is not None and spec.loader is not None
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    monkeypatch.setattr(runner, "CACHE", tmp_path / "cache")
+    module = tmp_path / "answer.wasm"
+    module.write_bytes(wasmtime.wat2wasm('(module (func (export "answer") (result i32) i32.const 42))'))
+    engine = runner.make_engine()
+    first = runner.compiled(engine, str(module))
+    [kept] = (tmp_path / "cache").glob("answer.wasm-*.cwasm")
+    kept.write_bytes(b"not machine code")  # a file wasmtime refuses is compiled again
+    again = runner.compiled(engine, str(module))
+    assert kept.read_bytes() != b"not machine code"
+    for loaded in (first, again, runner.compiled(engine, str(module))):
+        store = wasmtime.Store(engine)
+        answer = wasmtime.Instance(store, loaded, []).exports(store)["answer"]
+        assert isinstance(answer, wasmtime.Func) and answer(store) == 42
+    stat = module.stat()  # rebuilt: compiled afresh, into a file of its own
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    runner.compiled(engine, str(module))
+    assert len(list((tmp_path / "cache").glob("answer.wasm-*.cwasm"))) == 2
