@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from invoke.program import Program
+from wasmbuild.cleanroom import room
 from wasmbuild.core import host
 from wasmbuild.toolchains import roots, wasi
 
@@ -107,6 +108,10 @@ def printed(fake: FakeToolchain, args: tuple[str, ...], monkeypatch: pytest.Monk
     # lives inside it (.venv/bin/python, .nox/tests/bin/python).
     text = text.replace(sys.executable, "$PYTHON")
     text = text.replace(os.path.relpath(sys.executable, CHECKOUT), "$PYTHON")
+    if str(CHECKOUT) == room.CLONE_INSIDE:
+        # In a clean room the checkout is where a room's clone lives inside its root: the
+        # printer shows that path, given to bwrap, relative to the checkout.
+        text = text.replace("--chdir . ", f"--chdir {room.CLONE_INSIDE} ")
     text = text.replace(str(fake.tmp), "$TMP")
     # The checkout, except inside a path under $TMP: the clean room clones into
     # <root>/root/cpython-wasm, which ends with the checkout's own path in a clean room.
