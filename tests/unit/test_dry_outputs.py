@@ -108,15 +108,15 @@ def printed(fake: FakeToolchain, args: tuple[str, ...], monkeypatch: pytest.Monk
     # lives inside it (.venv/bin/python, .nox/tests/bin/python).
     text = text.replace(sys.executable, "$PYTHON")
     text = text.replace(os.path.relpath(sys.executable, CHECKOUT), "$PYTHON")
-    if str(CHECKOUT) == room.CLONE_INSIDE:
-        # In a clean room the checkout is where a room's clone lives inside its root: the
-        # printer shows that path, given to bwrap, relative to the checkout.
-        text = text.replace("--chdir . ", f"--chdir {room.CLONE_INSIDE} ")
     text = text.replace(str(fake.tmp), "$TMP")
     # The checkout, except inside a path under $TMP: the clean room clones into
     # <root>/root/cpython-wasm, which ends with the checkout's own path in a clean room.
     text = re.sub(r"(\$TMP[^\s'\"]*?)?" + re.escape(str(CHECKOUT)),
                   lambda found: found.group(0) if found.group(1) else "$CHECKOUT", text)
+    if str(CHECKOUT) == room.CLONE_INSIDE:
+        # In a clean room the checkout is where a room's clone lives inside its root: that
+        # path, given to bwrap, is shown as the checkout's.
+        text = re.sub(r"--chdir (\.|\$CHECKOUT) ", f"--chdir {room.CLONE_INSIDE} ", text)
     # The doctor names the Python that runs the tasks (which may be the fake tree's version:
     # Debian 12's is 3.11.2 too, so only that line is rewritten).
     text = re.sub(r"^(\[ok\] host Python +)\S+", r"\g<1>$VERSION", text, flags=re.MULTILINE)
