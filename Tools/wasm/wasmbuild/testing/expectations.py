@@ -143,7 +143,7 @@ def judge(results: Iterable[ModuleResult], expected: Expectations) -> Verdict:
 # cause, then the line itself. (Everything else keeps the bare line, for a person to explain.)
 KNOWN_CAUSES = (
     ("can't start new thread", "no threads in this build (only --profile threads has them)"),
-    ("does not support processes", "no subprocesses on Emscripten"),
+    ("does not support processes", "no subprocesses on this platform"),
     ("[Errno 138] Not supported", "no listening socket: Emscripten's sockets are WebSockets, "
      "which cannot accept while Python runs (runtime_guards.js)"),
     ("[Errno 23] Host is unreachable", "no outgoing connection: a WebSocket cannot open while "
