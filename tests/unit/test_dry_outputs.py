@@ -22,6 +22,7 @@ import pytest
 from invoke.program import Program
 from wasmbuild.cleanroom import room
 from wasmbuild.core import host
+from wasmbuild.targets import wasi as wasi_target
 from wasmbuild.toolchains import roots, wasi
 
 from ..conftest import CHECKOUT
@@ -80,6 +81,9 @@ def printed(fake: FakeToolchain, args: tuple[str, ...], monkeypatch: pytest.Monk
     monkeypatch.setenv("CPYTHON_WASM_BUILDDIR", str(fake.layout.builddir))
     monkeypatch.setattr(host, "has_file", lambda path: False)
     monkeypatch.setattr(host, "is_root", lambda: True)
+    # The WASI launcher names the checkout's .venv Python where there is one (a nox session's
+    # Python runs these tests in CI): here, the Python running the tasks.
+    monkeypatch.setattr(wasi_target, "launcher_python", lambda: sys.executable)
     # A root is entered with the host's TERM and its proxy and CA variables: none here.
     monkeypatch.setenv("TERM", "xterm")
     for name in [name for name in os.environ if roots.TRUST_VARIABLES.match(name)]:
