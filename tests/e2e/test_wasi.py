@@ -134,14 +134,14 @@ def test_asyncio_runs_tasks_queues_timers_and_threadsafe_calls(wasi_build: Path,
     assert result.stdout.strip().splitlines()[-1] == "([2, 4], [0, 1, 2], True, True)"
 
 
-def _press_ctrl_c(argv: list[str], after: str) -> tuple[str, int]:
-    """Run `argv` on a terminal, press Ctrl-C once `after` shows, and return what the terminal
+def _on_a_terminal(argv: list[str], after: str, keys: bytes) -> tuple[str, int]:
+    """Run `argv` on a terminal, type `keys` once `after` shows, and return what the terminal
     showed and the exit status."""
     pid, terminal = pty.fork()
     if pid == 0:  # the child: the program, on the terminal
         os.chdir(CHECKOUT)
         os.execv(argv[0], argv)
-    shown, pressed, deadline = b"", False, time.monotonic() + 180
+    shown, typed, deadline = b"", False, time.monotonic() + 180
     while time.monotonic() < deadline:
         ready, _, _ = select.select([terminal], [], [], 0.5)
         if ready:
@@ -152,12 +152,25 @@ def _press_ctrl_c(argv: list[str], after: str) -> tuple[str, int]:
             if not chunk:
                 break
             shown += chunk
-        if not pressed and after.encode() in shown:
+        if not typed and after.encode() in shown:
             time.sleep(0.5)
-            os.write(terminal, b"\x03")
-            pressed = True
+            os.write(terminal, keys)
+            typed = True
     _, status = os.waitpid(pid, 0)
     return shown.decode(errors="replace"), os.waitstatus_to_exitcode(status)
+
+
+def _run_on_a_terminal(runtime: str, program: str, after: str, keys: bytes) -> tuple[str, int]:
+    return _on_a_terminal([sys.executable, "-m", "invoke", "wasm.run", "--target", "wasi",
+                           "--runtime", runtime, "--", "-c", program], after, keys)
+
+
+@pytest.mark.parametrize("runtime", ["wasmtime", "node"])
+def test_input_reads_what_is_typed_on_a_terminal(wasi_build: Path, runtime: str) -> None:
+    shown, status = _run_on_a_terminal(runtime, "print('got', repr(input('name? ')))",
+                                       "name? ", "Zoë\r".encode())
+    assert status == 0, shown[-2000:]
+    assert "got 'Zoë'" in shown
 
 
 @pytest.mark.parametrize("runtime", ["wasmtime", "node"])
@@ -167,9 +180,7 @@ def _press_ctrl_c(argv: list[str], after: str) -> tuple[str, int]:
 ])
 def test_ctrl_c_ends_a_run_as_an_uncaught_keyboard_interrupt(
         wasi_build: Path, runtime: str, program: str, after: str) -> None:
-    shown, status = _press_ctrl_c(
-        [sys.executable, "-m", "invoke", "wasm.run", "--target", "wasi", "--runtime", runtime,
-         "--", "-c", program], after)
+    shown, status = _run_on_a_terminal(runtime, program, after, b"\x03")
     assert status == 130, shown[-2000:]
     assert shown.rstrip().endswith("KeyboardInterrupt"), shown[-2000:]
 

@@ -25,6 +25,10 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 const SUBSCRIPTION_SIZE = 48;
 const CLOCK_REALTIME = 0;
 const ABSTIME = 1;
+// A standard stream's call that would block (blockingStandardStreams).
+const EAGAIN = 6;
+const RETRY_MS = 10;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 if (!isMainThread) {
   const { module, argv, env, preopens } = workerData;
@@ -32,10 +36,10 @@ if (!isMainThread) {
                           returnOnExit: true });
   const compiled = await WebAssembly.compile(await readFile(module));
   const imports = wasi.getImportObject();
-  const memory = { buffer: null };
-  relativeClocks(imports.wasi_snapshot_preview1, memory);
-  const instance = await WebAssembly.instantiate(compiled, imports);
-  memory.buffer = () => instance.exports.memory.buffer;
+  let instance = null;
+  relativeClocks(imports.wasi_snapshot_preview1, () => instance.exports.memory.buffer);
+  blockingStandardStreams(imports.wasi_snapshot_preview1);
+  instance = await WebAssembly.instantiate(compiled, imports);
   parentPort.postMessage(wasi.start(instance));
 } else {
   main();
@@ -44,11 +48,10 @@ if (!isMainThread) {
 // Node's WASI waits forever on a clock subscription with an absolute deadline, which is how
 // wasi-libc's clock_nanosleep(TIMER_ABSTIME) sleeps, and so CPython's time.sleep(). Before
 // poll_oneoff sees them, such deadlines become the time left, on the same clocks.
-
-function relativeClocks(wasiImports, memory) {
+function relativeClocks(wasiImports, memoryBuffer) {
   const pollOneoff = wasiImports.poll_oneoff;
   wasiImports.poll_oneoff = (subscriptions, events, count, written) => {
-    const view = new DataView(memory.buffer());
+    const view = new DataView(memoryBuffer());
     for (let i = 0; i < count; i++) {
       const at = subscriptions + i * SUBSCRIPTION_SIZE;
       const isClock = view.getUint8(at + 8) === 0;
@@ -62,6 +65,24 @@ function relativeClocks(wasiImports, memory) {
     }
     return pollOneoff(subscriptions, events, count, written);
   };
+}
+
+// Node puts the terminal into non-blocking mode, so a read of stdin with no key pressed yet
+// gives EAGAIN, which Python's input() takes for the end of input (EOFError), and a write to
+// a busy terminal can fail the same way. The standard streams block, as they do for a native
+// Python: such a call waits a little and tries again (Ctrl-C still ends the run).
+
+function blockingStandardStreams(wasiImports) {
+  for (const [name, fds] of [["fd_read", [0]], ["fd_write", [1, 2]]]) {
+    const call = wasiImports[name];
+    wasiImports[name] = (fd, ...rest) => {
+      for (;;) {
+        const result = call(fd, ...rest);
+        if (result !== EAGAIN || !fds.includes(fd)) return result;
+        Atomics.wait(pause, 0, 0, RETRY_MS);
+      }
+    };
+  }
 }
 
 function main() {
