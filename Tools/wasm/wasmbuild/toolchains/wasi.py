@@ -35,8 +35,9 @@ from .toolroots import (
 LIBC_FOLDERS = (Path("/usr/include/wasm32-wasi"), Path("/usr/lib/wasm32-wasi"))
 WASI_TARGET = "wasm32-wasi"
 # What the build runs in a root besides the toolchain: CPython's configure needs only the
-# root's sh, sed and awk, its build needs make (no dependency of clang's or wasi-libc's).
-ROOT_TOOLS = ("make",)
+# root's sh, sed and awk, its build needs make (no dependency of clang's or wasi-libc's);
+# SQLite's build runs tclsh and generator programs it compiles with the native gcc.
+ROOT_TOOLS = ("make", "gcc", "libc6-dev", "tcl")
 
 
 @dataclass(frozen=True)
