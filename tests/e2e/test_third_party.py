@@ -123,7 +123,9 @@ def test_a_projects_own_suite_differs_from_native_only_where_recorded(
         assert " passed" in result.stdout, explain(result)
         differences = failing(result.stdout) - native_failing
         recorded = set(project["differences"][target])
-        assert sorted(differences - recorded) == [], f"{name} under {target}: new failures"
+        new = sorted(differences - recorded)
+        assert new == [], f"{name} under {target}: new failures {new}\n" + "\n".join(
+            line for line in result.stdout.splitlines() if line.startswith(("E ", "FAILED")))[-4000:]
         assert sorted(recorded - differences) == [], f"{name} under {target}: now passing"
 
 
