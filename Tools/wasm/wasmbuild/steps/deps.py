@@ -109,14 +109,13 @@ def build_all(versions: Versions, emscripten: Emscripten, layout: Layout, runner
     return [build_dependency(dep, emscripten, layout, runner, jobs=jobs, mirror=mirror,
                              offline=offline, pthreads=pthreads, pic=pic,
                              fixes=versions.fixes_for(emscripten.version, dep.name))
-            for dep in versions.deps if dep.emscripten]
+            for dep in versions.emscripten_deps]
 
 
 def deps(ctx: Context) -> list[BuiltDependency]:
     """Step 2b: the libraries stdlib modules need (xz for _lzma, ...), built with emcc."""
     emscripten = ctx.emscripten
-    names = ", ".join(f"{d.name} {d.version} ({d.module})" for d in ctx.versions.deps
-                      if d.emscripten)
+    names = ", ".join(f"{d.name} {d.version} ({d.module})" for d in ctx.versions.emscripten_deps)
     ctx.runner.heading(f"libraries for stdlib modules: {names or 'none'}")
     with locked(ctx.paths.emscripten_state(emscripten.key) / ".lock"):
         prepare_cache(emscripten, ctx.runner)

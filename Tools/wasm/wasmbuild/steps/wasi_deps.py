@@ -82,7 +82,7 @@ def _install(how: WasiLibraryBuild, compiler: WasiCompiler, source: Path, prefix
 
 def wasi_libraries(ctx: Context, compiler: WasiCompiler) -> list[BuiltDependency]:
     """The WASI build's step before configure: each library it links, built once per toolchain."""
-    wanted = [dep for dep in ctx.versions.deps if dep.wasi is not None]
+    wanted = ctx.versions.wasi_deps
     if not wanted:
         return []
     ctx.runner.heading("libraries for the WASI build's stdlib modules: "

@@ -233,6 +233,16 @@ class Versions:
     wasi: WasiData = field(default_factory=WasiData)
     web_packages: tuple[WebPackage, ...] = ()
 
+    @property
+    def emscripten_deps(self) -> tuple[Dependency, ...]:
+        """The libraries built with emcc (zlib and bzip2 come from Emscripten's ports)."""
+        return tuple(dep for dep in self.deps if dep.emscripten)
+
+    @property
+    def wasi_deps(self) -> tuple[Dependency, ...]:
+        """The libraries built with the WASI clang: those with a [deps.NAME.wasi] table."""
+        return tuple(dep for dep in self.deps if dep.wasi is not None)
+
     def debian_release(self, name: str) -> DebianRelease:
         try:
             return self.debian.releases[name]
