@@ -7,7 +7,6 @@ So a pasted function definition followed by a call works without the blank line 
 would need. Prompts go to stdout without a newline; the page shows them as they come.
 """
 
-import ast
 import code
 import sys
 
@@ -17,6 +16,8 @@ BLOCK_END = "\x03"
 
 class Console(code.InteractiveConsole):
     def run_block(self, source: str) -> None:
+        import ast  # only for pasted blocks: importing it at start-up delays the first prompt
+
         try:
             tree = ast.parse(source, "<paste>", "exec")
         except SyntaxError:

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The runtime benchmark in the browser: bench/workloads.py in our page and in Pyodide's, in
-headless Chromium, side by side in one run.
+headless Chromium (or Firefox ESR, or WebKit), side by side in one run.
 
     .venv/bin/python bench/browser_runtime.py [--rounds 3] [--pyodide 0.23.4 --pyodide 314.0.7]
     .venv/bin/python bench/browser_runtime.py --build 3.11.2 --build 3.11.2@6.0.5
+    .venv/bin/python bench/browser_runtime.py --build 3.11.2 --build 3.11.2:trampoline --engine firefox
 
 Our browser build (`invoke wasm.browser` first) runs the workloads on our test page
 (tests.html); each pinned Pyodide release (versions.toml, sha256-verified, copied under
@@ -37,7 +38,7 @@ from runtime import geomean, pyodide_package, run_workloads  # noqa: E402
 from wasmbuild.browser import browser_tests  # noqa: E402
 from wasmbuild.browser.browser_tests import CHROMIUM_ARGS, BrowserRunner, serving  # noqa: E402
 from wasmbuild.toolchains.context import Context, Options, resolve  # noqa: E402
-from wasmbuild.versions import config  # noqa: E402
+from wasmbuild.versions import config, profiles  # noqa: E402
 from wasmbuild.versions.config import PyodideRelease  # noqa: E402
 
 WORKLOADS = CHECKOUT / "bench" / "workloads.py"
@@ -67,11 +68,27 @@ DEFAULT_V8 = ("", ())
 """A V8 setting: (label, Chromium's --js-flags words); the default is Chromium's own."""
 
 
+def build_label(build: Context) -> str:
+    """A column's name: the CPython, the Emscripten, and the profile when not the default."""
+    profile = "" if build.profile.name == profiles.DEFAULT_PROFILE else f", {build.profile.name}"
+    return f"ours ({build.cpython.version}, Emscripten {build.emscripten.version}{profile})"
+
+
+def parse_build(spec: str) -> Context:
+    """PYTHON[@EMSCRIPTEN][:PROFILE] as a resolved build."""
+    versions, _, profile = spec.partition(":")
+    python, _, emscripten = versions.partition("@")
+    return resolve(Options(python_version=python, emscripten=emscripten or None,
+                           profile=profile or None))
+
+
 def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int,
-            v8_settings: Sequence[tuple[str, Sequence[str]]] = (DEFAULT_V8,)) -> Measured:
-    """Every build's page and every Pyodide's page, under each V8 setting (its own Chromium),
-    a fresh page per run, rounds in a rotating order; then the native build of the first
-    build's CPython."""
+            v8_settings: Sequence[tuple[str, Sequence[str]]] = (DEFAULT_V8,),
+            engine: str = "chromium", native_runs: bool = True) -> Measured:
+    """Every build's page and every Pyodide's page, under each V8 setting (its own Chromium;
+    other engines take none), in `engine`, a fresh page per run, rounds in a rotating order;
+    then the native build of the first build's CPython (unless `native_runs` is False, when
+    the caller has it from another measurement: `native` is then empty)."""
     first = builds[0]
     for build in builds:
         if not (build.target_dir("browser") / "python.js").is_file():
@@ -102,12 +119,12 @@ def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int,
     for label, words in v8_settings:
         extra = [f"--js-flags={' '.join(words)}"] if words else []
         for b in builds:
-            name = labelled(f"ours ({b.cpython.version}, Emscripten {b.emscripten.version})",
-                            label)
+            name = labelled(build_label(b), label)
             ours[name] = BrowserRunner(root, os.path.relpath(
-                b.target_dir("browser") / "tests.html", root), TIMEOUT, served)
+                b.target_dir("browser") / "tests.html", root), TIMEOUT, served, engine=engine)
             flags[name] = extra
-        runner = BrowserRunner(root, os.path.relpath(served / PAGE.name, root), TIMEOUT, served)
+        runner = BrowserRunner(root, os.path.relpath(served / PAGE.name, root), TIMEOUT, served,
+                               engine=engine)
         for pyodide in pyodide_names:
             theirs[labelled(pyodide, label)] = runner
             flags[labelled(pyodide, label)] = extra
@@ -148,15 +165,15 @@ def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int,
                     for workload, seconds in results_of(
                             run(name, "workloads.py", ["--repeat", "3"])).items():
                         times[name].setdefault(workload, []).append(seconds)
-        for _ in range(rounds):
+        for _ in range(rounds if native_runs else 0):
             for workload, seconds in run_workloads([str(first.native_dir / "python")], 3).items():
                 native.setdefault(workload, []).append(seconds)
     finally:
         browser_tests.CHROMIUM_ARGS = CHROMIUM_ARGS
         for runner in {*ours.values(), *theirs.values()}:
             runner.close()
-    workloads = list(native)
-    return Measured(names, {w: statistics.median(native[w]) for w in workloads},
+    workloads = list(next(iter(times.values())))
+    return Measured(names, {w: statistics.median(native[w]) for w in native},
                     {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names},
                     {n: statistics.median(starts[n]) for n in names})
 
@@ -166,21 +183,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pyodide", action="append", help="pinned releases (default: all)")
     parser.add_argument("--build", action="append", default=[],
-                        help="our browser build(s): PYTHON[@EMSCRIPTEN] (default: the quick "
-                        "start's); ratios are against the first one's native build")
+                        help="our browser build(s): PYTHON[@EMSCRIPTEN][:PROFILE] (default: the "
+                        "quick start's); ratios are against the first one's native build")
+    parser.add_argument("--engine", choices=sorted(browser_tests.LAUNCHERS), default="chromium")
+    parser.add_argument("--title", default="Runtime in the browser")
     args = parser.parse_args()
-    builds = [resolve(Options(python_version=spec.partition("@")[0],
-                              emscripten=spec.partition("@")[2] or None))
-              for spec in args.build] or [resolve(Options())]
+    builds = [parse_build(spec) for spec in args.build] or [resolve(Options())]
     ctx = builds[0]
     pinned = {p.version: p for p in config.load().bench_pyodide}
     chosen = [pinned[v] for v in args.pyodide] if args.pyodide else list(pinned.values())
-    measured = measure(builds, chosen, args.rounds)
+    measured = measure(builds, chosen, args.rounds, engine=args.engine)
     names, base_time, median = measured.names, measured.native, measured.median
     workloads = list(base_time)
-    lines = [f"{machine()}; headless Chromium, a fresh page per run, median of {args.rounds} "
-             "rounds, best of 3 each (`bench/browser_runtime.py`); ratios against the native "
-             f"build of CPython {ctx.cpython.version}", "",
+    lines = [f"{machine()}; headless {args.engine}, a fresh page per run, median of "
+             f"{args.rounds} rounds, best of 3 each (`bench/browser_runtime.py`); ratios against "
+             f"the native build of CPython {ctx.cpython.version}", "",
              "| workload | native | " + " | ".join(names) + " |",
              "|---|---:|" + "---:|" * len(names)]
     for w in workloads:
@@ -193,7 +210,7 @@ def main() -> None:
     lines.append("| page to a finished `print` | | " + " | ".join(
         f"{measured.starts[n]:.2f} s" for n in names) + " |")
     print("\n".join(lines))
-    publish("Runtime in the browser", "\n".join(lines))
+    publish(args.title, "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Page to first prompt: the console page before the terminal, and the terminal page behind
+"""Page to first prompt: the console page of an earlier commit, and the terminal page behind
 `wasm.serve` and on a plain static host, side by side, in each engine.
 
     .venv/bin/python bench/page_start.py [--rounds 5] [--engines chromium,firefox,webkit]
@@ -7,7 +7,9 @@
 
 The same build (python.js, python.wasm, python.data) is loaded by:
 
-- the page before: the text-box console of `--before` (git), behind `wasm.serve`;
+- the page before: the console page of `--before` (git; the default is the terminal page as
+  it stood before it started Python's worker ahead of the terminal; b753cb1 is the text-box
+  console before the terminal), behind `wasm.serve`;
 - the terminal page behind `wasm.serve` (isolated by its headers);
 - the terminal page on a static host that sends no headers (`http.server`): on a first visit
   the page's service worker is installed and the page reloads once; on later visits the
@@ -52,9 +54,6 @@ from wasmbuild.toolchains.context import Options, resolve  # noqa: E402
 from wasmbuild.versions.matrix import ENGINES  # noqa: E402
 
 BUILD_FILES = ("python.js", "python.wasm", "python.data", BROWSER_BUNDLE)
-OLD_PAGE = ("Tools/wasm/web/python.html", "Tools/wasm/web/console.js",
-            "Tools/wasm/web/console.css", "Tools/wasm/web/completion.js",
-            "Tools/wasm/web/python.worker.js", "Lib/wasm_console.py")
 BENCH = CHECKOUT / "builddir" / "bench-browser"
 
 
@@ -64,16 +63,22 @@ def gzip_size(paths: list[Path]) -> int:
 
 
 def page_before(commit: str, build: Path) -> Path:
-    """The console page of `commit`, beside this build's files, where wasm.serve serves it."""
+    """The console page of `commit` (its Tools/wasm/web files and Lib/wasm_console.py, and the
+    build's terminal scripts if that page uses them), beside this build's files, where
+    wasm.serve serves it."""
     folder = BENCH / "page-before"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    for path in OLD_PAGE:
-        shown = subprocess.run(["git", "-C", str(CHECKOUT), "show", f"{commit}:{path}"],
+    listed = subprocess.run(["git", "-C", str(CHECKOUT), "ls-tree", "--name-only", commit,
+                             "Tools/wasm/web/"], capture_output=True, text=True, check=True)
+    for name in [*listed.stdout.split(), "Lib/wasm_console.py"]:
+        shown = subprocess.run(["git", "-C", str(CHECKOUT), "show", f"{commit}:{name}"],
                                capture_output=True, check=True).stdout
-        (folder / Path(path).name).write_bytes(shown)
-    for name in BUILD_FILES:
-        shutil.copyfile(build / name, folder / name)
+        (folder / Path(name).name).write_bytes(shown)
+    uses_xterm = "xterm.js" in (folder / "python.html").read_text()
+    for path in build.iterdir():
+        if path.name in BUILD_FILES or (uses_xterm and path.name.startswith(("xterm", "addon-fit"))):
+            shutil.copyfile(path, folder / path.name)
     return folder
 
 
@@ -146,7 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--engines", default=",".join(ENGINES))
-    parser.add_argument("--before", default="b753cb1", help="commit of the page before")
+    parser.add_argument("--before", default="926e6ac", help="commit of the page before")
     options.add_build_options(parser)
     args = parser.parse_args()
     ctx = resolve(Options(python_version=args.python_version, emscripten=args.emscripten))
@@ -160,8 +165,8 @@ def main() -> None:
         served_url = base + str((now / "python.html").relative_to(CHECKOUT))
         # (the URL timed, a URL visited first in the same context or None for a cold load)
         loads: dict[str, tuple[str, str | None]] = {
-            "the page before (text box), wasm.serve, first visit": (before_url, None),
-            "the page before (text box), wasm.serve, later visit": (before_url, before_url),
+            f"the page of {args.before}, wasm.serve, first visit": (before_url, None),
+            f"the page of {args.before}, wasm.serve, later visit": (before_url, before_url),
             "terminal page, wasm.serve, first visit": (served_url, None),
             "terminal page, wasm.serve, later visit": (served_url, served_url),
             "terminal page, static host, first visit (one reload)": (static, None),
@@ -189,7 +194,8 @@ def main() -> None:
                 base_time = statistics.median(times[names[0 if "first" in name else 1]])
                 rows.append(f"| {engine} | {name} | {median:.2f} s | {median / base_time:.2f}x |")
     lines = [f"{machine()}, CPython {ctx.cpython.version}, Emscripten {ctx.emscripten.version}; "
-             f"{args.rounds} rounds, medians, `.venv/bin/python bench/page_start.py`", "",
+             f"{args.rounds} rounds, medians, `.venv/bin/python bench/page_start.py --before "
+             f"{args.before}`", "",
              "| engine | page | to the first prompt | vs the page before |", "|---|---|---:|---:|",
              *rows, "",
              f"The page's own files (HTML, CSS, JavaScript, the console script; gzip -9): "

@@ -60,6 +60,7 @@ SUITE_INPUTS = {
                   "Tools/wasm/wasmbuild/targets/node.py", "Tools/wasm/wasmbuild/toolchains/nodejs.py"],
     "test_browser": [*_RUNNING, *_EMSCRIPTEN_BUILD, "Tools/wasm/web/tests.html",
                      "Tools/wasm/web/tests.js", "Tools/wasm/web/python.worker.js",
+                     "Tools/wasm/web/python_module.js",
                      "Tools/wasm/wasmbuild/targets/browser.py",
                      "Tools/wasm/wasmbuild/browser/browser_tests.py",
                      "Tools/wasm/wasmbuild/browser/bundles.py", "Tools/wasm/wasmbuild/browser/bidi.py"],

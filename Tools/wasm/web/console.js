@@ -42,7 +42,9 @@ let ownRepl = false; // Python's own REPL (PyREPL) runs, not wasm_console.py
 const history = []; // the line editor's, kept in ~/.python_history for wasm_console.py
 let lastLine = ""; // what follows the last newline Python wrote: a prompt, when it reads
 const outputText = new TextDecoder();
-let loadStarted = performance.now();
+const terminalScripts = document.readyState === "loading"
+  ? new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve))
+  : Promise.resolve(); // xterm.js, its fit addon and line_editor.js: deferred (python.html)
 
 let busyTimer = null;
 
@@ -168,7 +170,7 @@ function onPythonWaits(newMode) {
     return;
   }
   const first = body.dataset.state === "starting";
-  const seconds = ((performance.now() - loadStarted) / 1000).toFixed(1);
+  const seconds = (performance.now() / 1000).toFixed(1); // since the page's navigation
   setState("ready", first ? `Ready (started in ${seconds} s)` : "Ready");
   if (mode.canonical) editor.begin(mode.echo); // it takes what was typed ahead
 }
@@ -321,8 +323,9 @@ function openTerminal() {
 // a new dedicated worker: an error event with no message, before the worker runs a line. The
 // same worker loads at the next try, so a worker that never spoke is started again.
 const WORKER_ATTEMPTS = 3;
+let startMessage = null; // posted once the terminal is open; again to a worker made anew
 
-function startWorker(startMessage, attemptsLeft) {
+function startWorker(attemptsLeft) {
   let spoke = false;
   worker = new Worker("python.worker.js");
   worker.onmessage = (event) => {
@@ -332,15 +335,18 @@ function startWorker(startMessage, attemptsLeft) {
   worker.onerror = (event) => {
     if (!spoke && attemptsLeft > 1) {
       worker.terminate();
-      startWorker(startMessage, attemptsLeft - 1);
+      startWorker(attemptsLeft - 1);
       return;
     }
     setState("failed", `The Python worker failed: ${event.message || "it could not be loaded"}`);
   };
-  worker.postMessage(startMessage);
+  if (startMessage) worker.postMessage(startMessage);
 }
 
 async function start() {
+  // The worker fetches python.wasm and python.data and compiles Python from now on, while the
+  // page reads its kept files and loads its terminal; Python itself starts with "start".
+  startWorker(WORKER_ATTEMPTS);
   let home = null;
   try {
     home = await loadHome();
@@ -357,12 +363,12 @@ async function start() {
   const shared = new SharedArrayBuffer(HEADER_INTS * 4 + CAPACITY);
   control = new Int32Array(shared, 0, HEADER_INTS);
   data = new Uint8Array(shared, HEADER_INTS * 4, CAPACITY);
-  loadStarted = performance.now();
-  startWorker({ type: "start", buffer: shared, console: "wasm_console.py",
-                interrupt: interrupt.buffer, size: windowSize.buffer, home }, WORKER_ATTEMPTS);
-  // The terminal is drawn while the worker fetches and compiles Python (its first message
-  // comes in a later task, when the terminal is there).
-  openTerminal();
+  await terminalScripts;
+  openTerminal(); // before Python starts: it asks the terminal's size at once
+  startMessage = { type: "start", buffer: shared, console: "wasm_console.py",
+                   interrupt: interrupt.buffer, size: windowSize.buffer, home,
+                   module: await pythonModule };
+  worker.postMessage(startMessage);
   stopButton.addEventListener("click", () => {
     interruptPython();
     term.focus();

@@ -187,6 +187,39 @@ async function loadBundle(urls) {
   return files;
 }
 
+// Begun as soon as the page makes this worker, before it says how to run Python: the site
+// bundle and python.data are fetched while the page still loads. Null where it failed;
+// Emscripten's loader then fetches it itself.
+const early = {
+  site: loadBundle(SITE_BUNDLE),
+  data: fetch("python.data").then((response) => (response.ok ? response.arrayBuffer() : null))
+    .catch(() => null),
+};
+early.site.catch(() => {}); // its failure is reported when "start" awaits it
+
+// Module settings that hand Emscripten's loader what `early` already has, and python.wasm as
+// the page compiled it (`module`, a WebAssembly.Module; see python_module.js): compiled on the
+// page's thread, V8 keeps its optimised code for the page's next visit, which a module
+// compiled in a worker does not get. Without one the worker compiles python.wasm itself.
+async function earlyRuntime(module) {
+  const [data, wasm] = await Promise.all([
+    early.data, module || WebAssembly.compileStreaming(fetch("python.wasm")).catch(() => null)]);
+  const settings = {};
+  if (data) {
+    settings.getPreloadedPackage = (name, size) =>
+      name.endsWith("python.data") && data.byteLength === size ? data : null;
+  }
+  if (wasm) {
+    settings.instantiateWasm = (imports, receiveInstance) => {
+      WebAssembly.instantiate(wasm, imports).then(
+        (instance) => receiveInstance(instance, wasm),
+        (error) => postMessage({ type: "failed", reason: `python.wasm did not start: ${error}` }));
+      return {}; // the exports come later, through receiveInstance
+    };
+  }
+  return settings;
+}
+
 function writeBundle(files) {
   for (const [path, base64] of Object.entries(files)) {
     FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
@@ -221,8 +254,11 @@ self.onmessage = async (event) => {
   const started = performance.now();
   const marks = {};
   try {
-    if (message.console) consoleSource = await (await fetch(message.console)).text();
-    bundle = await loadBundle([SITE_BUNDLE, message.bundle].filter(Boolean).join(","));
+    const [source, site, extra] = await Promise.all([
+      message.console ? fetch(message.console).then((response) => response.text()) : null,
+      early.site, loadBundle(message.bundle)]);
+    consoleSource = source;
+    bundle = { ...site, ...extra };
     marks.files = performance.now();
   } catch (error) {
     postMessage({ type: "failed", reason: `could not load the page's files: ${error}` });
@@ -288,6 +324,7 @@ self.onmessage = async (event) => {
       postMessage({ type: "exit", status, files: collectFiles(message.collect), timings });
     },
   };
+  Object.assign(self.Module, await earlyRuntime(message.module));
   try {
     importScripts("python.js");
   } catch (error) {

@@ -46,12 +46,13 @@ if (!window.crossOriginIsolated) {
   };
   worker.onerror = (event) =>
     finish("failed", `worker error: ${event.message}`, { status: null, output: text, files: {} });
-  worker.postMessage({
+  pythonModule.then((module) => worker.postMessage({
     type: "start",
+    module,
     buffer: shared,
     args: JSON.parse(params.get("args") || "[]"),
     bundle: params.get("bundle"),
     env: JSON.parse(params.get("env") || "{}"),
     collect: JSON.parse(params.get("collect") || "[]"),
-  });
+  }));
 }

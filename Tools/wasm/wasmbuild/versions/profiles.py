@@ -51,6 +51,10 @@ PROFILES = {p.name: p for p in (
     Profile("o2", "as fast, compiled with -O2 instead of CPython's -O3 (as Pyodide compiles it)",
             configure_args=("--with-pymalloc",),
             make_args=("OPT=-DNDEBUG -g -fwrapv -O2 -Wall",)),
+    Profile("trampoline", "as fast, with CPython's call trampoline (-DPY_CALL_TRAMPOLINE): C "
+            "functions called through JavaScript, which V8 cannot inline into the eval loop",
+            configure_args=("--with-pymalloc",),
+            configure_env=(("CFLAGS", "-DPY_CALL_TRAMPOLINE"),)),
     Profile("release", "as fast, without DWARF debug info (CPython compiles with -g): the "
             "smallest download of the optimised build",
             configure_args=("--with-pymalloc",),
