@@ -37,6 +37,7 @@ from results import machine, publish  # noqa: E402
 from runtime import geomean, pyodide_package, run_workloads  # noqa: E402
 from wasmbuild.browser import browser_tests  # noqa: E402
 from wasmbuild.browser.browser_tests import CHROMIUM_ARGS, BrowserRunner, serving  # noqa: E402
+from wasmbuild.targets.browser import install_page  # noqa: E402
 from wasmbuild.toolchains.context import Context, Options, resolve  # noqa: E402
 from wasmbuild.versions import config, profiles  # noqa: E402
 from wasmbuild.versions.config import PyodideRelease  # noqa: E402
@@ -62,6 +63,9 @@ class Measured:
     median: dict[str, dict[str, float]]
     starts: dict[str, float]
     """The page's median time to a finished `print`."""
+    rounds: dict[str, dict[str, list[float]]]
+    """Per column and workload, each round's best-of-3 in order: round 1 is the program's
+    first run in its browser (python.wasm's module was compiled once before, for `print`)."""
 
 
 DEFAULT_V8 = ("", ())
@@ -94,6 +98,7 @@ def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int,
         if not (build.target_dir("browser") / "python.js").is_file():
             sys.exit(f"error: {build.target_dir('browser')} has no browser build\nfix: invoke "
                      f"wasm.browser --python-version {build.cpython.version}")
+        install_page(build, build.target_dir("browser"))  # the checkout's page, not the build's
     # Files the server may serve: under the checkout.
     served = first.paths.builddir / "bench-browser"
     served.mkdir(parents=True, exist_ok=True)
@@ -175,7 +180,7 @@ def measure(builds: list[Context], chosen: list[PyodideRelease], rounds: int,
     workloads = list(next(iter(times.values())))
     return Measured(names, {w: statistics.median(native[w]) for w in native},
                     {n: {w: statistics.median(times[n][w]) for w in workloads} for n in names},
-                    {n: statistics.median(starts[n]) for n in names})
+                    {n: statistics.median(starts[n]) for n in names}, times)
 
 
 def main() -> None:

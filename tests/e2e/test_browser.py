@@ -39,12 +39,16 @@ def browser_build() -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
+REQUESTS: list[str] = []
+"""The server's log lines ("GET /path HTTP/1.1" and status), oldest first."""
+
+
 @pytest.fixture(scope="module")
 def server(browser_build: None) -> Iterator[str]:
     sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
     from wasmbuild.browser import serve
 
-    running = serve.start(CHECKOUT, bind="127.0.0.1", port=0, log=lambda line: None)
+    running = serve.start(CHECKOUT, bind="127.0.0.1", port=0, log=REQUESTS.append)
     yield serve.url_for(running)
     running.shutdown()
     running.server_close()
@@ -124,6 +128,17 @@ def console(page: object, server: str) -> Console:
 def test_page_starts_and_runs_code(console: Console) -> None:
     assert f"Python {built_cpython_version()}" in console.screen()
     assert console.page.inner_text("#status").startswith("Ready")  # type: ignore[attr-defined]
+    assert console.run("print(6*7)").startswith("42\n")
+
+
+def test_the_worker_runs_the_module_the_page_compiled(console: Console, server: str) -> None:
+    """python.wasm is fetched once per visit, by the page (python_module.js), which hands the
+    compiled module to its worker: a worker that compiled its own would fetch it a second time,
+    and its module would start from baseline code at every visit (docs/speed.md)."""
+    REQUESTS.clear()
+    console.open(server + PAGE)
+    fetched = [line for line in REQUESTS if "/python.wasm " in line]
+    assert len(fetched) == 1, REQUESTS
     assert console.run("print(6*7)").startswith("42\n")
 
 
