@@ -9,6 +9,7 @@ mirror folder of CPYTHON_WASM_MIRROR (as every download of the kit)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -52,14 +53,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def native(tmp_path_factory: pytest.TempPathFactory, installed: None) -> Path:
-    """A native venv with the same wheels, taken from the download cache wasm.pip filled."""
+    """A native venv with the same wheels, taken where wasm.pip took them: the download cache
+    it filled, or a mirror folder (CPYTHON_WASM_MIRROR), whose files it reads in place."""
     sys.path.insert(0, str(CHECKOUT / "Tools" / "wasm"))
     from wasmbuild.core.layout import Layout
+    from wasmbuild.toolchains.context import MIRROR_VARIABLE
 
+    folders = [str(Layout.default().downloads)]
+    if os.environ.get(MIRROR_VARIABLE):
+        folders.append(os.environ[MIRROR_VARIABLE])
     venv = tmp_path_factory.mktemp("native") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                             "--no-index", "--find-links", str(Layout.default().downloads),
+                             "--no-index", *(f"--find-links={folder}" for folder in folders),
                              "--require-hashes", "-r", str(REQUIREMENTS)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
