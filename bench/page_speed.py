@@ -34,7 +34,6 @@ from page_start import page_now, timed_load  # noqa: E402
 from results import machine, publish  # noqa: E402
 from runtime import geomean  # noqa: E402
 from wasmbuild.browser import browser_tests  # noqa: E402
-from wasmbuild.targets.browser import install_page  # noqa: E402
 from wasmbuild.targets.node import built_python_js  # noqa: E402
 from wasmbuild.toolchains.context import Context  # noqa: E402
 from wasmbuild.versions import config  # noqa: E402
@@ -80,10 +79,9 @@ def verdict(value: float, target: float) -> str:
 
 
 def first_prompt(build: Context, rounds: int) -> tuple[float, float]:
-    """The terminal page's medians (first visit, later visit) in Chromium, behind the server."""
-    folder = built_python_js(build, "browser").parent
-    install_page(build, folder)
-    page = page_now(folder)
+    """The terminal page's medians (first visit, later visit) in Chromium, behind the server
+    (`measure` installed the checkout's page into the build first)."""
+    page = page_now(built_python_js(build, "browser").parent)
     chromium, close = browser_tests.LAUNCHERS["chromium"]()
     browser = getattr(chromium, "browser", chromium)  # contexts of one browser
     first: list[float] = []
@@ -117,10 +115,10 @@ def main() -> None:
         print(f"== {engine}", flush=True)
         measured = measure(builds, chosen, args.rounds, engine=engine, native_runs=number == 0)
         native = native or measured.native
+        first, later = first_and_later(measured.rounds)
         for build, peer in zip(builds, peers, strict=True):
             ours = build_label(build)
             theirs = f"pyodide {peer.version} ({peer.cpython})"
-            first, later = first_and_later(measured.rounds)
             ratio = vs_native(later[ours], native) / vs_native(later[theirs], native)
             first_ratio = vs_native(first[ours], native) / vs_native(first[theirs], native)
             rows.append(
