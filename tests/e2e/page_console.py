@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 INPUT = ".xterm-helper-textarea"  # where xterm.js takes keys and pastes
+SETTLED = ("ready", "failed", "unsupported", "exited")  # states that stay till a person acts
 
 # The terminal's lines as text, a wrapped line joined to the one it continues; the cursor's
 # line up to the cursor (a prompt's trailing space), blank lines at the end dropped.
@@ -57,9 +58,21 @@ class Console:
 
     def open(self, url: str) -> None:
         self.page.goto(url)
-        self.page.wait_for_selector('body[data-state="ready"]', timeout=90_000)
+        settled = ", ".join(f'body[data-state="{state}"]' for state in SETTLED)
+        try:
+            self.page.wait_for_selector(settled, timeout=90_000)
+        except Exception as error:  # each engine's driver names its timeout differently
+            raise AssertionError(f"the page did not start: {self.status()}") from error
+        assert self.status().startswith("ready:"), f"the page did not start: {self.status()}"
         self.row = 0
         self.expect(r">>> $")
+
+    def status(self) -> str:
+        """The page's state and its status line, as a person reads them, and how far its
+        start got (console.js, reached())."""
+        return str(self.page.evaluate(
+            "`${document.body.dataset.state}: ${document.getElementById('status').textContent} "
+            "(reached: ${document.body.dataset.reached})`"))
 
     def wait_home_saved(self) -> None:
         """Waits until the page has stored the home folder's last changes (its data-home)."""

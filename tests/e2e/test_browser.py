@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -142,6 +143,31 @@ def test_the_worker_runs_the_module_the_page_compiled(console: Console, server: 
     assert console.run("print(6*7)").startswith("42\n")
 
 
+def test_a_worker_that_never_loads_is_started_again(chromium: Any, server: str) -> None:
+    """A worker whose script never arrives (no error, no word: WebKitGTK's worker loads now and
+    then fail so) is given up after a silence and made anew, and Python starts in the new one."""
+    context = chromium.new_context()
+    held: list[Any] = []
+
+    def hold_the_first(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)  # never answered: the first worker waits for its script forever
+
+    try:
+        page = context.new_page()
+        page.route("**/python.worker.js", hold_the_first)
+        console = Console(page)
+        console.open(server + PAGE)
+        assert held and console.run("print(6*7)").startswith("42\n")
+        # the new worker spoke only after the page had posted "start": it got it all the same
+        assert page.evaluate("document.body.dataset.reached").split() == [
+            "home", "terminal", "module", "worker"]
+    finally:
+        context.close()
+
+
 def test_non_ascii_text_and_an_input_prompt_on_the_answers_line(console: Console) -> None:
     console.run("s = input('name? ')", then=r"^name\? $")
     console.type("Zoë 日本")
@@ -212,6 +238,36 @@ def test_ctrl_c_and_stop_interrupt_input_and_the_idle_prompt(console: Console) -
     console.expect(r"half typed$")  # as a person sees it before pressing Ctrl+C
     console.press("Control+c")
     console.expect(r"half typed(\^C)?\n(.*\n)*KeyboardInterrupt\n>>> $")
+    assert console.run("print('still', 'here')").startswith("still here\n")
+
+
+# Holds back the worker's "waiting" messages until window.release(); an expression (each engine's
+# evaluate takes one).
+HOLD_BACK_WAITING = """(() => {
+  const deliver = worker.onmessage;
+  window.heldBack = [];
+  worker.onmessage = (event) => (event.data.type === "waiting" && window.heldBack
+    ? window.heldBack.push(event) : deliver(event));
+  window.release = () => {
+    const held = window.heldBack;
+    window.heldBack = null;
+    held.forEach(deliver);
+    return held.length;
+  };
+  return true;
+})()"""
+
+
+def test_ctrl_c_as_the_prompt_shows_ends_the_input(console: Console) -> None:
+    """Ctrl-C pressed when the prompt shows but before the page has heard that Python waits
+    (its "waiting" message, held back here as a busy machine delays it) ends the input with
+    KeyboardInterrupt, as in a terminal, not in a ^C that nothing answers."""
+    console.page.evaluate(HOLD_BACK_WAITING)  # type: ignore[attr-defined]
+    console.run("answer = input('who? ')", then=r"^who\? $")
+    console.page.wait_for_function("window.heldBack.length > 0", timeout=10_000)  # type: ignore[attr-defined]
+    console.press("Control+c")
+    assert console.page.evaluate("window.release()") == 1  # type: ignore[attr-defined]
+    console.expect(r"^KeyboardInterrupt\n>>> $")
     assert console.run("print('still', 'here')").startswith("still here\n")
 
 

@@ -254,6 +254,19 @@ def test_a_failing_command_stops_the_run_with_its_last_lines(
     assert "enter it with:" in text and "bwrap --dev-bind" in text
 
 
+def test_a_failed_tests_evidence_outlives_the_root(room: tuple[Roots, Path, io.StringIO]) -> None:
+    roots, checkout, _ = room
+    commit_readme(checkout, "mkdir -p test-artifacts && echo shot > test-artifacts/page.png; exit 1")
+    with pytest.raises(CommandFailed):
+        cleanroom.run(roots, cleanroom.Options("bookworm"))
+    assert not any((roots.folder / "run").iterdir())  # the root is gone
+    kept = roots.layout.builddir / "clean-room" / "bookworm" / "test-artifacts" / "page.png"
+    assert kept.read_text() == "shot\n"
+    commit_readme(checkout, "true")  # the next run's results hold no stale evidence
+    assert cleanroom.run(roots, cleanroom.Options("bookworm")).ok
+    assert not kept.parent.exists()
+
+
 def test_only_the_first_command_when_asked(room: tuple[Roots, Path, io.StringIO]) -> None:
     roots, checkout, _ = room
     commit_readme(checkout, "exit 9")
@@ -354,7 +367,8 @@ def test_a_dry_run_shows_the_clean_rooms_own_writes_and_makes_nothing(
     results = roots.layout.clean_room("bookworm")
     results.mkdir(parents=True)
     (results / "9-an-earlier-runs.log").write_text("an earlier run's\n")
-    clear = "mkdir -p builddir/clean-room/bookworm && rm -f builddir/clean-room/bookworm/*.log"
+    clear = ("mkdir -p builddir/clean-room/bookworm && rm -rf builddir/clean-room/bookworm/*.log "
+             "builddir/clean-room/bookworm/test-artifacts")
     dry, shown = dry_run_of(roots)
     cleanroom.run(dry, cleanroom.Options("bookworm", commands=1))
     lines = shown.getvalue().splitlines()

@@ -165,6 +165,13 @@ function onPythonWaits(newMode) {
   mode = newMode;
   waiting = true;
   showHomeState();
+  if (interrupt && Atomics.load(interrupt, 0) !== 0) {
+    // Ctrl-C came after Python last looked at its signals (it clears what it takes) but before
+    // this message: Python already blocks in read(), so the wait is what Ctrl-C ends.
+    answer(State.INTERRUPTED, 0);
+    setState("busy", "Running…");
+    return;
+  }
   if (typedAhead.length && !mode.canonical) {
     deliver();
     return;
@@ -321,26 +328,36 @@ function openTerminal() {
 
 // WebKitGTK, on a page its service worker controls (isolation.js), now and then fails to load
 // a new dedicated worker: an error event with no message, before the worker runs a line. The
-// same worker loads at the next try, so a worker that never spoke is started again.
+// same worker loads at the next try, so a worker that never spoke (its first line posts
+// "alive") is started again, whether it failed aloud or in silence.
 const WORKER_ATTEMPTS = 3;
+const WORKER_SILENCE_MS = 10000; // its script is small: a worker that loads speaks in far less
 let startMessage = null; // posted once the terminal is open; again to a worker made anew
 
 function startWorker(attemptsLeft) {
   let spoke = false;
+  const failed = (reason) => {
+    if (spoke) return setState("failed", `The Python worker failed: ${reason}`);
+    clearTimeout(silence);
+    worker.terminate();
+    if (attemptsLeft > 1) return startWorker(attemptsLeft - 1);
+    setState("failed", `The Python worker failed: ${reason}`);
+  };
+  const silence = setTimeout(() => failed("it did not start"), WORKER_SILENCE_MS);
   worker = new Worker("python.worker.js");
   worker.onmessage = (event) => {
+    if (!spoke) reached("worker");
     spoke = true;
+    clearTimeout(silence);
     onMessage(event);
   };
-  worker.onerror = (event) => {
-    if (!spoke && attemptsLeft > 1) {
-      worker.terminate();
-      startWorker(attemptsLeft - 1);
-      return;
-    }
-    setState("failed", `The Python worker failed: ${event.message || "it could not be loaded"}`);
-  };
+  worker.onerror = (event) => failed(event.message || "it could not be loaded");
   if (startMessage) worker.postMessage(startMessage);
+}
+
+// How far the page's start got, for a person (or a test) looking at a page that did not start.
+function reached(step) {
+  body.dataset.reached = body.dataset.reached ? `${body.dataset.reached} ${step}` : step;
 }
 
 async function start() {
@@ -355,6 +372,7 @@ async function start() {
     document.getElementById("home-note").textContent =
       `Files are not kept across reloads here: IndexedDB is unavailable (${error}).`;
   }
+  reached("home");
   if (home && home[HISTORY_FILE]) {
     history.push(...new TextDecoder().decode(home[HISTORY_FILE]).split("\n").filter(Boolean));
   }
@@ -365,9 +383,11 @@ async function start() {
   data = new Uint8Array(shared, HEADER_INTS * 4, CAPACITY);
   await terminalScripts;
   openTerminal(); // before Python starts: it asks the terminal's size at once
+  reached("terminal");
+  const module = await pythonModule;
+  reached(module ? "module" : "no-module");
   startMessage = { type: "start", buffer: shared, console: "wasm_console.py",
-                   interrupt: interrupt.buffer, size: windowSize.buffer, home,
-                   module: await pythonModule };
+                   interrupt: interrupt.buffer, size: windowSize.buffer, home, module };
   worker.postMessage(startMessage);
   stopButton.addEventListener("click", () => {
     interruptPython();

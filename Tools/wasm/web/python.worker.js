@@ -17,6 +17,7 @@
 
 "use strict";
 
+postMessage({ type: "alive" }); // the page takes a worker that never says so as one that failed to load
 importScripts("completion.js", "terminal_device.js");
 
 const HEADER_INTS = 2; // [0]: State; [1]: byte count

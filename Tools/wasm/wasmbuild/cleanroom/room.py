@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from .report import DOCUMENT, Phase, Report, minutes, update_document, write_rep
 
 QUICK_START_HEADING = "## Quick start"
 CLONE_INSIDE = "/root/cpython-wasm"
+ARTIFACTS = "test-artifacts"  # where a failed e2e test leaves its evidence (tests/e2e)
 MIRROR_INSIDE = "/mnt/host-downloads"
 TAIL_LINES = 30
 # Printed by Tools/wasm/bootstrap.py when setting up is done and the command proper starts: it
@@ -243,9 +245,10 @@ def _clear_results(runner: Runner, results: Path) -> None:
         results.mkdir(parents=True, exist_ok=True)
         for old in results.glob("*.log"):
             old.unlink()
+        shutil.rmtree(results / ARTIFACTS, ignore_errors=True)
 
     shown = runner.path(results)
-    runner.action(f"mkdir -p {shown} && rm -f {shown}/*.log", clear)
+    runner.action(f"mkdir -p {shown} && rm -rf {shown}/*.log {shown}/{ARTIFACTS}", clear)
 
 
 def _finish(room: Room, report: Report, results: Path, *, keep: bool, has_root: bool) -> None:
@@ -253,6 +256,7 @@ def _finish(room: Room, report: Report, results: Path, *, keep: bool, has_root: 
     # The report holds the phases' times and results, which a dry run does not have: like a
     # step's stamp, it is the run's record, written by a real run only.
     if not runner.dry_run:
+        _keep_artifacts(runner, Path(f"{room.root}{CLONE_INSIDE}") / ARTIFACTS, results)
         write_report(results, report)
         runner.say("\n" + report.table())
         runner.note(f"logs and report: {runner.path(results)}")
@@ -261,6 +265,19 @@ def _finish(room: Room, report: Report, results: Path, *, keep: bool, has_root: 
             runner.say(render(room.enter(["bash"], cwd=CLONE_INSIDE), runner.root))
     if has_root and not keep:
         room.roots.remove(room.root)
+
+
+def _keep_artifacts(runner: Runner, artifacts: Path, results: Path) -> None:
+    """What a failed test left to look at (a page's screenshot and console, say), copied out of
+    the root before the root goes."""
+    if not artifacts.is_dir():
+        return
+    kept = results / ARTIFACTS
+
+    def copy() -> None:
+        shutil.copytree(artifacts, kept, dirs_exist_ok=True)
+
+    runner.action(f"cp -r {runner.path(artifacts)} {runner.path(kept)}", copy)
 
 
 def _slug(text: str) -> str:
