@@ -241,13 +241,21 @@ def test_ctrl_c_and_stop_interrupt_input_and_the_idle_prompt(console: Console) -
     assert console.run("print('still', 'here')").startswith("still here\n")
 
 
-# Holds back the worker's "waiting" messages until window.release(); an expression (each engine's
-# evaluate takes one).
+# Holds back the worker's "waiting" messages from the output that draws the prompt `who? ` on,
+# until window.release(); an expression (each engine's evaluate takes one). Only from there:
+# PyREPL waits for each key typed before it (the line typed never holds that prompt).
 HOLD_BACK_WAITING = """(() => {
   const deliver = worker.onmessage;
+  let armed = false;
   window.heldBack = [];
-  worker.onmessage = (event) => (event.data.type === "waiting" && window.heldBack
-    ? window.heldBack.push(event) : deliver(event));
+  worker.onmessage = (event) => {
+    const message = event.data;
+    if (message.type === "output" && new TextDecoder().decode(message.bytes).includes("who? ")) {
+      armed = true;
+    }
+    if (message.type === "waiting" && armed && window.heldBack) return window.heldBack.push(event);
+    deliver(event);
+  };
   window.release = () => {
     const held = window.heldBack;
     window.heldBack = null;
@@ -263,7 +271,7 @@ def test_ctrl_c_as_the_prompt_shows_ends_the_input(console: Console) -> None:
     (its "waiting" message, held back here as a busy machine delays it) ends the input with
     KeyboardInterrupt, as in a terminal, not in a ^C that nothing answers."""
     console.page.evaluate(HOLD_BACK_WAITING)  # type: ignore[attr-defined]
-    console.run("answer = input('who? ')", then=r"^who\? $")
+    console.run("answer = input('who' + chr(63) + ' ')", then=r"^who\? $")
     console.page.wait_for_function("window.heldBack.length > 0", timeout=10_000)  # type: ignore[attr-defined]
     console.press("Control+c")
     assert console.page.evaluate("window.release()") == 1  # type: ignore[attr-defined]
