@@ -37,7 +37,7 @@ from wasmbuild.browser import browser_tests  # noqa: E402
 from wasmbuild.targets.node import built_python_js  # noqa: E402
 from wasmbuild.toolchains.context import Context  # noqa: E402
 from wasmbuild.versions import config  # noqa: E402
-from wasmbuild.versions.config import PyodideRelease  # noqa: E402
+from wasmbuild.versions.config import PyodideRelease, minor_version  # noqa: E402
 from wasmbuild.versions.matrix import ENGINES  # noqa: E402
 
 RUNTIME_TARGET = 1.00
@@ -46,16 +46,12 @@ PROMPT_TARGET = 0.5
 """Seconds from navigation to the first prompt in Chromium, later visit: at most this."""
 
 
-def minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
 def peer_of(build: Context, pinned: list[PyodideRelease]) -> PyodideRelease:
     """The pinned Pyodide that carries the build's CPython minor version."""
     for release in pinned:
-        if minor(release.cpython) == minor(build.cpython.version):
+        if minor_version(release.cpython) == minor_version(build.cpython.version):
             return release
-    sys.exit(f"error: no pinned Pyodide carries CPython {minor(build.cpython.version)}\n"
+    sys.exit(f"error: no pinned Pyodide carries CPython {minor_version(build.cpython.version)}\n"
              "fix: add one under [[bench.pyodide]] in Tools/wasm/versions.toml")
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .core.errors import ConfigError
 from .core.generated import Generated
-from .versions.config import CHECKOUT, Versions
+from .versions.config import CHECKOUT, Versions, minor_version
 
 DATA = CHECKOUT / "docs" / "matrix.json"
 DOCUMENT = CHECKOUT / "docs" / "matrix.md"
@@ -84,7 +84,7 @@ def expectations_file(session: str) -> str:
     CPython release's, for its Emscripten version and runtime, as the targets name them."""
     kind = session.split("(", 1)[0]
     given = dict(re.findall(r"(\w+)='([^']*)'", session))
-    minor = ".".join(given["python"].split(".")[:2])
+    minor = minor_version(given["python"])
     if kind == "test_node":
         name = f"emscripten-{given['emscripten']}-node.toml"
     elif kind == "test_browser":

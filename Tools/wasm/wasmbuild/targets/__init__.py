@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..core.layout import TargetName
 from ..core.shell import Command
 from ..toolchains.context import Context
+from ..versions.config import minor_version
 
 if TYPE_CHECKING:  # `invoke wasm.run` loads neither (bench/task_overhead.py)
     from ..steps.source import Source
@@ -114,7 +115,7 @@ def marker_environment(python_version: str, sys_platform: str, system: str, rele
             "platform_python_implementation": "CPython", "platform_release": release,
             "platform_system": system, "platform_version": version,
             "python_full_version": python_version,
-            "python_version": ".".join(python_version.split(".")[:2]),
+            "python_version": minor_version(python_version),
             "sys_platform": sys_platform}
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..core.errors import ConfigError
 from ..core.layout import SITE_PACKAGES
 from ..core.shell import Runner
-from ..versions.config import CHECKOUT
+from ..versions.config import CHECKOUT, minor_version
 
 SITE_DIR = CHECKOUT / "Lib" / "wasm_site"
 BROWSER_BUNDLE = "wasm-site.json"
@@ -51,7 +51,7 @@ def install_for_node(runner: Runner, folder: Path) -> None:
 
 
 def browser_site_packages(python_version: str) -> str:
-    major_minor = ".".join(python_version.split(".")[:2])
+    major_minor = minor_version(python_version)
     return f"/usr/local/lib/python{major_minor}/site-packages"
 
 

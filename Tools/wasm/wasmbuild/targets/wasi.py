@@ -26,7 +26,7 @@ from ..steps.source import Source
 from ..steps.wasi_build import wasi_build
 from ..testing import expectations, testsuite
 from ..toolchains.context import Context
-from ..versions.config import CHECKOUT, TOOLS_WASM
+from ..versions.config import CHECKOUT, TOOLS_WASM, minor_version
 from . import (
     INTERRUPTED_PROGRAM,
     CheckRun,
@@ -163,7 +163,7 @@ class WasiTarget:
 
     def expectations_file(self, ctx: Context) -> Path:
         """Per CPython feature release, WASI toolchain and runtime."""
-        minor = ".".join(ctx.cpython.version.split(".")[:2])
+        minor = minor_version(ctx.cpython.version)
         return (expectations.EXPECTATIONS_DIR / f"cpython-{minor}" /
                 f"{ctx.toolchain_label('wasi')}-{ctx.variant('wasi')}-{ctx.options.runtime}.toml")
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..versions.config import TOOLS_WASM
+from ..versions.config import TOOLS_WASM, minor_version
 from .regrtest_report import ModuleResult
 
 EXPECTATIONS_DIR = TOOLS_WASM / "expectations"
@@ -97,7 +97,7 @@ class Verdict:
 def expectations_path(cpython_version: str, emscripten_version: str, target: str) -> Path:
     """Per CPython feature release (its test suite), Emscripten version and target variant:
     expectations/cpython-3.11/emscripten-3.1.6-node.toml."""
-    minor = ".".join(cpython_version.split(".")[:2])
+    minor = minor_version(cpython_version)
     return EXPECTATIONS_DIR / f"cpython-{minor}" / f"emscripten-{emscripten_version}-{target}.toml"
 
 

@@ -65,6 +65,12 @@ class Download:
         return self.url.rsplit("/", 1)[-1]
 
 
+def minor_version(version: str) -> str:
+    """"3.13.5" -> "3.13": the part of a CPython version that its lib folder, its wheels' tags
+    and the suite's expectations name."""
+    return ".".join(version.split(".")[:2])
+
+
 @dataclass(frozen=True)
 class CPythonRelease:
     version: str = field(metadata=toml(key=True))
