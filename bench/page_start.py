@@ -163,14 +163,17 @@ def main() -> None:
     with browser_tests.serving(CHECKOUT) as base, static_host(now) as static:
         before_url = base + str((before / "python.html").relative_to(CHECKOUT))
         served_url = base + str((now / "python.html").relative_to(CHECKOUT))
-        # (the URL timed, a URL visited first in the same context or None for a cold load)
-        loads: dict[str, tuple[str, str | None]] = {
-            f"the page of {args.before}, wasm.serve, first visit": (before_url, None),
-            f"the page of {args.before}, wasm.serve, later visit": (before_url, before_url),
-            "terminal page, wasm.serve, first visit": (served_url, None),
-            "terminal page, wasm.serve, later visit": (served_url, served_url),
-            "terminal page, static host, first visit (one reload)": (static, None),
-            "terminal page, static host, later visit": (static, static),
+        # (its name in the progress lines, the URL timed, a URL visited first in the same
+        # context or None for a cold load)
+        loads: dict[str, tuple[str, str, str | None]] = {
+            f"the page of {args.before}, wasm.serve, first visit":
+                ("before/first", before_url, None),
+            f"the page of {args.before}, wasm.serve, later visit":
+                ("before/later", before_url, before_url),
+            "terminal page, wasm.serve, first visit": ("served/first", served_url, None),
+            "terminal page, wasm.serve, later visit": ("served/later", served_url, served_url),
+            "terminal page, static host, first visit (one reload)": ("static/first", static, None),
+            "terminal page, static host, later visit": ("static/later", static, static),
         }
         for engine in args.engines.split(","):
             chromium, close = browser_tests.LAUNCHERS["chromium"]() if engine == "chromium" \
@@ -182,10 +185,10 @@ def main() -> None:
                 for round_number in range(args.rounds):
                     shift = round_number % len(names)
                     for name in names[shift:] + names[:shift]:
-                        url, warm = loads[name]
+                        _, url, warm = loads[name]
                         times[name].append(timed_load(engine, chromium, url, warm))
                     print(f"{engine} round {round_number + 1}: " + ", ".join(
-                        f"{n.split(',')[0][:14]} {times[n][-1]:.2f}" for n in names), flush=True)
+                        f"{loads[n][0]} {times[n][-1]:.2f}" for n in names), flush=True)
             finally:
                 close()
             for name in names:
