@@ -63,7 +63,8 @@ class Console:
             self.page.wait_for_selector(settled, timeout=90_000)
         except Exception as error:  # each engine's driver names its timeout differently
             raise AssertionError(f"the page did not start: {self.status()}") from error
-        assert self.status().startswith("ready:"), f"the page did not start: {self.status()}"
+        status = self.status()
+        assert status.startswith("ready:"), f"the page did not start: {status}"
         self.row = 0
         self.expect(r">>> $")
 

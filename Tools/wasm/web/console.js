@@ -100,12 +100,18 @@ function interruptPython() {
   if (waiting) {
     if (editor.active) editor.cancel();
     editor.enqueue(() => {
-      if (waiting) answer(State.INTERRUPTED, 0);
-      setState("busy", "Running…");
+      if (waiting) endWaitInterrupted();
+      else setState("busy", "Running…");
     });
   } else if (mode.echo) {
     term.write("^C");
   }
+}
+
+// The read Python waits in fails with EINTR: CPython then takes the SIGINT in its buffer.
+function endWaitInterrupted() {
+  answer(State.INTERRUPTED, 0);
+  setState("busy", "Running…");
 }
 
 const lineHost = {
@@ -168,8 +174,7 @@ function onPythonWaits(newMode) {
   if (interrupt && Atomics.load(interrupt, 0) !== 0) {
     // Ctrl-C came after Python last looked at its signals (it clears what it takes) but before
     // this message: Python already blocks in read(), so the wait is what Ctrl-C ends.
-    answer(State.INTERRUPTED, 0);
-    setState("busy", "Running…");
+    endWaitInterrupted();
     return;
   }
   if (typedAhead.length && !mode.canonical) {
@@ -337,10 +342,11 @@ let startMessage = null; // posted once the terminal is open; again to a worker 
 function startWorker(attemptsLeft) {
   let spoke = false;
   const failed = (reason) => {
-    if (spoke) return setState("failed", `The Python worker failed: ${reason}`);
     clearTimeout(silence);
-    worker.terminate();
-    if (attemptsLeft > 1) return startWorker(attemptsLeft - 1);
+    if (!spoke) {
+      worker.terminate(); // it never ran a line of Python: nothing is lost
+      if (attemptsLeft > 1) return startWorker(attemptsLeft - 1);
+    }
     setState("failed", `The Python worker failed: ${reason}`);
   };
   const silence = setTimeout(() => failed("it did not start"), WORKER_SILENCE_MS);
